@@ -1,0 +1,166 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs, ProfileArgs, ReportArgs, UsageError, USAGE } from './cli/args';
+import { formatSummary } from './cli/summary';
+import { loadRun, packRunDir, toChromeTrace } from './core';
+import { renderHtmlReport } from './core/htmlReport';
+import { Report } from './core/report';
+import { agentDirFrom, launch, RunExit, shellExitCode } from './run/launcher';
+import { checkPython, defaultPython, PreflightError } from './run/python';
+import { createRunDir, removeRunDir } from './run/runDir';
+import { checkScriptFile } from './run/scriptFile';
+
+const VERSION = '0.1.0';
+
+function say(message: string): void {
+  process.stderr.write(`poolscope: ${message}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      say(err.message);
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  switch (args.command) {
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case 'report':
+      return report(args);
+    case 'profile':
+      return profile(args);
+    default: {
+      const never: never = args;
+      throw new Error(`unhandled command ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+async function profile(args: ProfileArgs): Promise<number> {
+  const script = path.resolve(args.script);
+  const python = args.python ?? defaultPython();
+  try {
+    checkScriptFile(script);
+    const check = checkPython(python, script);
+    if (check.syntaxError) {
+      const { line, column, message } = check.syntaxError;
+      say(`${args.script}:${line}:${column}: SyntaxError: ${message}`);
+      say('the script does not parse, so nothing ran; fix the line above and profile again.');
+      return 1;
+    }
+  } catch (err) {
+    if (err instanceof PreflightError) {
+      say(err.message);
+      return 2;
+    }
+    throw err;
+  }
+
+  let runDir: string;
+  try {
+    runDir = createRunDir();
+  } catch (err) {
+    say((err as Error).message);
+    return 2;
+  }
+  const running = launch({
+    python,
+    agentDir: agentDirFrom(__dirname),
+    script: args.script,
+    args: args.scriptArgs,
+    cwd: process.cwd(),
+    runDir,
+    workers: args.workers,
+  });
+  // The program shares our terminal and process group, so Ctrl-C reaches it directly; we stay
+  // alive to analyse what it recorded. SIGTERM sent to us alone is passed on.
+  const onSigint = (): void => undefined;
+  const onSigterm = (): void => void running.child.kill('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  let exit: RunExit;
+  try {
+    exit = await running.exited;
+  } catch (err) {
+    say(`could not start ${python}: ${(err as Error).message}`);
+    removeRunDir(runDir);
+    return 2;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+  }
+
+  try {
+    if (args.trace) packRunDir(runDir, args.trace);
+    await writeOutputs(runDir, args);
+    removeRunDir(runDir);
+  } catch (err) {
+    say(`could not analyse the recorded trace: ${(err as Error).message}`);
+    say(`the raw trace is kept in ${runDir}`);
+  }
+  return exitLikeScript(exit);
+}
+
+async function report(args: ReportArgs): Promise<number> {
+  if (!fs.existsSync(args.input)) {
+    say(`no such trace: ${args.input}`);
+    return 2;
+  }
+  try {
+    await writeOutputs(args.input, args);
+    return 0;
+  } catch (err) {
+    say(`cannot read ${args.input}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function writeOutputs(
+  source: string,
+  args: { json?: string; html?: string; chrome?: string; quiet: boolean },
+): Promise<Report> {
+  const { model, report } = loadRun(source);
+  if (!args.quiet) process.stderr.write(formatSummary(report, { color: process.stderr.isTTY === true }));
+  if (args.json) writeOut(args.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (args.html) writeOut(args.html, renderHtmlReport(report, model));
+  if (args.chrome) writeOut(args.chrome, JSON.stringify(toChromeTrace(model)));
+  return report;
+}
+
+function writeOut(file: string, text: string): void {
+  if (file === '-') {
+    process.stdout.write(text);
+    return;
+  }
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+/** A signal death is re-raised on ourselves so that the caller sees what a plain run gives. */
+function exitLikeScript(exit: RunExit): number {
+  if (exit.signal) {
+    process.removeAllListeners(exit.signal);
+    process.kill(process.pid, exit.signal);
+  }
+  return shellExitCode(exit);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    say(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,55 @@
+import { Report } from '../core/report';
+import { fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../core/format';
+
+interface Style {
+  color: boolean;
+}
+
+/** The short text summary the CLI prints on stderr after the program ends. */
+export function formatSummary(report: Report, style: Style): string {
+  const paint = (code: string, s: string): string => (style.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const bold = (s: string): string => paint('1', s);
+  const s = report.summary;
+  const lines: string[] = [];
+  lines.push('', bold('PoolScope summary'));
+  const where = [report.run.python && `Python ${report.run.python}`, report.run.startMethod]
+    .filter(Boolean)
+    .join(', ');
+  lines.push(`  script     ${report.run.script}${where ? `  (${where})` : ''}`);
+  lines.push(`  wall       ${fmtMs(s.wallMs)}    workers ${s.workers}    tasks ${s.tasks} (${s.items} items)`);
+  if (s.tasks > 0) {
+    lines.push(
+      `  per task   compute ${fmtMs(s.computeMsPerTask)} (median)   IPC ${fmtMs(s.ipcMsPerTask)}   ` +
+        `${fmtBytes(s.bytesPerTask)}   IPC share ${fmtPct(s.ipcShare)}`,
+    );
+  }
+  if (s.startupMs !== null && s.startupMs !== undefined) {
+    lines.push(`  start-up   ${fmtMs(s.startupMs)} per worker (median)`);
+  }
+  lines.push(
+    `  speedup    ${fmtX(s.estSpeedup)} estimated (sequential ≈ ${fmtMs(s.estSequentialMs)})   ` +
+      `efficiency ${fmtPct(s.efficiency)}`,
+  );
+  const v = report.verdict;
+  const colour = v.quadrant === 'clear-win' ? '32' : v.quadrant === 'measure-first' ? '33' : '31';
+  lines.push(`  verdict    ${paint(`1;${colour}`, QUADRANT_TITLES[v.quadrant] ?? v.quadrant)} — ${v.sentence}`);
+  for (const site of report.callSites) {
+    lines.push(
+      `  call site  ${site.file}:${site.line}  ${site.api}  ${site.tasks} tasks, chunksize ${site.chunksize ?? '–'}, ` +
+        `${fmtMs(site.compute.medianMs)}/task, ${fmtX(site.estSpeedup)}  [${site.quadrant}]`,
+    );
+  }
+  if (report.findings.length > 0) {
+    lines.push('  findings');
+    for (const f of report.findings) {
+      const mark = f.severity === 'error' ? paint('31', '✖') : f.severity === 'warning' ? paint('33', '⚠') : 'ℹ';
+      const at = f.file ? `  ${f.file}${f.line ? `:${f.line}` : ''}` : '';
+      lines.push(`    ${mark} ${bold(f.id)}${at}`);
+      lines.push(`      ${f.message}`);
+      if (f.advice) lines.push(`      → ${f.advice}`);
+    }
+  }
+  for (const w of report.warnings) lines.push(`  ${paint('33', 'warning')}: ${w}`);
+  lines.push('');
+  return lines.join('\n');
+}

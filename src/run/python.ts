@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+
+export const MIN_PYTHON: [number, number] = [3, 9];
+
+export interface ScriptCheck {
+  python: string;
+  version: string;
+  /** Set when the script does not parse: what Python said, with its position. */
+  syntaxError?: { line: number; column: number; message: string };
+}
+
+/**
+ * One short Python call that both proves the interpreter works (and is new enough) and parses
+ * the script, so a wrong interpreter or a syntax error is reported before anything runs.
+ */
+const PROBE = `
+import ast, json, sys
+out = {"version": "%d.%d.%d" % sys.version_info[:3]}
+try:
+    with open(sys.argv[1], "rb") as f:
+        ast.parse(f.read(), sys.argv[1])
+except SyntaxError as e:
+    out["syntaxError"] = {"line": e.lineno or 0, "column": e.offset or 0, "message": e.msg}
+print(json.dumps(out))
+`;
+
+export class PreflightError extends Error {}
+
+export function checkPython(python: string, script: string): ScriptCheck {
+  const res = spawnSync(python, ['-c', PROBE, script], { encoding: 'utf8', timeout: 30_000 });
+  if (res.error) {
+    const code = (res.error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new PreflightError(
+        `Python interpreter not found: ${python}. Install Python ${MIN_PYTHON.join('.')}+ or pass --python PATH.`,
+      );
+    }
+    throw new PreflightError(`cannot run ${python}: ${res.error.message}`);
+  }
+  const lastLine = res.stdout.trim().split('\n').pop() ?? '';
+  let parsed: { version?: string; syntaxError?: ScriptCheck['syntaxError'] } = {};
+  try {
+    parsed = JSON.parse(lastLine);
+  } catch {
+    // A Python 2 interpreter, or something that is not Python at all, ends up here.
+  }
+  if (res.status !== 0 || !parsed.version) {
+    const said = (res.stderr || res.stdout).trim().split('\n').slice(-1)[0] ?? '';
+    throw new PreflightError(
+      `${python} is not a usable Python ${MIN_PYTHON.join('.')}+ interpreter${said ? ` (${said})` : ''}. Pass --python PATH.`,
+    );
+  }
+  const [major, minor] = parsed.version.split('.').map(Number);
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    throw new PreflightError(
+      `${python} is Python ${parsed.version}; PoolScope needs Python ${MIN_PYTHON.join('.')} or newer. Pass --python PATH.`,
+    );
+  }
+  return { python, version: parsed.version, syntaxError: parsed.syntaxError };
+}
+
+/** The interpreter to use when none is given: an explicit setting, then python3. */
+export function defaultPython(env: NodeJS.ProcessEnv = process.env): string {
+  return env.POOLSCOPE_PYTHON || 'python3';
+}
