@@ -54,6 +54,7 @@ export function parseArgs(argv: string[]): CliArgs {
   }
   const flags: Record<string, string> = {};
   let quiet = false;
+  const reportInputs: string[] = [];
   let i = 0;
   // Options come before the script; everything after the script belongs to the script,
   // as with `python script.py args`.
@@ -76,9 +77,11 @@ export function parseArgs(argv: string[]): CliArgs {
       continue;
     }
     if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option "${a}"`);
-    break;
+    if (command === 'profile') break;
+    // `report` has no script: its one positional may stand anywhere among the options.
+    reportInputs.push(a);
   }
-  const positional = rest.slice(i);
+  const positional = command === 'report' ? [...reportInputs, ...rest.slice(i)] : rest.slice(i);
   if (command === 'report') {
     if (positional.length !== 1) throw new UsageError('report takes exactly one trace file or run directory');
     for (const f of ['trace', 'python', 'workers']) {
