@@ -1,5 +1,5 @@
 import { Report } from '../core/report';
-import { fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../core/format';
+import { fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../core/units';
 
 interface Style {
   color: boolean;

@@ -1,0 +1,41 @@
+/** Human units for durations, sizes and ratios; shared by the CLI summary and the HTML report. */
+
+export function fmtMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 10) return `${ms.toFixed(0)} ms`;
+  if (ms >= 1) return `${ms.toFixed(1)} ms`;
+  if (ms >= 0.01) return `${ms.toFixed(2)} ms`;
+  return `${(ms * 1000).toFixed(1)} µs`;
+}
+
+export function fmtBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '–';
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${Math.round(v)} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
+}
+
+export function fmtPct(share: number | null | undefined): string {
+  if (share === null || share === undefined || !Number.isFinite(share)) return '–';
+  return `${(share * 100).toFixed(share >= 0.1 ? 0 : 1)} %`;
+}
+
+export function fmtX(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–';
+  return `${ratio.toFixed(ratio >= 10 ? 0 : 2)}×`;
+}
+
+export const QUADRANT_TITLES: Record<string, string> = {
+  'clear-win': 'Clear win',
+  'measure-first': 'Measure first',
+  'ipc-overhead-wins': 'IPC overhead wins',
+  'both-lose': 'Both IPC and compute lose',
+  'no-parallel-work': 'No parallel work recorded',
+};
