@@ -16,9 +16,23 @@ const targets = [
     target: 'node18',
     banner: { js: '#!/usr/bin/env node' },
   },
+  {
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: ['vscode'],
+  },
 ];
 
 /** Copies the stdlib-only agent next to the bundles; the CLI finds it at dist/python. */
+function copyAssets() {
+  // Codicons are served to the webview from dist/ (localResourceRoots), never from a CDN.
+  const icons = path.join(__dirname, 'node_modules', '@vscode', 'codicons', 'dist');
+  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(icons, f), path.join(__dirname, 'dist', f));
+}
+
 function copyAgent() {
   const from = path.join(__dirname, 'src', 'python');
   const to = path.join(__dirname, 'dist', 'python');
@@ -39,6 +53,7 @@ async function main() {
   await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
   fs.chmodSync(path.join(__dirname, 'dist', 'cli.js'), 0o755);
   copyAgent();
+  copyAssets();
 }
 
 main().catch((err) => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, ProfileArgs, ReportArgs, UsageError, USAGE } from './cli/args';
 import { formatSummary } from './cli/summary';
-import { loadRun, packRunDir, toChromeTrace } from './core';
+import { loadRun, packRunDir, reportLanes, toChromeTrace } from './core';
 import { renderHtmlReport } from './core/htmlReport';
 import { Report } from './core/report';
 import { agentDirFrom, launch, RunExit, shellExitCode } from './run/launcher';
@@ -132,7 +132,7 @@ async function writeOutputs(
   const { model, report } = loadRun(source);
   if (!args.quiet) process.stderr.write(formatSummary(report, { color: process.stderr.isTTY === true }));
   if (args.json) writeOut(args.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (args.html) writeOut(args.html, renderHtmlReport(report, model));
+  if (args.html) writeOut(args.html, renderHtmlReport(report, reportLanes(model)));
   if (args.chrome) writeOut(args.chrome, JSON.stringify(toChromeTrace(model)));
   return report;
 }

@@ -1,0 +1,267 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { loadRun, reportLanes, toChromeTrace } from '../core';
+import { renderHtmlReport } from '../core/htmlReport';
+import { PreflightError } from '../run/python';
+import { RunHistory } from './history';
+import { LiveRun } from './liveRun';
+import { PoolScopePanel } from './panel';
+import { resolvePython } from './pythonEnv';
+import { RunItem, RunsView } from './runsView';
+import { lanesOf, sitesOf, TaskDeltas } from './viewRows';
+import { parseArgsLine } from './argsLine';
+
+const RUNNING_CONTEXT = 'poolscope.running';
+
+export function registerCommands(
+  context: vscode.ExtensionContext,
+  history: RunHistory,
+  runsView: RunsView,
+): vscode.Disposable[] {
+  let current: LiveRun | undefined;
+  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 100);
+  status.command = 'poolscope.cancelRun';
+
+  const openSource = (file: string, line: number): void => {
+    const uri = path.isAbsolute(file)
+      ? vscode.Uri.file(file)
+      : vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('/'), file);
+    const pos = new vscode.Position(Math.max(0, line - 1), 0);
+    void vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: false });
+  };
+
+  async function profile(target: vscode.Uri | undefined, askArgs: boolean): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      const pick = await vscode.window.showWarningMessage(
+        'PoolScope runs nothing in an untrusted workspace: profiling executes the script. Trust this workspace to profile it.',
+        'Manage Workspace Trust',
+      );
+      if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
+      return;
+    }
+    const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+    if (!uri) {
+      void vscode.window.showErrorMessage('PoolScope: open or select a Python file to profile.');
+      return;
+    }
+    if (uri.scheme !== 'file' || !/\.pyw?$/i.test(uri.fsPath)) {
+      void vscode.window.showErrorMessage(
+        `PoolScope: ${path.basename(uri.fsPath)} is not a Python file. Right-click a .py file and choose Profile Parallel Run.`,
+      );
+      return;
+    }
+    if (current) {
+      const pick = await vscode.window.showWarningMessage(
+        'A PoolScope run is still in progress.',
+        'Cancel It',
+        'Show It',
+      );
+      if (pick === 'Cancel It') await current.cancel();
+      else if (pick === 'Show It') current.panel.reveal();
+      return;
+    }
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open?.isDirty) await open.save();
+
+    const config = vscode.workspace.getConfiguration('poolscope', uri);
+    let args = config.get<string[]>('args') ?? [];
+    const argsKey = `args:${uri.fsPath}`;
+    if (askArgs) {
+      const last = context.workspaceState.get<string>(argsKey) ?? args.join(' ');
+      const line = await vscode.window.showInputBox({
+        title: `Arguments for ${path.basename(uri.fsPath)}`,
+        prompt: 'Passed to the script as sys.argv[1:]; quote arguments that contain spaces.',
+        value: last,
+      });
+      if (line === undefined) return;
+      await context.workspaceState.update(argsKey, line);
+    }
+    const remembered = context.workspaceState.get<string>(argsKey);
+    if (remembered !== undefined) {
+      try {
+        args = parseArgsLine(remembered);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`PoolScope: ${(err as Error).message}. Use Profile Parallel Run with Arguments… to fix them.`);
+        return;
+      }
+    }
+
+    let check;
+    try {
+      check = await resolvePython(uri);
+    } catch (err) {
+      if (!(err instanceof PreflightError)) throw err;
+      const pick = await vscode.window.showErrorMessage(`PoolScope: ${err.message}`, 'Select Interpreter', 'Open Settings');
+      if (pick === 'Select Interpreter') await vscode.commands.executeCommand('python.setInterpreter');
+      if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'poolscope.pythonPath');
+      return;
+    }
+    if (check.syntaxError) {
+      const { line, message } = check.syntaxError;
+      const pick = await vscode.window.showErrorMessage(
+        `PoolScope: ${path.basename(uri.fsPath)} does not parse (line ${line}: ${message}); nothing was run.`,
+        'Go to Line',
+      );
+      if (pick) openSource(uri.fsPath, line);
+      return;
+    }
+    const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    const cwdSetting = (config.get<string>('cwd') ?? '').replace('${workspaceFolder}', folder).trim();
+    const cwd = cwdSetting || path.dirname(uri.fsPath);
+    if (!fs.existsSync(cwd)) {
+      void vscode.window.showErrorMessage(`PoolScope: the working directory ${cwd} does not exist (setting poolscope.cwd).`);
+      return;
+    }
+
+    const run = new LiveRun({
+      extensionUri: context.extensionUri,
+      history,
+      script: uri,
+      python: check.python,
+      pythonVersion: check.version,
+      args,
+      cwd,
+      sampleIntervalMs: config.get<number>('sampleIntervalMs') ?? 250,
+      onSaved: () => {
+        history.prune(config.get<number>('history.maxRuns') ?? 50);
+        runsView.refresh();
+      },
+      openSource,
+    });
+    current = run;
+    void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT, true);
+    status.text = `$(sync~spin) PoolScope: ${path.basename(uri.fsPath)}`;
+    status.tooltip = 'Profiling — click to cancel the run';
+    status.show();
+    try {
+      const result = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `PoolScope: profiling ${path.basename(uri.fsPath)}`,
+          cancellable: true,
+        },
+        (_progress, token) => {
+          token.onCancellationRequested(() => void run.cancel());
+          return run.run();
+        },
+      );
+      announce(result.report, result.exit.code, result.cancelled, uri, openSource);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`PoolScope: the run failed to start: ${(err as Error).message}`);
+    } finally {
+      current = undefined;
+      status.hide();
+      void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT, false);
+    }
+  }
+
+  const runIdOf = (arg: unknown): string | undefined =>
+    arg instanceof RunItem ? arg.meta.id : typeof arg === 'string' ? arg : undefined;
+
+  async function exportRun(arg: unknown, format: 'chrome' | 'html'): Promise<void> {
+    const id = runIdOf(arg);
+    if (!id) return;
+    const ext = format === 'chrome' ? 'json' : 'html';
+    const target = await vscode.window.showSaveDialog({
+      title: format === 'chrome' ? 'Export as Chrome/Perfetto trace' : 'Export as HTML report',
+      defaultUri: vscode.Uri.file(path.join(path.dirname(history.tracePath(id)), `poolscope-${id}.${ext}`)),
+      filters: format === 'chrome' ? { 'Trace JSON': ['json'] } : { HTML: ['html'] },
+    });
+    if (!target) return;
+    const { model, report } = loadRun(history.tracePath(id));
+    const text =
+      format === 'chrome' ? JSON.stringify(toChromeTrace(model)) : renderHtmlReport(report, reportLanes(model));
+    fs.writeFileSync(target.fsPath, text);
+    void vscode.window.showInformationMessage(`PoolScope: exported to ${target.fsPath}`);
+  }
+
+  function openSaved(arg: unknown): void {
+    const id = runIdOf(arg);
+    if (!id) return;
+    let loaded;
+    try {
+      loaded = loadRun(history.tracePath(id));
+    } catch (err) {
+      void vscode.window.showErrorMessage(`PoolScope: cannot open this run: ${(err as Error).message}`);
+      return;
+    }
+    const { model, report } = loaded;
+    const panel: PoolScopePanel = new PoolScopePanel(context.extensionUri, `PoolScope: ${path.basename(report.run.script)}`, {
+      onMessage: (msg) => {
+        if (msg.type === 'source/open') openSource(msg.file, msg.line);
+        if (msg.type === 'run/export') void exportRun(id, msg.format);
+      },
+      onDispose: () => undefined,
+    });
+    const { sites, siteOfTask } = sitesOf(model);
+    const { tasks, running } = new TaskDeltas().next(model, siteOfTask, model.wallMs);
+    panel.post({
+      type: 'run/reset',
+      run: {
+        runId: id,
+        script: report.run.script,
+        scriptPath: report.run.script,
+        python: report.run.python,
+        startMethod: report.run.startMethod,
+        cpuCount: report.run.cpuCount,
+        startedAt: report.run.startedAt,
+        live: false,
+      },
+    });
+    panel.post({ type: 'run/delta', runId: id, lanes: lanesOf(model), sites, tasks, running, samples: [], wallMs: model.wallMs });
+    panel.post({ type: 'run/report', runId: id, report, final: true });
+    panel.post({ type: 'run/status', runId: id, status: 'finished', exitCode: report.run.exitCode });
+  }
+
+  return [
+    status,
+    vscode.commands.registerCommand('poolscope.profileFile', (uri?: vscode.Uri) => profile(uri, false)),
+    vscode.commands.registerCommand('poolscope.profileFileWithArgs', (uri?: vscode.Uri) => profile(uri, true)),
+    vscode.commands.registerCommand('poolscope.cancelRun', () => current?.cancel()),
+    vscode.commands.registerCommand('poolscope.openRun', openSaved),
+    vscode.commands.registerCommand('poolscope.deleteRun', async (arg: unknown) => {
+      const id = runIdOf(arg);
+      if (!id) return;
+      const pick = await vscode.window.showWarningMessage('Delete this PoolScope run?', { modal: true }, 'Delete');
+      if (pick !== 'Delete') return;
+      history.delete(id);
+      runsView.refresh();
+    }),
+    vscode.commands.registerCommand('poolscope.revealTrace', (arg: unknown) => {
+      const id = runIdOf(arg);
+      if (id) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(history.tracePath(id)));
+    }),
+    vscode.commands.registerCommand('poolscope.exportChrome', (arg: unknown) => exportRun(arg, 'chrome')),
+    vscode.commands.registerCommand('poolscope.exportHtml', (arg: unknown) => exportRun(arg, 'html')),
+    vscode.commands.registerCommand('poolscope.refreshRuns', () => runsView.refresh()),
+    { dispose: () => void current?.cancel() },
+  ];
+}
+
+/** Tells the user how the run ended, with the one action that helps next. */
+function announce(
+  report: import('../core/report').Report | undefined,
+  exitCode: number | null,
+  cancelled: boolean,
+  uri: vscode.Uri,
+  openSource: (file: string, line: number) => void,
+): void {
+  const name = path.basename(uri.fsPath);
+  const guard = report?.findings.find((f) => f.id === 'missing-main-guard');
+  if (guard) {
+    void vscode.window
+      .showErrorMessage(`PoolScope stopped ${name}: ${guard.message}`, 'Show Line')
+      .then((pick) => pick && guard.file && openSource(guard.file, guard.line ?? 1));
+    return;
+  }
+  if (cancelled) {
+    void vscode.window.showInformationMessage(`PoolScope: the run of ${name} was cancelled; the panel shows what was recorded.`);
+    return;
+  }
+  if (exitCode !== 0) {
+    void vscode.window.showWarningMessage(
+      `PoolScope: ${name} exited with code ${exitCode ?? 'unknown'}; the panel shows what was recorded.`,
+    );
+  }
+}

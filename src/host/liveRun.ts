@@ -1,0 +1,221 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { analyze, appendRecords, buildModel, emptyRecords, packRunDir, TraceTail } from '../core';
+import type { TraceModel } from '../core/modelTypes';
+import type { Report } from '../core/report';
+import { launch, RunExit, RunningScript } from '../run/launcher';
+import { createRunDir, removeRunDir } from '../run/runDir';
+import { RunHeader, UsageSample } from '../shared/protocol';
+import { RunHistory } from './history';
+import { PoolScopePanel } from './panel';
+import { PidSampler } from './pidSampler';
+import { ProgramTerminal } from './pseudoterminal';
+import { lanesOf, sitesOf, TaskDeltas } from './viewRows';
+
+export interface LiveRunOptions {
+  extensionUri: vscode.Uri;
+  history: RunHistory;
+  script: vscode.Uri;
+  python: string;
+  pythonVersion: string;
+  args: string[];
+  cwd: string;
+  sampleIntervalMs: number;
+  /** Called once the run is saved (or failed to be). */
+  onSaved(runId: string | undefined): void;
+  openSource(file: string, line: number): void;
+}
+
+export interface LiveRunResult {
+  exit: RunExit;
+  report: Report | undefined;
+  cancelled: boolean;
+}
+
+/** How often the run directory is read for the panel: the issue asks for ≤ 250 ms behind. */
+const POLL_MS = 200;
+
+/**
+ * One profiling run in VS Code: the program in a terminal view, its trace read live into the
+ * panel, CPU/memory sampled per process, and at the end the report saved to the run history.
+ */
+export class LiveRun {
+  readonly runId: string;
+  private readonly runDir: string;
+  private readonly tail: TraceTail;
+  private readonly records = emptyRecords();
+  private readonly deltas = new TaskDeltas();
+  private readonly sampler: PidSampler;
+  private samples: UsageSample[] = [];
+  private model: TraceModel | undefined;
+  private running: RunningScript | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private cancelled = false;
+  private lastReportAt = 0;
+  readonly panel: PoolScopePanel;
+  private readonly terminal: ProgramTerminal;
+
+  constructor(private readonly opts: LiveRunOptions) {
+    this.runId = opts.history.newRunId();
+    this.runDir = createRunDir();
+    this.tail = new TraceTail(this.runDir);
+    this.sampler = new PidSampler(opts.sampleIntervalMs, (s) => this.addSamples(s));
+    const name = path.basename(opts.script.fsPath);
+    this.panel = new PoolScopePanel(opts.extensionUri, `PoolScope: ${name}`, {
+      onMessage: (msg) => {
+        switch (msg.type) {
+          case 'webview/ready':
+            return;
+          case 'source/open':
+            return opts.openSource(msg.file, msg.line);
+          case 'run/cancel':
+            return void this.cancel();
+          case 'run/export':
+            return void vscode.commands.executeCommand(
+              msg.format === 'chrome' ? 'poolscope.exportChrome' : 'poolscope.exportHtml',
+              this.runId,
+            );
+          default: {
+            const never: never = msg;
+            return never;
+          }
+        }
+      },
+      onDispose: () => undefined,
+    });
+    this.terminal = new ProgramTerminal(
+      (text) => this.sendInput(text),
+      () => void this.cancel(),
+    );
+  }
+
+  /** Starts the program; resolves when it has ended and the run is saved. */
+  async run(): Promise<LiveRunResult> {
+    const header: RunHeader = {
+      runId: this.runId,
+      script: vscode.workspace.asRelativePath(this.opts.script),
+      scriptPath: this.opts.script.fsPath,
+      python: this.opts.pythonVersion,
+      startMethod: '',
+      cpuCount: 0,
+      startedAt: new Date().toISOString(),
+      live: true,
+    };
+    this.panel.post({ type: 'run/reset', run: header });
+    const term = vscode.window.createTerminal({ name: `PoolScope: ${path.basename(this.opts.script.fsPath)}`, pty: this.terminal });
+    term.show(true);
+    this.running = launch({
+      python: this.opts.python,
+      agentDir: path.join(this.opts.extensionUri.fsPath, 'dist', 'python'),
+      script: this.opts.script.fsPath,
+      args: this.opts.args,
+      cwd: this.opts.cwd,
+      runDir: this.runDir,
+      stdio: 'pipe',
+      ownProcessGroup: true,
+    });
+    const child = this.running.child;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => this.terminal.write(d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => this.terminal.write(d));
+    child.stdin?.on('error', () => undefined); // the program may close stdin early
+    if (child.pid !== undefined) this.sampler.watch(child.pid);
+    this.sampler.start();
+    this.timer = setInterval(() => this.tick(false), POLL_MS);
+
+    let exit: RunExit;
+    try {
+      exit = await this.running.exited;
+    } catch (err) {
+      this.stopTimers();
+      this.panel.post({ type: 'run/status', runId: this.runId, status: 'failed', message: (err as Error).message });
+      removeRunDir(this.runDir);
+      throw err;
+    }
+    this.stopTimers();
+    const report = this.finish(exit);
+    return { exit, report, cancelled: this.cancelled };
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.running || this.cancelled) return;
+    this.cancelled = true;
+    this.terminal.write('\nPoolScope: cancelling — ending the whole process tree…\n');
+    await this.running.cancel();
+  }
+
+  private sendInput(text: string | null): void {
+    const stdin = this.running?.child.stdin;
+    if (!stdin || stdin.destroyed) return;
+    if (text === null) stdin.end();
+    else stdin.write(text);
+  }
+
+  private addSamples(samples: { pid: number; monoNs: number; cpu: number; memoryBytes: number }[]): void {
+    const origin = this.model?.originNs;
+    if (!origin) return; // nothing to align with until the main process has written its header
+    for (const s of samples) {
+      this.samples.push({ pid: s.pid, t: (s.monoNs - origin) / 1e6, cpu: s.cpu, memoryBytes: s.memoryBytes });
+    }
+  }
+
+  /** Reads what is new, rebuilds the model and sends the panel what changed. */
+  private tick(final: boolean): void {
+    const fresh = this.tail.poll();
+    const hasNew =
+      fresh.streams.length + fresh.metas.length + fresh.chunks.length > 0 || this.samples.length > 0 || final;
+    if (!hasNew) return;
+    appendRecords(this.records, fresh);
+    const model = buildModel(this.records);
+    this.model = model;
+    for (const p of model.processes) if (p.endMs === null) this.sampler.watch(p.pid);
+    const nowMs = model.originNs ? (Number(process.hrtime.bigint()) - model.originNs) / 1e6 : 0;
+    const { sites, siteOfTask } = sitesOf(model);
+    const { tasks, running } = this.deltas.next(model, siteOfTask, final ? model.wallMs : nowMs);
+    this.panel.post({
+      type: 'run/delta',
+      runId: this.runId,
+      lanes: lanesOf(model),
+      sites,
+      tasks,
+      running,
+      samples: this.samples,
+      wallMs: final ? model.wallMs : Math.max(model.wallMs, nowMs),
+    });
+    this.samples = [];
+    // The interim verdict is worth a full analysis about once a second, not every tick.
+    const now = Date.now();
+    if (!final && now - this.lastReportAt > 1000) {
+      this.lastReportAt = now;
+      this.panel.post({ type: 'run/report', runId: this.runId, report: analyze(model), final: false });
+    }
+  }
+
+  private finish(exit: RunExit): Report | undefined {
+    let report: Report | undefined;
+    try {
+      this.tick(true);
+      if (this.model) {
+        report = analyze(this.model);
+        this.panel.post({ type: 'run/report', runId: this.runId, report, final: true });
+        this.opts.history.save(this.runId, report, (file) => packRunDir(this.runDir, file));
+      }
+      this.opts.onSaved(report ? this.runId : undefined);
+    } catch (err) {
+      this.terminal.write(`\nPoolScope: could not analyse the trace: ${(err as Error).message}\n`);
+      this.opts.onSaved(undefined);
+    } finally {
+      removeRunDir(this.runDir);
+    }
+    const status = this.cancelled ? 'cancelled' : report ? 'finished' : 'failed';
+    this.panel.post({ type: 'run/status', runId: this.runId, status, exitCode: exit.code });
+    const how = exit.signal ? `was ended by ${exit.signal}` : `exited with code ${exit.code}`;
+    this.terminal.finish(`PoolScope: the program ${how}. Press any key to close this terminal.`);
+    return report;
+  }
+
+  private stopTimers(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.sampler.stop();
+  }
+}

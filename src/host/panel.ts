@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { FromWebview, isFromWebview, ToWebview } from '../shared/protocol';
+
+export interface PanelHandlers {
+  onMessage(msg: FromWebview): void;
+  onDispose(): void;
+}
+
+/**
+ * One PoolScope panel: a webview with a strict CSP (nonce-only scripts, styles and fonts from our
+ * own dist/ and media/ only). Messages wait for the webview's `webview/ready` handshake, so
+ * nothing posted before the page loaded is lost.
+ */
+export class PoolScopePanel {
+  private readonly panel: vscode.WebviewPanel;
+  private ready = false;
+  private queue: ToWebview[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(extensionUri: vscode.Uri, title: string, handlers: PanelHandlers) {
+    const roots = [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
+    this.panel = vscode.window.createWebviewPanel('poolscope.panel', title, vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: roots,
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'poolscope.svg');
+    this.panel.webview.html = panelHtml(this.panel.webview, extensionUri);
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((msg: unknown) => {
+        if (!isFromWebview(msg)) return;
+        if (msg.type === 'webview/ready') {
+          this.ready = true;
+          for (const m of this.queue) void this.panel.webview.postMessage(m);
+          this.queue = [];
+        }
+        handlers.onMessage(msg);
+      }),
+      this.panel.onDidDispose(() => {
+        for (const d of this.disposables) d.dispose();
+        handlers.onDispose();
+      }),
+    );
+  }
+
+  post(msg: ToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(msg);
+    else this.queue.push(msg);
+  }
+
+  setTitle(title: string): void {
+    this.panel.title = title;
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+  }
+}
+
+export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(18).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const codicons = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicon.css'));
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${codicons}">
+<link rel="stylesheet" href="${css}">
+<title>PoolScope</title>
+</head>
+<body>
+<main id="app"></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
