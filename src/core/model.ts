@@ -1,0 +1,92 @@
+/**
+ * Builds the {@link TraceModel} from records: processes, pools, calls, tasks, messages, Manager
+ * calls and the agent's own findings. Robust to partial data: a process killed mid-way leaves
+ * tasks without their later records, and they show as such (e.g. in flight at a crash).
+ */
+import { num, str } from './metaFields';
+import { buildMessages } from './modelMessages';
+import { buildProcesses } from './modelProcesses';
+import { buildTasks } from './modelTasks';
+import type { AgentFinding, ManagerCall, TraceModel } from './modelTypes';
+import { readU64, type TraceRecords } from './records';
+
+export type * from './modelTypes';
+
+export function buildModel(records: TraceRecords): TraceModel {
+  const warnings = [...records.warnings];
+  const procs = buildProcesses(records);
+  const { processes, byStream, originNs } = procs;
+  const ms = (ns: number): number => (ns - originNs) / 1e6;
+  const { pools, calls, tasks } = buildTasks(records, procs, warnings);
+  const { channels, messages } = buildMessages(records, procs);
+
+  const managerCalls: ManagerCall[] = [];
+  const agentFindings: AgentFinding[] = [];
+  for (const m of records.metas) {
+    const process = byStream[m.stream];
+    if (m.k === 'mgr') {
+      const t0 = num(m.data, 't0') ?? m.t;
+      const t1 = num(m.data, 't1') ?? t0;
+      managerCalls.push({
+        process,
+        method: str(m.data, 'method') ?? 'unknown',
+        startMs: ms(t0),
+        durationMs: (t1 - t0) / 1e6,
+        ok: m.data.ok !== false && m.data.ok !== 0,
+      });
+    } else if (m.k === 'finding') {
+      agentFindings.push({
+        process,
+        id: str(m.data, 'id') ?? 'agent-finding',
+        file: str(m.data, 'file'),
+        line: num(m.data, 'line'),
+        message: str(m.data, 'message') ?? '',
+      });
+    } else if (m.k === 'agent-error') {
+      warnings.push(
+        `agent error in pid ${processes[process].pid}: ${str(m.data, 'message') ?? '(no message)'}`,
+      );
+    }
+  }
+
+  // The latest stamp of each stream: the last record of each kind in each chunk is enough.
+  for (const chunk of records.chunks) {
+    const p = processes[byStream[chunk.stream]];
+    const last = (offsets: number[], at: number): void => {
+      if (offsets.length === 0) return;
+      const t = ms(readU64(chunk.view, offsets[offsets.length - 1] + at));
+      p.lastSeenMs = Math.max(p.lastSeenMs ?? -Infinity, t);
+    };
+    last(chunk.sends, 8 + 48); // SEND t2
+    last(chunk.recvs, 8 + 40); // RECV t1
+    last(chunk.runs, 8 + 32); // RUN t1
+  }
+  for (const p of processes) {
+    if (p.endMs !== null) p.lastSeenMs = Math.max(p.lastSeenMs ?? -Infinity, p.endMs);
+  }
+
+  if (!procs.run)
+    warnings.push('no run header was recorded (the main process trace is missing or cut short)');
+  const main = procs.main >= 0 ? processes[procs.main] : undefined;
+  let lastSeen = 0;
+  for (const p of processes) lastSeen = Math.max(lastSeen, p.lastSeenMs ?? 0);
+  const wallMs = main?.endMs ?? lastSeen;
+
+  return {
+    formatVersion: 1,
+    run: procs.run,
+    originNs,
+    startedAt: procs.startedAt,
+    wallMs,
+    mainProcess: procs.main,
+    processes,
+    pools,
+    calls,
+    tasks,
+    channels,
+    messages,
+    managerCalls,
+    agentFindings,
+    warnings,
+  };
+}

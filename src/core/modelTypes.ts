@@ -1,0 +1,227 @@
+/**
+ * The trace model: what happened in a run, joined across processes. Plain data (no classes, no
+ * typed arrays) so it can be sent to a webview or written as JSON. Every time is in milliseconds
+ * after `originNs` (the main process's agent start), every size in bytes; `null` means "not
+ * recorded" (a process killed mid-way, a message whose other end was not traced). References
+ * between entities are indices into the model's arrays; -1 means "unknown".
+ */
+
+export type ProcessRole =
+  | 'main'
+  | 'pool-worker'
+  | 'executor-worker'
+  | 'process'
+  | 'manager'
+  | 'forkserver'
+  | 'resource-tracker'
+  | 'unknown';
+
+/** The `run` META: how the program was started. */
+export interface RunHeader {
+  script: string | null;
+  argv: string[];
+  cwd: string | null;
+  python: string | null;
+  executable: string | null;
+  startMethod: string | null;
+  cpuCount: number | null;
+  agentVersion: string | null;
+  formatVersion: number;
+  overrides: Record<string, unknown>;
+}
+
+export interface ProcessInfo {
+  index: number;
+  pid: number;
+  /** The OS parent. */
+  ppid: number | null;
+  /** The multiprocessing parent (under forkserver the OS parent is the server). */
+  parentPid: number | null;
+  /** Index of the multiprocessing parent's process, -1 if not traced. */
+  parent: number;
+  role: ProcessRole;
+  name: string | null;
+  startMethod: string | null;
+  /** `ev-<pid>-<start>`; null for a child seen only by its parent (it died before its agent ran). */
+  stream: string | null;
+  /** For workers: index of their pool, else -1. */
+  pool: number;
+  /** `module.qualname` of a `Process` target. */
+  target: string | null;
+  agentStartMs: number | null;
+  /** The parent called `start()` for this child. */
+  startCalledMs: number | null;
+  /** The parent's `start()` returned. */
+  startReturnedMs: number | null;
+  /** The child reached user code (its target or the worker loop). */
+  userStartMs: number | null;
+  /** userStartMs − startCalledMs: what starting this process cost, ms. */
+  startupMs: number | null;
+  /** The process ended (its `exit` META, else the parent's `reaped`). */
+  endMs: number | null;
+  /** Exit status; null when killed by a signal or not known. */
+  exitCode: number | null;
+  /** The signal that killed it, if any. */
+  signal: number | null;
+  /** User + system CPU, ms (from its `exit` META; null if it never got there). */
+  cpuMs: number | null;
+  peakRssBytes: number | null;
+  /** The latest stamp in its stream. */
+  lastSeenMs: number | null;
+}
+
+export interface PoolInfo {
+  index: number;
+  /** Channel id of its task pipe. */
+  id: number;
+  resultChan: number | null;
+  api: string;
+  /** Configured number of workers. */
+  workers: number | null;
+  startMethod: string | null;
+  file: string | null;
+  line: number | null;
+  maxtasksperchild: number | null;
+  /** Index of the process that created it, -1 if unknown. */
+  creator: number;
+  createdMs: number | null;
+}
+
+export interface CallInfo {
+  index: number;
+  /** The call id in its process (`call` META `id`, ≥ 1). */
+  id: number;
+  process: number;
+  pool: number;
+  api: string;
+  chunksize: number | null;
+  items: number | null;
+  job: number | null;
+  file: string | null;
+  line: number | null;
+  startMs: number;
+  /** When a blocking call returned (`call-end`); null for async calls. */
+  endMs: number | null;
+}
+
+/**
+ * Where a task got to: sent by the parent, received by a worker, computed (the worker sent the
+ * result), done (the parent received a success) or failed (the parent received an exception).
+ */
+export type TaskState = 'queued' | 'received' | 'computed' | 'done' | 'failed';
+
+/** One pool task or chunk (or executor work item), joined from up to five records. */
+export interface Task {
+  pool: number;
+  call: number;
+  /** Pool job id, or executor work_id. */
+  job: number;
+  /** Pool chunk index; -1 where none. */
+  index: number;
+  parent: number;
+  parentPid: number | null;
+  worker: number;
+  workerPid: number | null;
+  /** Items in the chunk (1 for a single task). */
+  items: number | null;
+  /** Pickled size of the task message and of the result message. */
+  bytesIn: number | null;
+  bytesOut: number | null;
+  /** Parent side: pickling the task started; pickling took; writing it to the pipe took. */
+  pickleStartMs: number | null;
+  pickleInMs: number | null;
+  writeInMs: number | null;
+  /** The task's bytes were handed to the pipe (parent SEND t2). */
+  dispatchMs: number | null;
+  /** The task's bytes had arrived at the worker (worker RECV t0); unpickling took. */
+  arrivalMs: number | null;
+  unpickleInMs: number | null;
+  /** Compute interval (RUN t0…t1) and CPU time of the computing thread over it. */
+  computeStartMs: number | null;
+  computeEndMs: number | null;
+  cpuMs: number | null;
+  /** Worker side: result pickling started; took; writing it took; handed to the pipe. */
+  resultPickleStartMs: number | null;
+  pickleOutMs: number | null;
+  writeOutMs: number | null;
+  resultSentMs: number | null;
+  /** The result's bytes had arrived at the parent; unpickling took. */
+  resultArrivalMs: number | null;
+  unpickleOutMs: number | null;
+  ok: boolean | null;
+  /** `Type: message` from the worker's `task-error` META. */
+  error: string | null;
+  state: TaskState;
+  /** Its worker died (signal or non-zero exit) after receiving it and before sending a result. */
+  inFlightAtCrash: boolean;
+}
+
+/** A queue or pipe created by user code (`channel` META), or a channel seen only in records. */
+export interface ChannelInfo {
+  index: number;
+  /** The id of the end that sends (META `chan`). */
+  chan: number;
+  /** The other end; equal to `chan` for an os.pipe (Queue, SimpleQueue, one-way Pipe). */
+  peer: number;
+  api: string | null;
+  file: string | null;
+  line: number | null;
+  creator: number;
+}
+
+/** A plain (kind 0) message: a SEND paired with a RECV in FIFO order on its channel. */
+export interface Message {
+  channel: number;
+  /** Channel id of the sending end. */
+  sendChan: number;
+  sender: number;
+  receiver: number;
+  bytes: number;
+  pickleStartMs: number | null;
+  pickleMs: number | null;
+  writeMs: number | null;
+  sentMs: number | null;
+  arrivalMs: number | null;
+  unpickleMs: number | null;
+}
+
+export interface ManagerCall {
+  process: number;
+  /** `typeid.method`. */
+  method: string;
+  startMs: number;
+  /** Round trip, ms. */
+  durationMs: number;
+  ok: boolean;
+}
+
+/** A finding the agent made itself (e.g. `missing-main-guard`). */
+export interface AgentFinding {
+  process: number;
+  id: string;
+  file: string | null;
+  line: number | null;
+  message: string;
+}
+
+export interface TraceModel {
+  formatVersion: 1;
+  run: RunHeader | null;
+  /** `perf_counter_ns` stamp every `…Ms` field counts from. */
+  originNs: number;
+  /** Wall-clock time at the origin (ISO 8601), from the main process's mono/wall pair. */
+  startedAt: string | null;
+  /** From the origin to the main process's exit (or the last stamp seen), ms. */
+  wallMs: number;
+  /** Index of the main process, -1 if it was not traced. */
+  mainProcess: number;
+  processes: ProcessInfo[];
+  pools: PoolInfo[];
+  calls: CallInfo[];
+  tasks: Task[];
+  channels: ChannelInfo[];
+  messages: Message[];
+  managerCalls: ManagerCall[];
+  agentFindings: AgentFinding[];
+  warnings: string[];
+}
