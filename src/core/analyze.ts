@@ -1,0 +1,247 @@
+/**
+ * TraceModel → Report: call sites with their metrics and verdicts, the run's summary and verdict,
+ * findings, processes, queues and Manager calls.
+ */
+import { groupCallSites, siteWallMs, type SiteGroup } from './callSites';
+import { siteFindings } from './findings';
+import {
+  agentFindings,
+  coordinationFinding,
+  crashFindings,
+  oversubscribedFinding,
+  processStartupFinding,
+  queuePayloadFindings,
+} from './findingsRun';
+import { measureTasks, metricsContext, type MetricsContext } from './metrics';
+import type { TraceModel } from './modelTypes';
+import type {
+  CallSiteReport,
+  Finding,
+  ManagerReport,
+  ProcessReport,
+  QueueReport,
+  Report,
+  RunInfo,
+  Summary,
+  VerdictNumbers,
+} from './report';
+import type { SiteAnalysis } from './siteAnalysis';
+import { suggestChunksize } from './findings';
+import { median, ratio, sum, unionLength } from './stats';
+import { classify, runVerdict } from './verdict';
+
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
+export function analyze(model: TraceModel): Report {
+  const ctx = metricsContext(model);
+  const cpuCount = model.run?.cpuCount ?? null;
+  const groups = groupCallSites(model);
+  const sites = groups.map((g) => analyzeSite(ctx, g));
+  const findings: Finding[] = [];
+  const callSites = sites.map((site) => {
+    const own = siteFindings(model, site);
+    findings.push(...own);
+    return callSiteReport(site, cpuCount, own);
+  });
+  findings.push(...crashFindings(model));
+  const over = oversubscribedFinding(model, groups);
+  if (over) findings.push(over);
+  const coordination = coordinationFinding(model, groups);
+  if (coordination) findings.push(coordination);
+  findings.push(...agentFindings(model));
+  if (!findings.some((f) => f.id === 'startup-dominated')) {
+    const startup = processStartupFinding(model);
+    if (startup) findings.push(startup);
+  }
+  findings.push(...queuePayloadFindings(model));
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+
+  return {
+    formatVersion: 1,
+    run: runInfo(model),
+    summary: summary(ctx, groups),
+    verdict: runVerdict(sites.map((s) => ({ id: s.group.id, wallMs: s.wallMs, verdict: s.verdict }))),
+    findings,
+    callSites,
+    processes: model.processes.map(processReport),
+    queues: queues(model),
+    managers: managers(model),
+    warnings: model.warnings,
+  };
+}
+
+function analyzeSite(ctx: MetricsContext, group: SiteGroup): SiteAnalysis {
+  const { model } = ctx;
+  const metrics = measureTasks(ctx, group.tasks);
+  const wallMs = siteWallMs(group);
+  const configured = group.pools.map((p) => model.pools[p].workers ?? 0);
+  const workers = Math.max(0, ...configured) || metrics.workersUsed;
+  const firstCall = group.calls.length > 0 ? model.calls[group.calls[0]] : undefined;
+  const numbers: VerdictNumbers = {
+    tasks: metrics.tasks,
+    computeMsPerTask: metrics.compute.medianMs,
+    perMessageOverheadMs: metrics.perMessageOverheadMs,
+    deliveryMs: metrics.deliveryMs,
+    smallMessageSerializationMs: metrics.smallMessageSerializationMs,
+    computeToOverhead: ratio(metrics.compute.medianMs, metrics.perMessageOverheadMs),
+    computePerWorkerMs: metrics.computePerWorkerMs,
+    startupMs: metrics.startupMs,
+    computePerWorkerToStartup: metrics.computePerWorkerToStartup,
+    bytesPerTask: metrics.ipc.bytesPerTask,
+    wallMs,
+  };
+  return {
+    group,
+    wallMs,
+    metrics,
+    numbers,
+    verdict: classify(numbers),
+    workers,
+    chunksize: firstCall?.chunksize ?? null,
+  };
+}
+
+function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: Finding[]): CallSiteReport {
+  const { group, metrics } = site;
+  const speedup = ratio(metrics.compute.totalMs, site.wallMs);
+  const report: CallSiteReport = {
+    id: group.id,
+    file: group.file,
+    line: group.line,
+    api: group.api,
+    poolApi: group.poolApi,
+    workers: site.workers,
+    chunksize: site.chunksize,
+    calls: group.calls.length,
+    tasks: metrics.tasks,
+    items: metrics.items,
+    wallMs: site.wallMs,
+    compute: metrics.compute,
+    ipc: metrics.ipc,
+    estSequentialMs: metrics.compute.totalMs,
+    estSpeedup: speedup,
+    efficiency: ratio(speedup, parallelism(site.workers, cpuCount)),
+    quadrant: site.verdict.quadrant,
+    verdict: site.verdict,
+    errors: metrics.errors,
+  };
+  if (findings.some((f) => f.id === 'tasks-too-short')) {
+    const s = suggestChunksize(site);
+    if (s && s.chunksize > (site.chunksize ?? metrics.itemsPerTask ?? 1))
+      report.suggestedChunksize = s.chunksize;
+  }
+  return report;
+}
+
+/** min(workers, cpuCount): the cores the pool could use at once. */
+function parallelism(workers: number, cpuCount: number | null): number | null {
+  if (workers <= 0) return null;
+  return cpuCount !== null && cpuCount > 0 ? Math.min(workers, cpuCount) : workers;
+}
+
+function summary(ctx: MetricsContext, groups: SiteGroup[]): Summary {
+  const { model } = ctx;
+  const all = model.tasks.map((_, i) => i);
+  const m = measureTasks(ctx, all);
+  const poolsUsed = new Set(model.tasks.map((t) => t.pool));
+  const configured = [...poolsUsed].map((p) => model.pools[p].workers ?? 0);
+  const workers = Math.max(0, ...configured) || m.workersUsed;
+  const poolWall = unionLength(groups.flatMap((g) => g.intervals));
+  const wall = model.wallMs;
+  const estSequential = Math.max(0, wall - poolWall) + m.compute.totalMs;
+  const speedup = ratio(estSequential, wall);
+  const workerStartups = model.processes.filter((p) => p.pool >= 0 && p.startupMs !== null);
+  const startups = (workerStartups.length > 0 ? workerStartups : model.processes).map((p) => p.startupMs);
+  return {
+    wallMs: wall,
+    workers,
+    tasks: m.tasks,
+    items: m.items,
+    computeMsPerTask: m.compute.medianMs,
+    bytesPerTask: m.ipc.bytesPerTask,
+    ipcMsPerTask: m.ipc.perTaskMs,
+    ipcShare: m.ipc.share,
+    startupMs: median(startups.filter((s): s is number => s !== null)),
+    estSequentialMs: wall > 0 ? estSequential : null,
+    estSpeedup: speedup,
+    efficiency: ratio(speedup, parallelism(workers, model.run?.cpuCount ?? null)),
+    utilisation: m.tasks > 0 ? ratio(m.compute.totalMs, workers * poolWall) : null,
+  };
+}
+
+function runInfo(model: TraceModel): RunInfo {
+  const r = model.run;
+  const main = model.mainProcess >= 0 ? model.processes[model.mainProcess] : undefined;
+  return {
+    script: r?.script ?? '',
+    argv: r?.argv ?? [],
+    cwd: r?.cwd ?? '',
+    python: r?.python ?? '',
+    startMethod: r?.startMethod ?? '',
+    cpuCount: r?.cpuCount ?? 0,
+    wallMs: model.wallMs,
+    startedAt: model.startedAt ?? '',
+    exitCode: main?.exitCode ?? null,
+    signal: main?.signal ?? null,
+    overrides: r?.overrides ?? {},
+  };
+}
+
+function processReport(p: TraceModel['processes'][number]): ProcessReport {
+  return {
+    pid: p.pid,
+    ppid: p.ppid,
+    role: p.role,
+    name: p.name,
+    startMethod: p.startMethod,
+    startupMs: p.startupMs,
+    cpuMs: p.cpuMs,
+    peakRssBytes: p.peakRssBytes,
+    exitCode: p.exitCode,
+    signal: p.signal,
+  };
+}
+
+function queues(model: TraceModel): QueueReport[] {
+  const out: QueueReport[] = model.channels.map((ch) => ({
+    chan: ch.chan,
+    api: ch.api ?? 'unknown',
+    ...(ch.file ? { file: ch.file, line: ch.line ?? 0 } : {}),
+    messages: 0,
+    bytes: 0,
+    pickleMs: 0,
+    unpickleMs: 0,
+    senders: [],
+    receivers: [],
+  }));
+  for (const m of model.messages) {
+    const q = out[m.channel];
+    q.messages++;
+    q.bytes += m.bytes;
+    q.pickleMs += m.pickleMs ?? 0;
+    q.unpickleMs += m.unpickleMs ?? 0;
+    const sender = m.sender >= 0 ? model.processes[m.sender].pid : undefined;
+    const receiver = m.receiver >= 0 ? model.processes[m.receiver].pid : undefined;
+    if (sender !== undefined && !q.senders.includes(sender)) q.senders.push(sender);
+    if (receiver !== undefined && !q.receivers.includes(receiver)) q.receivers.push(receiver);
+  }
+  return out;
+}
+
+function managers(model: TraceModel): ManagerReport[] {
+  const groups = new Map<string, { pid: number; method: string; durations: number[] }>();
+  for (const c of model.managerCalls) {
+    const pid = c.process >= 0 ? model.processes[c.process].pid : 0;
+    const key = `${pid}\u0000${c.method}`;
+    const g = groups.get(key) ?? { pid, method: c.method, durations: [] };
+    g.durations.push(c.durationMs);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => ({
+    pid: g.pid,
+    method: g.method,
+    calls: g.durations.length,
+    totalMs: sum(g.durations),
+    medianMs: median(g.durations) ?? 0,
+  }));
+}

@@ -1,0 +1,94 @@
+/**
+ * Call sites: the user's source lines that made pool calls (`pool.map(…)` at app.py:42). Every
+ * call at the same file:line is one site; tasks no call claims are grouped under their pool's
+ * creation line.
+ */
+import type { TraceModel } from './modelTypes';
+import { taskEndMs, taskStartMs } from './metrics';
+import { unionLength } from './stats';
+
+export interface SiteGroup {
+  /** `file:line`, or `pool-<n>` when nothing places it. */
+  id: string;
+  file: string;
+  line: number;
+  /** The pool method (the most frequent one if several share the line). */
+  api: string;
+  poolApi: string;
+  calls: number[];
+  tasks: number[];
+  pools: number[];
+  /** [start, end] of each call (or of the unclaimed tasks), ms. */
+  intervals: [number, number][];
+}
+
+export function groupCallSites(model: TraceModel): SiteGroup[] {
+  const groups = new Map<string, SiteGroup>();
+  const apis = new Map<string, Map<string, number>>();
+  const group = (key: string, file: string | null, line: number | null, pool: number): SiteGroup => {
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        id: file && line !== null ? `${file}:${line}` : key,
+        file: file ?? '',
+        line: line ?? 0,
+        api: '',
+        poolApi: pool >= 0 ? model.pools[pool].api : 'Pool',
+        calls: [],
+        tasks: [],
+        pools: [],
+        intervals: [],
+      };
+      groups.set(key, g);
+      apis.set(key, new Map());
+    }
+    if (pool >= 0 && !g.pools.includes(pool)) g.pools.push(pool);
+    return g;
+  };
+  const callKey = (c: number): string => {
+    const call = model.calls[c];
+    return call.file && call.line !== null ? `${call.file}:${call.line}` : `pool-${call.pool}:${call.api}`;
+  };
+
+  for (const call of model.calls) {
+    const key = callKey(call.index);
+    const g = group(key, call.file, call.line, call.pool);
+    g.calls.push(call.index);
+    const counts = apis.get(key) as Map<string, number>;
+    counts.set(call.api, (counts.get(call.api) ?? 0) + 1);
+  }
+  const callEnd = model.calls.map((c) => c.endMs ?? c.startMs);
+  const loose = new Map<string, [number, number]>();
+  model.tasks.forEach((t, i) => {
+    const start = taskStartMs(t);
+    const end = taskEndMs(t);
+    if (t.call >= 0) {
+      group(callKey(t.call), null, null, t.pool).tasks.push(i);
+      if (end !== null) callEnd[t.call] = Math.max(callEnd[t.call], end);
+      return;
+    }
+    const pool = model.pools[t.pool];
+    const key = `pool-${t.pool}`;
+    const g = group(key, pool.file, pool.line, t.pool);
+    g.tasks.push(i);
+    if (g.api === '') g.api = pool.api === 'ProcessPoolExecutor' ? 'submit' : 'apply_async';
+    const span = loose.get(key) ?? [Infinity, -Infinity];
+    if (start !== null) span[0] = Math.min(span[0], start);
+    if (end !== null) span[1] = Math.max(span[1], end);
+    loose.set(key, span);
+  });
+
+  for (const [key, g] of groups) {
+    const counts = [...(apis.get(key) as Map<string, number>)].sort((a, b) => b[1] - a[1]);
+    if (counts.length > 0) g.api = counts[0][0];
+    for (const c of g.calls) g.intervals.push([model.calls[c].startMs, callEnd[c]]);
+    const span = loose.get(key);
+    if (span && span[1] > span[0]) g.intervals.push(span);
+  }
+  return [...groups.values()];
+}
+
+/** Wall time of a site: the union of its calls' intervals. */
+export function siteWallMs(group: SiteGroup): number {
+  return unionLength(group.intervals);
+}

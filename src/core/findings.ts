@@ -1,0 +1,221 @@
+/**
+ * Findings about one call site: what was measured, with numbers, and what to change. Each rule's
+ * threshold lives in thresholds.ts with the lecture-note rule it encodes.
+ */
+import type { TraceModel } from './modelTypes';
+import { computeMs, taskEndMs, taskStartMs } from './metrics';
+import type { Finding } from './report';
+import { siteLocation, type SiteAnalysis } from './siteAnalysis';
+import { ratio } from './stats';
+import {
+  CHUNK_COMPUTE_PER_OVERHEAD,
+  HEAVY_COMPUTE_PER_OVERHEAD,
+  HEAVY_COMPUTE_PER_STARTUP,
+  IMBALANCE_BUSIEST_TO_MEAN,
+  IMBALANCE_MIN_BUSY_SHARE,
+  IMBALANCE_TAIL_SHARE,
+  LARGE_PAYLOAD_BYTES,
+  MIN_CHUNKS_PER_WORKER,
+  SERIALIZATION_RULE_MIN_BYTES,
+  SERIALIZATION_SHARE_OF_COMPUTE,
+  STARTUP_SHARE_OF_WALL,
+} from './thresholds';
+import { fmtBytes, fmtMs, fmtPct, fmtX } from './units';
+import { passesOverheadRule, passesStartupRule } from './verdict';
+
+const CHUNKSIZE_APIS = new Set([
+  'map',
+  'map_async',
+  'imap',
+  'imap_unordered',
+  'starmap',
+  'starmap_async',
+  'executor.map',
+]);
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+export function siteFindings(model: TraceModel, site: SiteAnalysis): Finding[] {
+  return [
+    tasksTooShort(site),
+    largePayload(site),
+    startupDominated(site),
+    loadImbalance(model, site),
+    taskErrors(site),
+  ].filter((f): f is Finding => f !== null);
+}
+
+/** The chunksize tasks-too-short suggests, and the number of task messages it would send. */
+export function suggestChunksize(site: SiteAnalysis): { chunksize: number; messages: number } | null {
+  const m = site.metrics;
+  const overhead = m.perMessageOverheadMs;
+  if (m.compute.medianMs === null || overhead === null || m.items === 0) return null;
+  const perItem = m.compute.medianMs / Math.max(1, m.itemsPerTask ?? 1);
+  const need = perItem > 0 ? Math.ceil((CHUNK_COMPUTE_PER_OVERHEAD * overhead) / perItem) : Infinity;
+  const cap = Math.ceil(m.items / (MIN_CHUNKS_PER_WORKER * Math.max(1, site.workers)));
+  const chunksize = Math.max(1, Math.min(need, cap));
+  return { chunksize, messages: Math.ceil(m.items / chunksize) };
+}
+
+function tasksTooShort(site: SiteAnalysis): Finding | null {
+  const n = site.numbers;
+  if (n.tasks === 0 || n.computeMsPerTask === null || passesOverheadRule(n)) return null;
+  const m = site.metrics;
+  const current = site.chunksize ?? Math.max(1, m.itemsPerTask ?? 1);
+  const itemsEach = m.itemsPerTask === 1 ? '1 item' : `${m.itemsPerTask} items`;
+  const message =
+    `Median compute is ${fmtMs(n.computeMsPerTask)} per task (${itemsEach} each), only ${fmtX(n.computeToOverhead)} ` +
+    `the fixed cost of a message, ${fmtMs(n.perMessageOverheadMs)} (delivery ${fmtMs(n.deliveryMs)} + ` +
+    `pickling ${fmtMs(n.smallMessageSerializationMs)}); tasks should compute at least ` +
+    `${HEAVY_COMPUTE_PER_OVERHEAD}× that. ${count(m.tasks)} tasks sent ${count(2 * m.tasks)} messages.`;
+  const s = suggestChunksize(site);
+  const perItem = (n.computeMsPerTask ?? 0) / Math.max(1, m.itemsPerTask ?? 1);
+  if (!s || s.chunksize <= current) {
+    return {
+      id: 'tasks-too-short',
+      severity: 'warning',
+      ...siteLocation(site),
+      message,
+      advice:
+        `Batching cannot fix it here: ${count(m.items)} items over ${site.workers} workers allow at most ` +
+        `${s?.chunksize ?? current} items per chunk while keeping ${MIN_CHUNKS_PER_WORKER} chunks per worker. ` +
+        'Give each task more work (merge steps into the task function) or run this loop without a pool.',
+    };
+  }
+  const how = CHUNKSIZE_APIS.has(site.group.api)
+    ? `Pass chunksize=${s.chunksize} to ${site.group.api}()`
+    : `Batch the items into lists of ${s.chunksize} and make one ${site.group.api}() call per batch`;
+  return {
+    id: 'tasks-too-short',
+    severity: 'warning',
+    ...siteLocation(site),
+    message,
+    advice:
+      `${how}: a chunk of ${count(s.chunksize)} items computes about ${fmtMs(perItem * s.chunksize)} ` +
+      `(≥ ${CHUNK_COMPUTE_PER_OVERHEAD}× the overhead, or as many as still leaves ${MIN_CHUNKS_PER_WORKER} chunks ` +
+      `per worker), so ${count(m.items)} items go in ${count(s.messages)} task messages (and as many results) ` +
+      `instead of ${count(m.tasks)}.`,
+  };
+}
+
+function largePayload(site: SiteAnalysis): Finding | null {
+  const m = site.metrics;
+  const bytes = m.ipc.bytesPerTask;
+  if (bytes === null) return null;
+  const serialization = m.ipc.pickleMs + m.ipc.unpickleMs;
+  const share = ratio(serialization, m.compute.totalMs);
+  const big = bytes >= LARGE_PAYLOAD_BYTES;
+  const slow =
+    bytes >= SERIALIZATION_RULE_MIN_BYTES &&
+    (share === null ? serialization > 0 : share >= SERIALIZATION_SHARE_OF_COMPUTE);
+  if (!big && !slow) return null;
+  return {
+    id: 'large-payload',
+    severity: 'warning',
+    ...siteLocation(site),
+    message:
+      `Each task moves ${fmtBytes(bytes)} (in ${fmtBytes(m.ipc.bytesIn / m.tasks)}, out ${fmtBytes(m.ipc.bytesOut / m.tasks)}); ` +
+      `pickling and unpickling took ${fmtMs(serialization)} in all, ${fmtPct(share)} of the ${fmtMs(m.compute.totalMs)} ` +
+      `compute, and writing to the pipes ${fmtMs(m.ipc.transferMs)}.`,
+    advice:
+      'Send paths or indices instead of the data and let each worker load its own slice; for arrays, create ' +
+      'a multiprocessing.shared_memory block (or a numpy.memmap file) once and send only its name, shape and ' +
+      'dtype; return small results (write large outputs to files).',
+  };
+}
+
+function startupDominated(site: SiteAnalysis): Finding | null {
+  const n = site.numbers;
+  if (n.startupMs === null || n.tasks === 0) return null;
+  const share = ratio(site.metrics.startupChargedMs, site.wallMs);
+  const fewCompute = !passesStartupRule(n);
+  const bigShare = share !== null && share >= STARTUP_SHARE_OF_WALL;
+  if (!fewCompute && !bigShare) return null;
+  return {
+    id: 'startup-dominated',
+    severity: 'warning',
+    ...siteLocation(site),
+    message:
+      `Starting a worker took ${fmtMs(n.startupMs)}; each worker then computed ${fmtMs(n.computePerWorkerMs)} in all ` +
+      `(${fmtX(n.computePerWorkerToStartup)} its start-up; worth it from ${HEAVY_COMPUTE_PER_STARTUP}×), and ` +
+      `the start-up it bears is ${fmtPct(share)} of this call site's ${fmtMs(site.wallMs)} wall time.`,
+    advice:
+      'Create one pool and reuse it for all the work (not one per call or per loop iteration); use the fork or ' +
+      'forkserver start method where it is safe; use fewer workers for small inputs, or give them bigger batches ' +
+      '— or run this work without a pool.',
+  };
+}
+
+function loadImbalance(model: TraceModel, site: SiteAnalysis): Finding | null {
+  const busy = new Map<number, number>();
+  const byCall = new Map<number, number[]>();
+  for (const i of site.group.tasks) {
+    const t = model.tasks[i];
+    const c = computeMs(t);
+    if (c === null || t.worker < 0) continue;
+    busy.set(t.worker, (busy.get(t.worker) ?? 0) + c);
+    const list = byCall.get(t.call) ?? [];
+    list.push(i);
+    byCall.set(t.call, list);
+  }
+  if (busy.size < 2) return null;
+  const loads = [...busy.values()];
+  const busiest = Math.max(...loads);
+  const mean = loads.reduce((a, b) => a + b, 0) / loads.length;
+  if (site.wallMs <= 0 || busiest < IMBALANCE_MIN_BUSY_SHARE * site.wallMs) return null;
+
+  // The tail: from the second-last worker's last compute end to the last one's, per call.
+  let tail = 0;
+  let wall = 0;
+  for (const [call, list] of byCall) {
+    const lastEnd = new Map<number, number>();
+    let start = Infinity;
+    let end = -Infinity;
+    for (const i of list) {
+      const t = model.tasks[i];
+      lastEnd.set(t.worker, Math.max(lastEnd.get(t.worker) ?? -Infinity, t.computeEndMs as number));
+      start = Math.min(start, taskStartMs(t) ?? Infinity);
+      end = Math.max(end, taskEndMs(t) ?? -Infinity);
+    }
+    if (lastEnd.size < 2) continue;
+    const ends = [...lastEnd.values()].sort((a, b) => b - a);
+    tail += ends[0] - ends[1];
+    const c = call >= 0 ? model.calls[call] : undefined;
+    wall += Math.max(end, c?.endMs ?? -Infinity) - Math.min(start, c?.startMs ?? Infinity);
+  }
+  const imbalance = busiest / mean;
+  const tailShare = ratio(tail, wall);
+  const uneven = imbalance >= IMBALANCE_BUSIEST_TO_MEAN;
+  const longTail = tailShare !== null && tailShare >= IMBALANCE_TAIL_SHARE;
+  if (!uneven && !longTail) return null;
+  return {
+    id: 'load-imbalance',
+    severity: 'warning',
+    ...siteLocation(site),
+    message:
+      `The busiest worker computed ${fmtMs(busiest)} against a mean of ${fmtMs(mean)} over ${busy.size} workers ` +
+      `(${fmtX(imbalance)}), and for ${fmtPct(tailShare)} of the calls' wall time (${fmtMs(tail)}) only one ` +
+      'worker was still busy.',
+    advice:
+      'Use a smaller chunksize so that work is handed out as workers free up (imap_unordered with a small ' +
+      'chunksize for tasks of uneven cost), and submit the most expensive items first (sort by expected cost).',
+  };
+}
+
+function taskErrors(site: SiteAnalysis): Finding | null {
+  const m = site.metrics;
+  if (m.errors === 0) return null;
+  return {
+    id: 'task-errors',
+    severity: 'error',
+    ...siteLocation(site),
+    message:
+      `${count(m.errors)} of ${count(m.tasks)} tasks raised an exception` +
+      (m.firstError ? `; the first: ${m.firstError}` : '') +
+      '.',
+    advice:
+      'Fix or handle the exception inside the task function. Pool.map and executor.map re-raise the first ' +
+      'failure in the parent and the other results are lost; with apply_async/submit, call .get()/.result() ' +
+      '(or check .exception()) on every result so that no failure goes unnoticed.',
+  };
+}

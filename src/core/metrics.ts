@@ -1,0 +1,276 @@
+/**
+ * Measurements over a set of tasks: compute, IPC, the fixed per-message overhead and the start-up
+ * cost charged to it. Used per call site and for the whole run.
+ */
+import type { CallSiteCompute, CallSiteIpc } from './report';
+import type { Task, TraceModel } from './modelTypes';
+import { median, quantile, ratio, sum } from './stats';
+import { SMALL_MESSAGE_BYTES } from './thresholds';
+
+export const computeMs = (t: Task): number | null =>
+  t.computeStartMs !== null && t.computeEndMs !== null ? t.computeEndMs - t.computeStartMs : null;
+
+/** The task's first known moment (pickling started, else the earliest later stamp). */
+export const taskStartMs = (t: Task): number | null =>
+  t.pickleStartMs ?? t.dispatchMs ?? t.arrivalMs ?? t.computeStartMs ?? t.resultSentMs ?? t.resultArrivalMs;
+
+/** The task's last known moment (its result unpickled, else the latest earlier stamp). */
+export function taskEndMs(t: Task): number | null {
+  if (t.resultArrivalMs !== null) return t.resultArrivalMs + (t.unpickleOutMs ?? 0);
+  if (t.resultSentMs !== null) return t.resultSentMs;
+  if (t.computeEndMs !== null) return t.computeEndMs;
+  if (t.arrivalMs !== null) return t.arrivalMs + (t.unpickleInMs ?? 0);
+  return t.dispatchMs;
+}
+
+/**
+ * Per task: the delivery latency of its task message and of its result message, where the
+ * receiver was idle waiting for it (NaN where it was not, or where a stamp is missing).
+ * - task: worker arrival − parent dispatch, if the worker had handed back its previous task
+ *   (or, for its first, reached user code) before the dispatch: otherwise the message waited in
+ *   the pipe behind a busy worker, which is queueing, not overhead;
+ * - result: parent arrival − worker send, if the parent had unpickled the pool's previous result
+ *   before this one was sent.
+ */
+export interface DeliveryTable {
+  task: Float64Array;
+  result: Float64Array;
+}
+
+export function deliveryTable(model: TraceModel): DeliveryTable {
+  const n = model.tasks.length;
+  const task = new Float64Array(n).fill(NaN);
+  const result = new Float64Array(n).fill(NaN);
+  const byWorker = new Map<number, number[]>();
+  const byPool = new Map<number, number[]>();
+  model.tasks.forEach((t, i) => {
+    if (t.worker >= 0 && t.arrivalMs !== null) push(byWorker, t.worker, i);
+    if (t.resultArrivalMs !== null) push(byPool, t.pool, i);
+  });
+  for (const [worker, list] of byWorker) {
+    list.sort((a, b) => (model.tasks[a].arrivalMs as number) - (model.tasks[b].arrivalMs as number));
+    let readyAt = model.processes[worker].userStartMs;
+    for (const i of list) {
+      const t = model.tasks[i];
+      if (t.dispatchMs !== null && readyAt !== null && readyAt <= t.dispatchMs) {
+        task[i] = (t.arrivalMs as number) - t.dispatchMs;
+      }
+      readyAt = t.resultSentMs ?? t.computeEndMs;
+    }
+  }
+  for (const list of byPool.values()) {
+    list.sort(
+      (a, b) => (model.tasks[a].resultArrivalMs as number) - (model.tasks[b].resultArrivalMs as number),
+    );
+    let freeAt = -Infinity;
+    for (const i of list) {
+      const t = model.tasks[i];
+      if (t.resultSentMs !== null && freeAt <= t.resultSentMs) {
+        result[i] = (t.resultArrivalMs as number) - t.resultSentMs;
+      }
+      freeAt = (t.resultArrivalMs as number) + (t.unpickleOutMs ?? 0);
+    }
+  }
+  return { task, result };
+}
+
+function push<K>(map: Map<K, number[]>, key: K, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Per pool: what start-up cost it paid against how much compute it did. */
+export interface PoolStats {
+  /** Compute wall time of all its tasks. */
+  computeMs: number;
+  /** Worker processes that ran at least one of its tasks. */
+  workersUsed: number;
+  /** Median start-up of its worker processes; null if none was measured. */
+  startupMs: number | null;
+}
+
+export function poolStats(model: TraceModel): PoolStats[] {
+  const compute = new Float64Array(model.pools.length);
+  const used = model.pools.map(() => new Set<number>());
+  for (const t of model.tasks) {
+    const c = computeMs(t);
+    if (c !== null) compute[t.pool] += c;
+    if (t.worker >= 0) used[t.pool].add(t.worker);
+  }
+  const startups = model.pools.map((): number[] => []);
+  for (const p of model.processes) {
+    const pools = new Set<number>();
+    if (p.pool >= 0) pools.add(p.pool);
+    for (const [i, set] of used.entries()) if (set.has(p.index)) pools.add(i);
+    if (p.startupMs !== null) for (const i of pools) startups[i].push(p.startupMs);
+  }
+  return model.pools.map((_, i) => ({
+    computeMs: compute[i],
+    workersUsed: used[i].size,
+    startupMs: median(startups[i]),
+  }));
+}
+
+/** Everything measured over one set of tasks. */
+export interface TaskMetrics {
+  tasks: number;
+  items: number;
+  /** Worker processes that ran them. */
+  workersUsed: number;
+  compute: CallSiteCompute;
+  ipc: CallSiteIpc;
+  errors: number;
+  firstError: string | null;
+  /** Median delivery latency to an idle receiver (see DeliveryTable). */
+  deliveryMs: number | null;
+  smallMessageSerializationMs: number | null;
+  perMessageOverheadMs: number | null;
+  /** Median items per task (chunk). */
+  itemsPerTask: number | null;
+  /** Over the pools involved: their compute / their workers used. */
+  computePerWorkerMs: number | null;
+  /** Start-up per worker process, weighted by workers used (pools with a measured start-up). */
+  startupMs: number | null;
+  computePerWorkerToStartup: number | null;
+  /**
+   * The share of its pools' start-up these tasks bear: each pool's start-up × the share of that
+   * pool's compute that these tasks did (a pool reused by later calls is not charged to them again
+   * in full).
+   */
+  startupChargedMs: number | null;
+}
+
+export interface MetricsContext {
+  model: TraceModel;
+  delivery: DeliveryTable;
+  pools: PoolStats[];
+  /** Run-wide samples: the fallback when a task set has no delivery sample of its own. */
+  runDelivery: number[];
+}
+
+export function metricsContext(model: TraceModel): MetricsContext {
+  const delivery = deliveryTable(model);
+  const runDelivery = [...delivery.task, ...delivery.result].filter((v) => !Number.isNaN(v));
+  return { model, delivery, pools: poolStats(model), runDelivery };
+}
+
+export function measureTasks(ctx: MetricsContext, taskIndices: readonly number[]): TaskMetrics {
+  const { model, delivery } = ctx;
+  const computes: number[] = [];
+  const items: number[] = [];
+  const deliveries: number[] = [];
+  const serialization: number[] = [];
+  const workers = new Set<number>();
+  const pools = new Set<number>();
+  const computeByPool = new Map<number, number>();
+  let cpu = 0;
+  let pickle = 0;
+  let unpickle = 0;
+  let transfer = 0;
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  for (const i of taskIndices) {
+    const t = model.tasks[i];
+    const c = computeMs(t);
+    if (c !== null) {
+      computes.push(c);
+      computeByPool.set(t.pool, (computeByPool.get(t.pool) ?? 0) + c);
+    }
+    items.push(t.items ?? 1);
+    if (t.worker >= 0) workers.add(t.worker);
+    pools.add(t.pool);
+    cpu += t.cpuMs ?? 0;
+    pickle += (t.pickleInMs ?? 0) + (t.pickleOutMs ?? 0);
+    unpickle += (t.unpickleInMs ?? 0) + (t.unpickleOutMs ?? 0);
+    transfer += (t.writeInMs ?? 0) + (t.writeOutMs ?? 0);
+    bytesIn += t.bytesIn ?? 0;
+    bytesOut += t.bytesOut ?? 0;
+    if (t.ok === false || t.error !== null) {
+      errors++;
+      firstError ??= t.error;
+    }
+    if (!Number.isNaN(delivery.task[i])) deliveries.push(delivery.task[i]);
+    if (!Number.isNaN(delivery.result[i])) deliveries.push(delivery.result[i]);
+    if (
+      t.bytesIn !== null &&
+      t.bytesIn < SMALL_MESSAGE_BYTES &&
+      t.pickleInMs !== null &&
+      t.unpickleInMs !== null
+    ) {
+      serialization.push(t.pickleInMs + t.unpickleInMs);
+    }
+    if (
+      t.bytesOut !== null &&
+      t.bytesOut < SMALL_MESSAGE_BYTES &&
+      t.pickleOutMs !== null &&
+      t.unpickleOutMs !== null
+    ) {
+      serialization.push(t.pickleOutMs + t.unpickleOutMs);
+    }
+  }
+  const n = taskIndices.length;
+  const computeTotal = sum(computes);
+  const ipcTotal = pickle + unpickle + transfer;
+  const rawDelivery = median(deliveries.length > 0 ? deliveries : ctx.runDelivery);
+  const deliveryMs = rawDelivery === null ? null : Math.max(0, rawDelivery);
+  const smallSer = median(serialization);
+  const overhead = deliveryMs === null && smallSer === null ? null : (deliveryMs ?? 0) + (smallSer ?? 0);
+
+  // Start-up is paid per pool: charge each pool involved its workers' start-up, once.
+  let poolCompute = 0;
+  let poolWorkers = 0;
+  let startupCost = 0;
+  let startupWorkers = 0;
+  let startupCharged: number | null = null;
+  for (const p of pools) {
+    const s = ctx.pools[p];
+    poolCompute += s.computeMs;
+    poolWorkers += s.workersUsed;
+    if (s.startupMs !== null) {
+      startupCost += s.workersUsed * s.startupMs;
+      startupWorkers += s.workersUsed;
+      const share = s.computeMs > 0 ? (computeByPool.get(p) ?? 0) / s.computeMs : 1;
+      startupCharged = (startupCharged ?? 0) + s.startupMs * share;
+    }
+  }
+  const computePerWorkerMs = ratio(poolCompute, poolWorkers);
+  const startupMs = ratio(startupCost, startupWorkers);
+  const knownCompute = sum(
+    [...pools].filter((p) => ctx.pools[p].startupMs !== null).map((p) => ctx.pools[p].computeMs),
+  );
+
+  return {
+    tasks: n,
+    items: sum(items),
+    workersUsed: workers.size,
+    compute: {
+      medianMs: median(computes),
+      p95Ms: quantile(computes, 0.95),
+      totalMs: computeTotal,
+      cpuMs: cpu,
+    },
+    ipc: {
+      perTaskMs: n > 0 ? ipcTotal / n : null,
+      pickleMs: pickle,
+      unpickleMs: unpickle,
+      transferMs: transfer,
+      bytesPerTask: n > 0 ? (bytesIn + bytesOut) / n : null,
+      bytesIn,
+      bytesOut,
+      share: ratio(ipcTotal, ipcTotal + computeTotal),
+    },
+    errors,
+    firstError,
+    deliveryMs,
+    smallMessageSerializationMs: smallSer,
+    perMessageOverheadMs: overhead,
+    itemsPerTask: median(items),
+    computePerWorkerMs,
+    startupMs,
+    computePerWorkerToStartup: startupCost > 0 ? knownCompute / startupCost : null,
+    startupChargedMs: startupCharged,
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * The analysis result: what the CLI writes with `--json`, what the panel and the HTML report draw.
+ * Plain JSON data. Units: every `…Ms` field is milliseconds, every `…Bytes`/`bytes…` field bytes,
+ * every `share`/`efficiency`/`utilisation` a fraction (0.25 = 25 %), every `…Speedup` a ratio.
+ * A `null` number means "could not be measured in this run" (e.g. no tasks, no start-up seen).
+ */
+
+/** Cells of the IPC decision matrix (lecture 26, slide 4), plus a run with no pool tasks. */
+export type Quadrant = 'clear-win' | 'measure-first' | 'ipc-overhead-wins' | 'both-lose' | 'no-parallel-work';
+
+export type Severity = 'info' | 'warning' | 'error';
+
+/** Finding ids this core produces; agent findings (e.g. `missing-main-guard`) pass through. */
+export type FindingId =
+  | 'tasks-too-short'
+  | 'large-payload'
+  | 'frequent-coordination'
+  | 'startup-dominated'
+  | 'load-imbalance'
+  | 'oversubscribed'
+  | 'worker-crashed'
+  | 'missing-main-guard'
+  | 'task-errors';
+
+export interface Report {
+  formatVersion: 1;
+  run: RunInfo;
+  summary: Summary;
+  /** The run's verdict: the quadrant holding most of the call sites' wall time. */
+  verdict: Verdict;
+  findings: Finding[];
+  callSites: CallSiteReport[];
+  processes: ProcessReport[];
+  queues: QueueReport[];
+  managers: ManagerReport[];
+  /** Problems reading or joining the trace (corrupt data, agent errors), one sentence each. */
+  warnings: string[];
+}
+
+export interface RunInfo {
+  /** The profiled script as given; '' if the run header was not recorded. */
+  script: string;
+  argv: string[];
+  cwd: string;
+  /** Python version string; '' if unknown. */
+  python: string;
+  /** fork / spawn / forkserver; '' if unknown. */
+  startMethod: string;
+  /** `os.cpu_count()` in the profiled program; 0 if unknown. */
+  cpuCount: number;
+  /** Main process's agent start to its exit (or the last event seen). */
+  wallMs: number;
+  /** ISO 8601 wall-clock time of the main process's agent start ('' if unknown). */
+  startedAt: string;
+  /** The main process's exit status; null if it did not exit normally (see `signal`) or is unknown. */
+  exitCode: number | null;
+  /** The signal that ended the main process, if its parent saw one. */
+  signal: number | null;
+  /** Settings PoolScope overrode in the program (e.g. `{ "workers": 4 }`). */
+  overrides: Record<string, unknown>;
+}
+
+export interface Summary {
+  wallMs: number;
+  /**
+   * The workers the run's pools were configured with: the largest `workers` of a pool that ran
+   * tasks (the number of worker processes that ran tasks if no pool says).
+   */
+  workers: number;
+  /** Pool tasks or chunks (one message each way). */
+  tasks: number;
+  /** Items in those tasks (a chunk of 10 counts 10). */
+  items: number;
+  /** Median compute wall time per task or chunk (RUN t1 − t0). */
+  computeMsPerTask: number | null;
+  /** Mean pickled bytes per task, task message + result message. */
+  bytesPerTask: number | null;
+  /** Mean IPC time per task: pickling, writing and unpickling both messages (see CallSiteIpc). */
+  ipcMsPerTask: number | null;
+  /** IPC time / (IPC time + compute time), over all tasks. */
+  ipcShare: number | null;
+  /** Median start-up of the pool workers (of all child processes if there is no pool). */
+  startupMs: number | null;
+  /**
+   * What a plain loop would take: the run's wall time, minus the wall time of its pool calls
+   * (their union, so overlapping async calls count once), plus the compute wall time of their
+   * tasks. No IPC, no start-up; the program's own sequential parts stay as measured.
+   */
+  estSequentialMs: number | null;
+  /** estSequentialMs / wallMs. */
+  estSpeedup: number | null;
+  /** estSpeedup / min(workers, cpuCount): 1 is a perfect speedup on the cores that could be used. */
+  efficiency: number | null;
+  /**
+   * How busy the workers were while pool calls ran: total task compute time /
+   * (workers × wall time of the pool calls).
+   */
+  utilisation: number | null;
+}
+
+/** The measured numbers that place a call site (or the run) in a quadrant. */
+export interface VerdictNumbers {
+  tasks: number;
+  /** Median compute per task or chunk. */
+  computeMsPerTask: number | null;
+  /**
+   * The fixed cost a message pays whatever its size: `deliveryMs` + `smallMessageSerializationMs`.
+   */
+  perMessageOverheadMs: number | null;
+  /**
+   * Median latency of a message to a receiver that was idle waiting for it: worker arrival − parent
+   * dispatch where the worker had finished its previous task before the dispatch; parent arrival −
+   * worker send for results where the parent had finished reading the previous result.
+   */
+  deliveryMs: number | null;
+  /** Median pickle + unpickle time of task and result messages under 64 KiB. */
+  smallMessageSerializationMs: number | null;
+  /** computeMsPerTask / perMessageOverheadMs; heavy needs ≥ HEAVY_COMPUTE_PER_OVERHEAD. */
+  computeToOverhead: number | null;
+  /** Compute time of the pools' tasks / worker processes that ran them. */
+  computePerWorkerMs: number | null;
+  /** Start-up charged per worker process (median of each pool's workers). */
+  startupMs: number | null;
+  /** computePerWorkerMs / startupMs; heavy needs ≥ HEAVY_COMPUTE_PER_STARTUP. */
+  computePerWorkerToStartup: number | null;
+  /** Mean pickled bytes per task (in + out); large at ≥ LARGE_PAYLOAD_BYTES. */
+  bytesPerTask: number | null;
+  /** Wall time the verdict covers (the call site's; for the run, its call sites' total). */
+  wallMs: number;
+}
+
+export interface Verdict {
+  quadrant: Quadrant;
+  /** For 'no-parallel-work' these two are 'light'/'small' and carry no information. */
+  compute: 'heavy' | 'light';
+  data: 'small' | 'large';
+  /** One sentence with the numbers that put it there. */
+  sentence: string;
+  numbers: VerdictNumbers;
+}
+
+export interface Finding {
+  id: FindingId | (string & {});
+  severity: Severity;
+  /** The user's call site, when known. */
+  file?: string;
+  line?: number;
+  /** What was measured, with numbers. */
+  message: string;
+  /** What to change, concretely. */
+  advice: string;
+  callSiteId?: string;
+}
+
+export interface CallSiteCompute {
+  medianMs: number | null;
+  p95Ms: number | null;
+  /** Sum of the tasks' compute wall time. */
+  totalMs: number;
+  /** Sum of the computing threads' CPU time. */
+  cpuMs: number;
+}
+
+/**
+ * IPC cost of the call site's tasks. Serialization = pickle + unpickle of the task message and of
+ * the result message; transfer = time spent writing them into the pipe (SEND t2 − t1, long for
+ * large payloads or a full pipe).
+ */
+export interface CallSiteIpc {
+  /** (pickleMs + unpickleMs + transferMs) / tasks. */
+  perTaskMs: number | null;
+  pickleMs: number;
+  unpickleMs: number;
+  transferMs: number;
+  /** Mean pickled bytes per task, in + out. */
+  bytesPerTask: number | null;
+  bytesIn: number;
+  bytesOut: number;
+  /** IPC time / (IPC time + compute time). */
+  share: number | null;
+}
+
+export interface CallSiteReport {
+  /** `file:line` of the call ('' file and line 0 when the agent could not place it). */
+  id: string;
+  file: string;
+  line: number;
+  /** The pool method: map, imap_unordered, apply_async, submit, executor.map, … */
+  api: string;
+  poolApi: 'Pool' | 'ProcessPoolExecutor' | (string & {});
+  /** Configured workers of the pool(s) it used. */
+  workers: number;
+  chunksize: number | null;
+  calls: number;
+  tasks: number;
+  items: number;
+  /** Union of its calls' wall time (call to return, or to the last result for async calls). */
+  wallMs: number;
+  compute: CallSiteCompute;
+  ipc: CallSiteIpc;
+  /** compute.totalMs: the same items in a plain loop. */
+  estSequentialMs: number;
+  /** estSequentialMs / wallMs. */
+  estSpeedup: number | null;
+  /** estSpeedup / min(workers, cpuCount). */
+  efficiency: number | null;
+  quadrant: Quadrant;
+  verdict: Verdict;
+  /** Tasks that raised. */
+  errors: number;
+  /** Set when tasks-too-short fired: the chunksize it suggests. */
+  suggestedChunksize?: number;
+}
+
+export interface ProcessReport {
+  pid: number;
+  ppid: number | null;
+  role: string;
+  name: string | null;
+  startMethod: string | null;
+  /** The child's arrival in user code − the parent's start() call. */
+  startupMs: number | null;
+  cpuMs: number | null;
+  peakRssBytes: number | null;
+  exitCode: number | null;
+  signal: number | null;
+}
+
+export interface QueueReport {
+  /** Channel id of the sending end (a duplex Pipe's two ends are one entry). */
+  chan: number;
+  api: string;
+  file?: string;
+  line?: number;
+  messages: number;
+  bytes: number;
+  /** Total pickling time, all messages. */
+  pickleMs: number;
+  /** Total unpickling time of the messages received. */
+  unpickleMs: number;
+  senders: number[];
+  receivers: number[];
+}
+
+export interface ManagerReport {
+  pid: number;
+  /** `typeid.method`. */
+  method: string;
+  calls: number;
+  /** Sum of round trips. */
+  totalMs: number;
+  medianMs: number;
+}

@@ -1,0 +1,22 @@
+/** What the analysis knows about one call site: its tasks' metrics and its verdict. */
+import type { SiteGroup } from './callSites';
+import type { TaskMetrics } from './metrics';
+import type { Finding, Verdict, VerdictNumbers } from './report';
+
+export interface SiteAnalysis {
+  group: SiteGroup;
+  wallMs: number;
+  metrics: TaskMetrics;
+  numbers: VerdictNumbers;
+  verdict: Verdict;
+  /** Configured workers of its pool(s) (workers used if no pool says). */
+  workers: number;
+  /** The chunksize its calls asked for (the first call's), if any. */
+  chunksize: number | null;
+}
+
+/** The `file`/`line`/`callSiteId` of a finding about this site (omitted where unknown). */
+export function siteLocation(site: SiteAnalysis): Pick<Finding, 'file' | 'line' | 'callSiteId'> {
+  const { file, line, id } = site.group;
+  return file ? { file, line, callSiteId: id } : { callSiteId: id };
+}

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { loadRun, packRunDir, reportLanes } from '../../src/core';
+import { approx } from './helpers/approx';
+import { nsNum, poolRun, repeat, SimPool, SyntheticRun, type PoolOptions } from './helpers/synthetic';
+
+const POOL: PoolOptions = { workers: 4, startupMs: 10, deliveryMs: 0.2, pickleMs: 0.02, unpickleMs: 0.02 };
+
+describe('report: summary and estimates', () => {
+  test('sequential estimate, speedup, efficiency and utilisation follow their stated definitions', () => {
+    const { run } = poolRun(
+      POOL,
+      { tasks: repeat(40, { computeMs: 10, bytesIn: 300, bytesOut: 100 }) },
+      { cpuCount: 2 },
+    );
+    const { report } = run.analyze();
+    const s = report.summary;
+    const site = report.callSites[0];
+    assert.equal(s.workers, 4);
+    assert.equal(s.tasks, 40);
+    assert.equal(s.items, 40);
+    approx(s.computeMsPerTask, 10, 'median compute');
+    approx(s.bytesPerTask, 400, 'bytes per task');
+    approx(s.ipcMsPerTask, 0.082, 'pickle + unpickle + write, both ways');
+    approx(s.ipcShare, 0.082 / 10.082, 'ipc share');
+    approx(s.startupMs, 10, 'start-up');
+    approx(s.estSequentialMs, s.wallMs - site.wallMs + 400, 'wall − pool wall + compute');
+    approx(s.estSpeedup, s.estSequentialMs! / s.wallMs, 'speedup');
+    approx(s.efficiency, s.estSpeedup! / 2, 'efficiency over min(4 workers, 2 CPUs)');
+    approx(s.utilisation, 400 / (4 * site.wallMs), 'utilisation');
+    approx(site.estSequentialMs, 400, 'site sequential = its compute');
+    approx(site.estSpeedup, 400 / site.wallMs, 'site speedup');
+    approx(site.efficiency, site.estSpeedup! / 2, 'site efficiency');
+    approx(site.compute.cpuMs, 400, 'cpu');
+    approx(site.ipc.bytesIn, 12_000, 'bytes in');
+    approx(site.ipc.bytesOut, 4000, 'bytes out');
+    assert.deepEqual(
+      [site.api, site.poolApi, site.workers, site.chunksize, site.calls],
+      ['map', 'Pool', 4, 1, 1],
+    );
+  });
+
+  test('run header, processes, queues and managers', () => {
+    const run = new SyntheticRun({ cpuCount: 6, startMethod: 'spawn' });
+    const q = run.chan();
+    run.main.meta({ k: 'channel', t: nsNum(1), chan: q, peer: q, api: 'Queue', file: 'app.py', line: 16 });
+    const child = run.child({ role: 'process', calledMs: 2, startupMs: 60 }).stream;
+    child.meta({ k: 'mgr', t: nsNum(70), method: 'list.append', t0: nsNum(70), t1: nsNum(70.5), ok: true });
+    child.meta({ k: 'mgr', t: nsNum(71), method: 'list.append', t0: nsNum(71), t1: nsNum(71.3), ok: true });
+    child.meta({ k: 'exit', t: nsNum(90), code: 0, cpuUser: 0.02, cpuSystem: 0.005, maxRss: 12_345_678 });
+    run.finish(100);
+    const { report } = run.analyze();
+    assert.deepEqual(
+      { ...report.run, wallMs: Math.round(report.run.wallMs) },
+      {
+        script: 'app.py',
+        argv: ['app.py'],
+        cwd: '/work',
+        python: '3.11.7',
+        startMethod: 'spawn',
+        cpuCount: 6,
+        wallMs: 100,
+        startedAt: '2026-01-02T03:04:05.678Z',
+        exitCode: 0,
+        signal: null,
+        overrides: {},
+      },
+    );
+    const p = report.processes.find((x) => x.pid === child.pid);
+    assert.ok(p);
+    assert.equal(p.role, 'process');
+    approx(p.startupMs, 60, 'start-up');
+    approx(p.cpuMs, 25, 'cpu');
+    assert.equal(p.peakRssBytes, 12_345_678);
+    assert.deepEqual(report.queues, [
+      {
+        chan: q,
+        api: 'Queue',
+        file: 'app.py',
+        line: 16,
+        messages: 0,
+        bytes: 0,
+        pickleMs: 0,
+        unpickleMs: 0,
+        senders: [],
+        receivers: [],
+      },
+    ]);
+    assert.equal(report.managers.length, 1);
+    assert.deepEqual(
+      [report.managers[0].pid, report.managers[0].method, report.managers[0].calls],
+      [child.pid, 'list.append', 2],
+    );
+    approx(report.managers[0].totalMs, 0.8, 'total');
+    approx(report.managers[0].medianMs, 0.4, 'median');
+    assert.equal(report.formatVersion, 1);
+    assert.doesNotThrow(() => JSON.parse(JSON.stringify(report)));
+  });
+});
+
+describe('loadRun and reportLanes', () => {
+  test('loads a run directory and its packed .pstrace to the same report', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-load-'));
+    try {
+      const run = new SyntheticRun({ cpuCount: 4 });
+      const pool = new SimPool(run, POOL);
+      const { endMs } = pool.call({ tasks: repeat(20, { computeMs: 3 }) });
+      pool.terminate(endMs + 1);
+      run.finish(endMs + 2);
+      const dir = path.join(tmp, 'run');
+      run.writeDir(dir);
+      const file = path.join(tmp, 'run.pstrace');
+      packRunDir(dir, file);
+      const a = loadRun(dir);
+      const b = loadRun(file);
+      assert.deepEqual(b.report, a.report);
+      assert.equal(a.report.summary.tasks, 20);
+
+      const lanes = reportLanes(a.model);
+      assert.equal(lanes.length, 4);
+      assert.equal(
+        lanes.reduce((n, l) => n + l.spans.length / 6, 0),
+        20,
+      );
+      const t = a.model.tasks[0];
+      const lane = lanes.find((l) => l.pid === t.workerPid);
+      assert.ok(lane);
+      const at = lane.spans.indexOf(t.computeStartMs as number);
+      assert.deepEqual(lane.spans.slice(at - 1, at + 5), [
+        t.arrivalMs,
+        t.computeStartMs,
+        t.computeEndMs,
+        t.resultSentMs,
+        0,
+        1,
+      ]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

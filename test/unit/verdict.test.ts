@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { classify, runVerdict, emptyNumbers } from '../../src/core/verdict';
+import { LARGE_PAYLOAD_BYTES } from '../../src/core/thresholds';
+import type { Report } from '../../src/core/report';
+import { approx } from './helpers/approx';
+import { poolRun, repeat, SimPool, SyntheticRun, type PoolOptions, type TaskSpec } from './helpers/synthetic';
+
+// Every pool here: delivery 0.2 ms + pickle 0.02 + unpickle 0.02 → a fixed per-message overhead of
+// 0.24 ms, so compute is heavy by rule (a) from 5 × 0.24 = 1.2 ms per task; start-up 10 ms, so by
+// rule (b) from 50 ms of compute per worker.
+const POOL: PoolOptions = { workers: 4, startupMs: 10, deliveryMs: 0.2, pickleMs: 0.02, unpickleMs: 0.02 };
+const CPUS = { cpuCount: 8 };
+
+function site(tasks: TaskSpec[], pool = POOL): Report['callSites'][number] {
+  const { report } = poolRun(pool, { tasks }, CPUS).run.analyze();
+  assert.equal(report.callSites.length, 1);
+  return report.callSites[0];
+}
+
+const ids = (r: Report): string[] => r.findings.map((f) => f.id);
+
+describe('verdict: the compute axis', () => {
+  test('the per-message overhead is the idle delivery latency plus small-message pickling', () => {
+    const s = site(repeat(200, { computeMs: 1.3 }));
+    approx(s.verdict.numbers.deliveryMs, 0.2, 'delivery');
+    approx(s.verdict.numbers.smallMessageSerializationMs, 0.04, 'serialization');
+    approx(s.verdict.numbers.perMessageOverheadMs, 0.24, 'overhead');
+    approx(s.verdict.numbers.computeToOverhead, 1.3 / 0.24, 'ratio', 1e-6);
+  });
+
+  test('rule (a): 5.2× the overhead is heavy, 4.8× is light', () => {
+    const heavy = site(repeat(200, { computeMs: 1.25 })); // 5.21×
+    assert.equal(heavy.verdict.compute, 'heavy');
+    assert.equal(heavy.quadrant, 'clear-win');
+    const light = site(repeat(200, { computeMs: 1.15 })); // 4.79×; 57.5 ms per worker passes (b)
+    assert.equal(light.verdict.compute, 'light');
+    assert.equal(light.quadrant, 'ipc-overhead-wins');
+    assert.match(
+      light.verdict.sentence,
+      /^IPC overhead wins: median compute 1\.1 ms per task is only 4\.79× the 0\.24 ms/,
+    );
+  });
+
+  test('rule (b): compute per worker 5.2× the start-up is heavy, 4.8× is light', () => {
+    const heavy = site(repeat(40, { computeMs: 5.2 })); // 52 ms per worker
+    approx(heavy.verdict.numbers.computePerWorkerMs, 52, 'per worker', 1e-6);
+    approx(heavy.verdict.numbers.startupMs, 10, 'start-up');
+    assert.equal(heavy.quadrant, 'clear-win');
+    const light = site(repeat(40, { computeMs: 4.8 })); // 48 ms per worker
+    assert.equal(light.quadrant, 'ipc-overhead-wins');
+    assert.match(light.verdict.sentence, /each worker computed 48 ms in all, only 4\.80× its 10 ms start-up/);
+  });
+
+  test('lecture 25, example 25.3: 8 tasks of 2.5 ms on a fresh Pool(4) is light because of start-up', () => {
+    for (const startupMs of [6, 80]) {
+      // fork (~6 ms) and spawn (~80 ms) start-up alike
+      const { report } = poolRun(
+        { ...POOL, startupMs },
+        { tasks: repeat(8, { computeMs: 2.5 }) },
+        { cpuCount: 4 },
+      ).run.analyze();
+      const s = report.callSites[0];
+      assert.ok(s.verdict.numbers.computeToOverhead! >= 5, 'rule (a) alone would call it heavy');
+      assert.equal(s.verdict.compute, 'light', `start-up ${startupMs} ms`);
+      assert.equal(report.verdict.quadrant, 'ipc-overhead-wins');
+      assert.ok(ids(report).includes('startup-dominated'));
+      assert.ok(!ids(report).includes('tasks-too-short'));
+    }
+  });
+
+  test('lecture 26, slide 7: 8 tasks of 1 ms with 5 ms of IPC lose to the overhead', () => {
+    const { report } = poolRun(
+      { workers: 4, startupMs: 10, deliveryMs: 5, pickleMs: 0.02, unpickleMs: 0.02 },
+      { tasks: repeat(8, { computeMs: 1 }) },
+      CPUS,
+    ).run.analyze();
+    assert.equal(report.verdict.quadrant, 'ipc-overhead-wins');
+    assert.ok(ids(report).includes('tasks-too-short'));
+  });
+});
+
+describe('verdict: the data axis', () => {
+  const bytesOut = 50;
+  test('1 MiB per task (in + out) is large; one byte less is small', () => {
+    const large = site(repeat(40, { computeMs: 6, bytesIn: LARGE_PAYLOAD_BYTES - bytesOut, bytesOut }));
+    assert.equal(large.verdict.data, 'large');
+    assert.equal(large.quadrant, 'measure-first');
+    const small = site(repeat(40, { computeMs: 6, bytesIn: LARGE_PAYLOAD_BYTES - bytesOut - 1, bytesOut }));
+    assert.equal(small.verdict.data, 'small');
+    assert.equal(small.quadrant, 'clear-win');
+  });
+
+  test('light compute with large data is both-lose', () => {
+    const s = site(repeat(200, { computeMs: 1, bytesIn: 2 * LARGE_PAYLOAD_BYTES }));
+    assert.equal(s.quadrant, 'both-lose');
+    assert.match(s.verdict.sentence, /^Both IPC and compute lose: .*a task moves 2\.0 MB ≥ 1\.0 MB/);
+  });
+
+  test('large messages do not count toward the fixed per-message overhead', () => {
+    const s = site(repeat(40, { computeMs: 6, bytesIn: 5_000_000, pickleInMs: 30, unpickleInMs: 30 }));
+    approx(s.verdict.numbers.smallMessageSerializationMs, 0.04, 'only the small result messages');
+  });
+});
+
+describe('verdict: no parallel work, and the run verdict', () => {
+  test('a run without pool tasks is no-parallel-work', () => {
+    const run = new SyntheticRun();
+    run.child({ role: 'process', calledMs: 1, startupMs: 5 });
+    run.finish(100);
+    const { report } = run.analyze();
+    assert.equal(report.verdict.quadrant, 'no-parallel-work');
+    assert.equal(report.callSites.length, 0);
+    assert.equal(report.summary.tasks, 0);
+    approx(report.summary.estSequentialMs, 100, 'a run with no pool is its own sequential estimate');
+  });
+
+  test('the run verdict follows the call sites holding the most wall time', () => {
+    const build = (heavyTasks: number, lightTasks: number): Report => {
+      const run = new SyntheticRun(CPUS);
+      const pool = new SimPool(run, POOL);
+      pool.call({ line: 20, tasks: repeat(heavyTasks, { computeMs: 20 }) });
+      pool.call({ line: 30, tasks: repeat(lightTasks, { computeMs: 0.01 }) });
+      pool.terminate(100_000);
+      run.finish(100_001);
+      return run.analyze().report;
+    };
+    const mostlyHeavy = build(40, 100); // ≈ 200 ms heavy vs a few ms light
+    assert.deepEqual(
+      mostlyHeavy.callSites.map((s) => s.quadrant),
+      ['clear-win', 'ipc-overhead-wins'],
+    );
+    assert.equal(mostlyHeavy.verdict.quadrant, 'clear-win');
+    assert.match(
+      mostlyHeavy.verdict.sentence,
+      /call sites judged "Clear win"; the largest, app\.py:20: Clear win/,
+    );
+    const mostlyLight = build(4, 40_000); // 20 ms heavy vs ≈ 800 ms of tiny tasks
+    assert.equal(mostlyLight.verdict.quadrant, 'ipc-overhead-wins');
+  });
+
+  test('runVerdict ties go to the worse quadrant', () => {
+    const mk = (compute: number, bytes: number): ReturnType<typeof classify> =>
+      classify({
+        ...emptyNumbers(),
+        tasks: 10,
+        computeMsPerTask: compute,
+        perMessageOverheadMs: 1,
+        computeToOverhead: compute,
+        bytesPerTask: bytes,
+      });
+    const v = runVerdict([
+      { id: 'a:1', wallMs: 50, verdict: mk(10, 10) },
+      { id: 'b:2', wallMs: 50, verdict: mk(1, 10) },
+    ]);
+    assert.equal(v.quadrant, 'ipc-overhead-wins');
+    approx(v.numbers.wallMs, 50, 'the quadrant total');
+  });
+});
