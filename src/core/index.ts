@@ -1,0 +1,37 @@
+/**
+ * The PoolScope analysis core: read a trace (a live run directory or a `.pstrace` file), build the
+ * model, analyse it, export it. Pure TypeScript on node built-ins; the reading functions need
+ * `node:fs`, the rest runs anywhere (webview included).
+ */
+import * as fs from 'node:fs';
+import { analyze } from './analyze';
+import { readContainer } from './container';
+import { buildModel } from './model';
+import type { TraceModel } from './modelTypes';
+import type { TraceRecords } from './records';
+import type { Report } from './report';
+import { readRunDir } from './traceReader';
+
+export { analyze } from './analyze';
+export { toChromeTrace, type ChromeTrace, type ChromeTraceEvent } from './chromeTrace';
+export { packRunDir, readContainer, readContainerBytes, type PackResult } from './container';
+export { CONTAINER_VERSION, FORMAT_VERSION } from './format';
+export { buildModel } from './model';
+export type * from './modelTypes';
+export { appendRecords, countRecords, emptyRecords } from './records';
+export type { MetaRecord, RecordChunk, StreamInfo, TraceRecords } from './records';
+export type * from './report';
+export { reportLanes } from './reportLanes';
+export * as thresholds from './thresholds';
+export { readRunDir, TraceTail, type TraceTailOptions } from './traceReader';
+
+/** Reads a run directory (as it is now) or a `.pstrace` file. */
+export function loadRecords(dirOrFile: string): TraceRecords {
+  return fs.statSync(dirOrFile).isDirectory() ? readRunDir(dirOrFile) : readContainer(dirOrFile);
+}
+
+/** Reads, models and analyses a run directory or a `.pstrace` file. */
+export function loadRun(dirOrFile: string): { model: TraceModel; report: Report } {
+  const model = buildModel(loadRecords(dirOrFile));
+  return { model, report: analyze(model) };
+}
