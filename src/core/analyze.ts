@@ -141,9 +141,10 @@ function parallelism(workers: number, cpuCount: number | null): number | null {
 
 function summary(ctx: MetricsContext, groups: SiteGroup[]): Summary {
   const { model } = ctx;
-  const all = model.tasks.map((_, i) => i);
+  const all = new Int32Array(model.tasks.length).map((_, i) => i);
   const m = measureTasks(ctx, all);
-  const poolsUsed = new Set(model.tasks.map((t) => t.pool));
+  const poolsUsed = new Set<number>();
+  for (const t of model.tasks) poolsUsed.add(t.pool);
   const configured = [...poolsUsed].map((p) => model.pools[p].workers ?? 0);
   const workers = Math.max(0, ...configured) || m.workersUsed;
   const poolWall = unionLength(groups.flatMap((g) => g.intervals));

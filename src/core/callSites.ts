@@ -50,23 +50,27 @@ export function groupCallSites(model: TraceModel): SiteGroup[] {
     return call.file && call.line !== null ? `${call.file}:${call.line}` : `pool-${call.pool}:${call.api}`;
   };
 
+  const groupOfCall: SiteGroup[] = [];
   for (const call of model.calls) {
     const key = callKey(call.index);
     const g = group(key, call.file, call.line, call.pool);
     g.calls.push(call.index);
+    groupOfCall[call.index] = g;
     const counts = apis.get(key) as Map<string, number>;
     counts.set(call.api, (counts.get(call.api) ?? 0) + 1);
   }
   const callEnd = model.calls.map((c) => c.endMs ?? c.startMs);
   const loose = new Map<string, [number, number]>();
   model.tasks.forEach((t, i) => {
-    const start = taskStartMs(t);
     const end = taskEndMs(t);
     if (t.call >= 0) {
-      group(callKey(t.call), null, null, t.pool).tasks.push(i);
-      if (end !== null) callEnd[t.call] = Math.max(callEnd[t.call], end);
+      const g = groupOfCall[t.call];
+      g.tasks.push(i);
+      if (!g.pools.includes(t.pool)) g.pools.push(t.pool);
+      if (end !== null && end > callEnd[t.call]) callEnd[t.call] = end;
       return;
     }
+    const start = taskStartMs(t);
     const pool = model.pools[t.pool];
     const key = `pool-${t.pool}`;
     const g = group(key, pool.file, pool.line, t.pool);

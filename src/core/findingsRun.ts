@@ -7,7 +7,7 @@ import type { ProcessInfo, Task, TraceModel } from './modelTypes';
 import { computeMs } from './metrics';
 import type { Finding } from './report';
 import { SIGKILL, SIGTERM, signalName } from './signals';
-import { median, peakOverlap, ratio, sum } from './stats';
+import { median, NumberList, peakOverlap, ratio, sum } from './stats';
 import {
   HEAVY_COMPUTE_PER_STARTUP,
   LARGE_PAYLOAD_BYTES,
@@ -90,15 +90,19 @@ function crashed(p: ProcessInfo, taskInFlight: boolean): boolean {
 export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGroup[]): Finding | null {
   const cpus = model.run?.cpuCount ?? null;
   if (cpus === null || cpus <= 0) return null;
-  const intervals: [number, number][] = [];
+  const starts = new NumberList();
+  const ends = new NumberList();
+  let compute = 0;
+  let cpu = 0;
   for (const t of model.tasks) {
-    if (t.computeStartMs !== null && t.computeEndMs !== null)
-      intervals.push([t.computeStartMs, t.computeEndMs]);
+    if (t.computeStartMs === null || t.computeEndMs === null) continue;
+    starts.push(t.computeStartMs);
+    ends.push(t.computeEndMs);
+    compute += t.computeEndMs - t.computeStartMs;
+    cpu += t.cpuMs ?? 0;
   }
-  const { peak, at } = peakOverlap(intervals);
+  const { peak, at } = peakOverlap(starts.values(), ends.values());
   if (peak <= cpus) return null;
-  const compute = sum(model.tasks.map((t) => computeMs(t) ?? 0));
-  const cpu = sum(model.tasks.map((t) => t.cpuMs ?? 0));
   const busyAtPeak = model.tasks.find(
     (t) =>
       t.computeStartMs !== null && t.computeEndMs !== null && t.computeStartMs <= at && at < t.computeEndMs,

@@ -4,7 +4,7 @@
  */
 import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { Task, TraceModel } from './modelTypes';
-import { median, quantile, ratio, sum } from './stats';
+import { groupByKey, median, NumberList, quantileOfSorted, ratio, sortRangeBy, sum } from './stats';
 import { SMALL_MESSAGE_BYTES } from './thresholds';
 
 export const computeMs = (t: Task): number | null =>
@@ -38,46 +38,47 @@ export interface DeliveryTable {
 }
 
 export function deliveryTable(model: TraceModel): DeliveryTable {
-  const n = model.tasks.length;
+  const { tasks } = model;
+  const n = tasks.length;
   const task = new Float64Array(n).fill(NaN);
   const result = new Float64Array(n).fill(NaN);
-  const byWorker = new Map<number, number[]>();
-  const byPool = new Map<number, number[]>();
-  model.tasks.forEach((t, i) => {
-    if (t.worker >= 0 && t.arrivalMs !== null) push(byWorker, t.worker, i);
-    if (t.resultArrivalMs !== null) push(byPool, t.pool, i);
-  });
-  for (const [worker, list] of byWorker) {
-    list.sort((a, b) => (model.tasks[a].arrivalMs as number) - (model.tasks[b].arrivalMs as number));
-    let readyAt = model.processes[worker].userStartMs;
-    for (const i of list) {
-      const t = model.tasks[i];
-      if (t.dispatchMs !== null && readyAt !== null && readyAt <= t.dispatchMs) {
-        task[i] = (t.arrivalMs as number) - t.dispatchMs;
-      }
+  const arrival = new Float64Array(n);
+  const resultArrival = new Float64Array(n);
+  const workerOf = new Int32Array(n);
+  const poolOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = tasks[i];
+    arrival[i] = t.arrivalMs ?? NaN;
+    resultArrival[i] = t.resultArrivalMs ?? NaN;
+    workerOf[i] = t.worker >= 0 && t.arrivalMs !== null ? t.worker : -1;
+    poolOf[i] = t.resultArrivalMs !== null ? t.pool : -1;
+  }
+  const byWorker = groupByKey(workerOf, model.processes.length);
+  for (let w = 0; w < model.processes.length; w++) {
+    const [from, to] = [byWorker.start[w], byWorker.start[w + 1]];
+    sortRangeBy(byWorker.order, from, to, arrival);
+    let readyAt = model.processes[w].userStartMs;
+    for (let k = from; k < to; k++) {
+      const i = byWorker.order[k];
+      const t = tasks[i];
+      if (t.dispatchMs !== null && readyAt !== null && readyAt <= t.dispatchMs)
+        task[i] = arrival[i] - t.dispatchMs;
       readyAt = t.resultSentMs ?? t.computeEndMs;
     }
   }
-  for (const list of byPool.values()) {
-    list.sort(
-      (a, b) => (model.tasks[a].resultArrivalMs as number) - (model.tasks[b].resultArrivalMs as number),
-    );
+  const byPool = groupByKey(poolOf, model.pools.length);
+  for (let p = 0; p < model.pools.length; p++) {
+    const [from, to] = [byPool.start[p], byPool.start[p + 1]];
+    sortRangeBy(byPool.order, from, to, resultArrival);
     let freeAt = -Infinity;
-    for (const i of list) {
-      const t = model.tasks[i];
-      if (t.resultSentMs !== null && freeAt <= t.resultSentMs) {
-        result[i] = (t.resultArrivalMs as number) - t.resultSentMs;
-      }
-      freeAt = (t.resultArrivalMs as number) + (t.unpickleOutMs ?? 0);
+    for (let k = from; k < to; k++) {
+      const i = byPool.order[k];
+      const t = tasks[i];
+      if (t.resultSentMs !== null && freeAt <= t.resultSentMs) result[i] = resultArrival[i] - t.resultSentMs;
+      freeAt = resultArrival[i] + (t.unpickleOutMs ?? 0);
     }
   }
   return { task, result };
-}
-
-function push<K>(map: Map<K, number[]>, key: K, value: number): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 /** Per pool: what start-up cost it paid against how much compute it did. */
@@ -146,21 +147,24 @@ export interface MetricsContext {
   delivery: DeliveryTable;
   pools: PoolStats[];
   /** Run-wide samples: the fallback when a task set has no delivery sample of its own. */
-  runDelivery: number[];
+  runDelivery: Float64Array;
 }
 
 export function metricsContext(model: TraceModel): MetricsContext {
   const delivery = deliveryTable(model);
-  const runDelivery = [...delivery.task, ...delivery.result].filter((v) => !Number.isNaN(v));
-  return { model, delivery, pools: poolStats(model), runDelivery };
+  const runDelivery = new NumberList();
+  for (const table of [delivery.task, delivery.result]) {
+    for (let i = 0; i < table.length; i++) if (!Number.isNaN(table[i])) runDelivery.push(table[i]);
+  }
+  return { model, delivery, pools: poolStats(model), runDelivery: runDelivery.values() };
 }
 
-export function measureTasks(ctx: MetricsContext, taskIndices: readonly number[]): TaskMetrics {
+export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>): TaskMetrics {
   const { model, delivery } = ctx;
-  const computes: number[] = [];
-  const items: number[] = [];
-  const deliveries: number[] = [];
-  const serialization: number[] = [];
+  const computes = new NumberList();
+  const items = new NumberList();
+  const deliveries = new NumberList();
+  const serialization = new NumberList();
   const workers = new Set<number>();
   const pools = new Set<number>();
   const computeByPool = new Map<number, number>();
@@ -172,7 +176,8 @@ export function measureTasks(ctx: MetricsContext, taskIndices: readonly number[]
   let bytesOut = 0;
   let errors = 0;
   let firstError: string | null = null;
-  for (const i of taskIndices) {
+  for (let k = 0; k < taskIndices.length; k++) {
+    const i = taskIndices[k];
     const t = model.tasks[i];
     const c = computeMs(t);
     if (c !== null) {
@@ -212,11 +217,12 @@ export function measureTasks(ctx: MetricsContext, taskIndices: readonly number[]
     }
   }
   const n = taskIndices.length;
-  const computeTotal = sum(computes);
+  const computeSorted = computes.values().sort();
+  const computeTotal = sum(computeSorted);
   const ipcTotal = pickle + unpickle + transfer;
-  const rawDelivery = median(deliveries.length > 0 ? deliveries : ctx.runDelivery);
+  const rawDelivery = median(deliveries.length > 0 ? deliveries.values() : ctx.runDelivery);
   const deliveryMs = rawDelivery === null ? null : Math.max(0, rawDelivery);
-  const smallSer = median(serialization);
+  const smallSer = median(serialization.values());
   const overhead = deliveryMs === null && smallSer === null ? null : (deliveryMs ?? 0) + (smallSer ?? 0);
 
   // Start-up is paid per pool: charge each pool involved its workers' start-up, once.
@@ -244,11 +250,11 @@ export function measureTasks(ctx: MetricsContext, taskIndices: readonly number[]
 
   return {
     tasks: n,
-    items: sum(items),
+    items: sum(items.values()),
     workersUsed: workers.size,
     compute: {
-      medianMs: median(computes),
-      p95Ms: quantile(computes, 0.95),
+      medianMs: quantileOfSorted(computeSorted, 0.5),
+      p95Ms: quantileOfSorted(computeSorted, 0.95),
       totalMs: computeTotal,
       cpuMs: cpu,
     },
@@ -267,7 +273,7 @@ export function measureTasks(ctx: MetricsContext, taskIndices: readonly number[]
     deliveryMs,
     smallMessageSerializationMs: smallSer,
     perMessageOverheadMs: overhead,
-    itemsPerTask: median(items),
+    itemsPerTask: median(items.values()),
     computePerWorkerMs,
     startupMs,
     computePerWorkerToStartup: startupCost > 0 ? knownCompute / startupCost : null,

@@ -7,6 +7,7 @@ import { MessageKind } from './format';
 import { num, str } from './metaFields';
 import type { CallInfo, PoolInfo, ProcessInfo, Task } from './modelTypes';
 import type { ProcessesResult } from './modelProcesses';
+import { TaskJoin } from './taskJoin';
 import {
   newRecvFields,
   newRunFields,
@@ -14,6 +15,7 @@ import {
   readRecv,
   readRun,
   readSend,
+  countRecords,
   type TraceRecords,
 } from './records';
 
@@ -31,6 +33,8 @@ class PoolTable {
   readonly pools: PoolInfo[] = [];
   private readonly byTaskChan = new Map<number, number>();
   private readonly byResultChan = new Map<number, number>();
+  private lastTaskChan = NaN;
+  private lastTaskPool = -1;
 
   constructor(private readonly warnings: string[]) {}
 
@@ -50,8 +54,12 @@ class PoolTable {
 
   /** The pool whose task pipe is `chan`; a placeholder (and a warning) if no `pool` META named it. */
   byTask(chan: number, api: string): number {
+    if (chan === this.lastTaskChan) return this.lastTaskPool;
     const found = this.byTaskChan.get(chan);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      [this.lastTaskChan, this.lastTaskPool] = [chan, found];
+      return found;
+    }
     this.warnings.push(`no \`pool\` record for task channel ${chan}; its pool is shown without a call site`);
     this.add({
       id: chan,
@@ -80,72 +88,11 @@ class PoolTable {
   }
 }
 
-/** Tasks by (pool, job, index). Small keys are packed into one number to spare string building. */
-class TaskTable {
-  readonly tasks: Task[] = [];
-  private readonly byPool: Map<number | string, number>[] = [];
-
-  find(pool: number, job: number, index: number): Task | undefined {
-    const at = this.byPool[pool]?.get(taskKey(job, index));
-    return at === undefined ? undefined : this.tasks[at];
-  }
-
-  get(pool: number, job: number, index: number): Task {
-    const found = this.find(pool, job, index);
-    if (found) return found;
-    (this.byPool[pool] ??= new Map()).set(taskKey(job, index), this.tasks.length);
-    const task = blankTask(pool, job, index);
-    this.tasks.push(task);
-    return task;
-  }
-}
-
-function taskKey(job: number, index: number): number | string {
-  const small = job >= 0 && job < 2 ** 31 && index >= -1 && index < 2 ** 21 - 1;
-  return small ? job * 2 ** 22 + index + 1 : `${job}:${index}`;
-}
-
-function blankTask(pool: number, job: number, index: number): Task {
-  return {
-    pool,
-    call: -1,
-    job,
-    index,
-    parent: -1,
-    parentPid: null,
-    worker: -1,
-    workerPid: null,
-    items: null,
-    bytesIn: null,
-    bytesOut: null,
-    pickleStartMs: null,
-    pickleInMs: null,
-    writeInMs: null,
-    dispatchMs: null,
-    arrivalMs: null,
-    unpickleInMs: null,
-    computeStartMs: null,
-    computeEndMs: null,
-    cpuMs: null,
-    resultPickleStartMs: null,
-    pickleOutMs: null,
-    writeOutMs: null,
-    resultSentMs: null,
-    resultArrivalMs: null,
-    unpickleOutMs: null,
-    ok: null,
-    error: null,
-    state: 'queued',
-    inFlightAtCrash: false,
-  };
-}
-
 export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult {
   const { processes, byStream, originNs } = procs;
   const ms = (ns: number): number => (ns - originNs) / 1e6;
   const dur = (a: number, b: number): number => (b - a) / 1e6;
   const poolTable = new PoolTable(warnings);
-  const taskTable = new TaskTable();
   const calls: CallInfo[] = [];
   const callByKey = new Map<string, number>();
   const callByJob = new Map<string, number>();
@@ -203,24 +150,27 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
   const send = newSendFields();
   const recv = newRecvFields();
   const run = newRunFields();
+  // Each task has at most one task SEND: half the SENDs is a fair first size.
+  const join = new TaskJoin(Math.ceil(countRecords(records).sends / 2));
+  const v = join.v;
   const apiOf = (kind: number): string =>
     kind === MessageKind.ExecutorTask ? 'ProcessPoolExecutor' : 'Pool';
 
   // 1. The parent's task messages, first, so that tasks come in dispatch order.
   for (const chunk of records.chunks) {
-    const proc = processes[byStream[chunk.stream]];
+    const proc = byStream[chunk.stream];
     for (const off of chunk.sends) {
       readSend(chunk.view, off, send);
       if (!isTaskKind(send.kind)) continue;
-      const task = taskTable.get(poolTable.byTask(send.chan, apiOf(send.kind)), send.job, send.index);
-      task.parent = proc.index;
-      task.items = send.items;
-      task.bytesIn = send.bytes;
-      task.pickleStartMs = ms(send.t0);
-      task.pickleInMs = dur(send.t0, send.t1);
-      task.writeInMs = dur(send.t1, send.t2);
-      task.dispatchMs = ms(send.t2);
-      if (send.call !== 0) task.call = callByKey.get(`${chunk.stream}:${send.call}`) ?? -1;
+      const i = join.at(poolTable.byTask(send.chan, apiOf(send.kind)), send.job, send.index);
+      join.parent[i] = proc;
+      v.items[i] = send.items;
+      v.bytesIn[i] = send.bytes;
+      v.pickleStartMs[i] = ms(send.t0);
+      v.pickleInMs[i] = dur(send.t0, send.t1);
+      v.writeInMs[i] = dur(send.t1, send.t2);
+      v.dispatchMs[i] = ms(send.t2);
+      if (send.call !== 0) join.call[i] = callByKey.get(`${chunk.stream}:${send.call}`) ?? -1;
     }
   }
   // 2. Compute, by workers; this also tells which pool a worker serves.
@@ -229,12 +179,12 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
     for (const off of chunk.runs) {
       readRun(chunk.view, off, run);
       const pool = poolTable.byTask(run.chan, 'Pool');
-      const task = taskTable.get(pool, run.job, run.index);
+      const i = join.at(pool, run.job, run.index);
       if (proc.pool < 0) proc.pool = pool;
-      task.worker = proc.index;
-      task.computeStartMs = ms(run.t0);
-      task.computeEndMs = ms(run.t1);
-      task.cpuMs = run.cpu / 1e6;
+      join.worker[i] = proc.index;
+      v.computeStartMs[i] = ms(run.t0);
+      v.computeEndMs[i] = ms(run.t1);
+      v.cpuMs[i] = run.cpu / 1e6;
     }
   }
   // 3. Results sent by workers (the result pipe is learnt from them if no `pool` META named it).
@@ -250,14 +200,14 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
         unplaced++;
         continue;
       }
-      const task = taskTable.get(pool, send.job, send.index);
-      task.worker = proc.index;
-      task.bytesOut = send.bytes;
-      task.resultPickleStartMs = ms(send.t0);
-      task.pickleOutMs = dur(send.t0, send.t1);
-      task.writeOutMs = dur(send.t1, send.t2);
-      task.resultSentMs = ms(send.t2);
-      task.ok = send.ok === 1;
+      const i = join.at(pool, send.job, send.index);
+      join.worker[i] = proc.index;
+      v.bytesOut[i] = send.bytes;
+      v.resultPickleStartMs[i] = ms(send.t0);
+      v.pickleOutMs[i] = dur(send.t0, send.t1);
+      v.writeOutMs[i] = dur(send.t1, send.t2);
+      v.resultSentMs[i] = ms(send.t2);
+      join.ok[i] = send.ok === 1 ? 1 : 0;
     }
   }
   // 4. Arrivals: tasks at workers, results at the parent.
@@ -266,24 +216,24 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
     for (const off of chunk.recvs) {
       readRecv(chunk.view, off, recv);
       if (isTaskKind(recv.kind)) {
-        const task = taskTable.get(poolTable.byTask(recv.chan, apiOf(recv.kind)), recv.job, recv.index);
-        task.worker = proc.index;
-        task.bytesIn ??= recv.bytes;
-        task.arrivalMs = ms(recv.t0);
-        task.unpickleInMs = dur(recv.t0, recv.t1);
-        if (proc.pool < 0) proc.pool = task.pool;
+        const i = join.at(poolTable.byTask(recv.chan, apiOf(recv.kind)), recv.job, recv.index);
+        join.worker[i] = proc.index;
+        if (Number.isNaN(v.bytesIn[i])) v.bytesIn[i] = recv.bytes;
+        v.arrivalMs[i] = ms(recv.t0);
+        v.unpickleInMs[i] = dur(recv.t0, recv.t1);
+        if (proc.pool < 0) proc.pool = join.pool[i];
       } else if (isResultKind(recv.kind)) {
         const pool = poolTable.byResult(recv.chan);
         if (pool < 0) {
           unplaced++;
           continue;
         }
-        const task = taskTable.get(pool, recv.job, recv.index);
-        if (task.parent < 0) task.parent = proc.index;
-        task.bytesOut ??= recv.bytes;
-        task.resultArrivalMs = ms(recv.t0);
-        task.unpickleOutMs = dur(recv.t0, recv.t1);
-        task.ok = recv.ok === 1;
+        const i = join.at(pool, recv.job, recv.index);
+        if (join.parent[i] < 0) join.parent[i] = proc.index;
+        if (Number.isNaN(v.bytesOut[i])) v.bytesOut[i] = recv.bytes;
+        v.resultArrivalMs[i] = ms(recv.t0);
+        v.unpickleOutMs[i] = dur(recv.t0, recv.t1);
+        join.ok[i] = recv.ok === 1 ? 1 : 0;
       }
     }
   }
@@ -296,21 +246,21 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
     let pool = poolTable.byResult(chan);
     if (pool < 0) pool = poolTable.findByTask(chan);
     if (pool < 0) pool = proc.pool;
-    const task =
-      pool < 0 ? undefined : taskTable.find(pool, num(m.data, 'job') ?? -1, num(m.data, 'index') ?? -1);
+    const i = pool < 0 ? -1 : join.find(pool, num(m.data, 'job') ?? -1, num(m.data, 'index') ?? -1);
     const text = `${str(m.data, 'type') ?? 'Exception'}: ${str(m.data, 'message') ?? ''}`;
-    if (task) task.error = text;
+    if (i >= 0) join.error[i] = text;
     else warnings.push(`a task error (${text}) matches no recorded task`);
   }
 
   // A task with no parent-side record: its parent is whoever made calls on its pool.
   const callerByPool = new Map<number, number>();
   for (const c of calls) if (!callerByPool.has(c.pool)) callerByPool.set(c.pool, c.process);
-  for (const task of taskTable.tasks) {
+  const tasks = join.toTasks();
+  for (const task of tasks) {
     if (task.parent < 0) task.parent = callerByPool.get(task.pool) ?? -1;
     finishTask(task, processes, callByJob);
   }
-  return { pools: poolTable.pools, calls, tasks: taskTable.tasks };
+  return { pools: poolTable.pools, calls, tasks };
 }
 
 function finishTask(task: Task, processes: ProcessInfo[], callByJob: Map<string, number>): void {

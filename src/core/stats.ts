@@ -1,23 +1,50 @@
-/** Small statistics helpers. Inputs are plain arrays of finite numbers. */
+/** Small statistics helpers, on plain or typed arrays of finite numbers. */
 
-/** The median (mean of the two middle values for an even count); null for no values. */
-export function median(values: readonly number[]): number | null {
-  return quantile(values, 0.5);
+/** A growable list of numbers backed by a Float64Array (no boxing, cheap to sort). */
+export class NumberList {
+  private data = new Float64Array(16);
+  length = 0;
+
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
 }
 
-/** The q-quantile by linear interpolation between closest ranks (numpy's default); null if empty. */
-export function quantile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
+/** A sorted copy (ascending). */
+export function sortedCopy(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+/** The q-quantile of sorted values by linear interpolation between closest ranks (numpy's default). */
+export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number | null {
+  if (sorted.length === 0) return null;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-export function sum(values: readonly number[]): number {
+export function quantile(values: ArrayLike<number>, q: number): number | null {
+  return quantileOfSorted(sortedCopy(values), q);
+}
+
+/** The median (mean of the two middle values for an even count); null for no values. */
+export function median(values: ArrayLike<number>): number | null {
+  return quantile(values, 0.5);
+}
+
+export function sum(values: ArrayLike<number>): number {
   let total = 0;
-  for (const v of values) total += v;
+  for (let i = 0; i < values.length; i++) total += values[i];
   return total;
 }
 
@@ -45,23 +72,54 @@ export function unionLength(intervals: readonly (readonly [number, number])[]): 
   return total;
 }
 
-/** The largest number of intervals open at one instant (an end at t closes before a start at t). */
-export function peakOverlap(intervals: readonly (readonly [number, number])[]): { peak: number; at: number } {
-  const edges: [number, number][] = [];
-  for (const [a, b] of intervals) {
-    if (b <= a) continue;
-    edges.push([a, 1], [b, -1]);
-  }
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+/**
+ * The largest number of intervals [starts[i], ends[i]) open at one instant (an interval ending at t
+ * is closed before one starting at t), and the first instant it is reached.
+ */
+export function peakOverlap(
+  starts: ArrayLike<number>,
+  ends: ArrayLike<number>,
+): { peak: number; at: number } {
+  const s = sortedCopy(starts);
+  const e = sortedCopy(ends);
   let open = 0;
   let peak = 0;
   let at = 0;
-  for (const [t, d] of edges) {
-    open += d;
+  let j = 0;
+  for (let i = 0; i < s.length; i++) {
+    while (j < e.length && e[j] <= s[i]) {
+      open--;
+      j++;
+    }
+    open++;
     if (open > peak) {
       peak = open;
-      at = t;
+      at = s[i];
     }
   }
   return { peak, at };
+}
+
+/**
+ * Groups indices 0…n−1 by a small non-negative key (a counting sort, stable): the indices of
+ * key k are `order[start[k] … start[k+1])`. Indices whose key is negative are left out.
+ */
+export function groupByKey(
+  keys: ArrayLike<number>,
+  keyCount: number,
+): { order: Int32Array; start: Int32Array } {
+  const start = new Int32Array(keyCount + 1);
+  for (let i = 0; i < keys.length; i++) if (keys[i] >= 0) start[keys[i] + 1]++;
+  for (let k = 0; k < keyCount; k++) start[k + 1] += start[k];
+  const order = new Int32Array(start[keyCount]);
+  const next = start.slice(0, keyCount);
+  for (let i = 0; i < keys.length; i++) if (keys[i] >= 0) order[next[keys[i]]++] = i;
+  return { order, start };
+}
+
+/** Sorts `order[from…to)` by `key[index]`, skipping the sort when already in order. */
+export function sortRangeBy(order: Int32Array, from: number, to: number, key: ArrayLike<number>): void {
+  let sorted = true;
+  for (let i = from + 1; i < to && sorted; i++) sorted = key[order[i - 1]] <= key[order[i]];
+  if (!sorted) order.subarray(from, to).sort((a, b) => key[a] - key[b]);
 }

@@ -1,0 +1,181 @@
+/**
+ * Joins task records into tasks. While records stream in, a task is a row of typed columns (NaN =
+ * not recorded) found by its key through dense arrays (Pool job ids, chunk indices and executor
+ * work ids are small consecutive integers), so a million-task trace costs no hashing and no object
+ * per record; the `Task` objects of the model are made once, at the end.
+ */
+import type { Task } from './modelTypes';
+
+/** The numeric fields of a Task that records fill in (null in the Task when never recorded). */
+export const TASK_NUMBERS = [
+  'items',
+  'bytesIn',
+  'bytesOut',
+  'pickleStartMs',
+  'pickleInMs',
+  'writeInMs',
+  'dispatchMs',
+  'arrivalMs',
+  'unpickleInMs',
+  'computeStartMs',
+  'computeEndMs',
+  'cpuMs',
+  'resultPickleStartMs',
+  'pickleOutMs',
+  'writeOutMs',
+  'resultSentMs',
+  'resultArrivalMs',
+  'unpickleOutMs',
+] as const;
+
+export type TaskNumber = (typeof TASK_NUMBERS)[number];
+
+/** Jobs up to this use a dense array; larger (or negative) ones a Map. */
+const DENSE_JOBS = 1 << 24;
+
+/** The tasks of one job: the one with index -1 (apply_async, executor work items), or by chunk index. */
+interface JobSlot {
+  single: number;
+  byIndex: number[];
+}
+
+class PoolKeys {
+  private readonly dense: (JobSlot | undefined)[] = [];
+  private readonly sparse = new Map<number, JobSlot>();
+
+  slot(job: number, create: boolean): JobSlot | undefined {
+    const dense = job >= 0 && job < DENSE_JOBS && Number.isInteger(job);
+    let s = dense ? this.dense[job] : this.sparse.get(job);
+    if (!s && create) {
+      s = { single: -1, byIndex: [] };
+      if (dense) this.dense[job] = s;
+      else this.sparse.set(job, s);
+    }
+    return s;
+  }
+}
+
+export class TaskJoin {
+  count = 0;
+  private capacity = 0;
+  pool = new Int32Array(0);
+  job = new Float64Array(0);
+  index = new Float64Array(0);
+  parent = new Int32Array(0);
+  worker = new Int32Array(0);
+  call = new Int32Array(0);
+  /** -1 unknown, 0 the task raised, 1 success. */
+  ok = new Int8Array(0);
+  /** By field: one value per task, NaN where not recorded. */
+  readonly v = {} as Record<TaskNumber, Float64Array>;
+  readonly error: (string | undefined)[] = [];
+  private readonly keys: PoolKeys[] = [];
+  private lastPool = -1;
+  private lastJob = NaN;
+  private lastSlot: JobSlot | undefined;
+
+  constructor(expected = 1024) {
+    for (const f of TASK_NUMBERS) this.v[f] = new Float64Array(0);
+    this.grow(Math.max(16, expected));
+  }
+
+  /** The task (pool, job, index), or -1. */
+  find(pool: number, job: number, index: number): number {
+    const s = this.slotOf(pool, job, false);
+    if (!s) return -1;
+    return (index < 0 ? s.single : s.byIndex[index]) ?? -1;
+  }
+
+  /** The task (pool, job, index), created if new. */
+  at(pool: number, job: number, index: number): number {
+    const s = this.slotOf(pool, job, true) as JobSlot;
+    const found = index < 0 ? s.single : s.byIndex[index];
+    if (found !== undefined && found >= 0) return found;
+    const i = this.add(pool, job, index);
+    if (index < 0) s.single = i;
+    else s.byIndex[index] = i;
+    return i;
+  }
+
+  private slotOf(pool: number, job: number, create: boolean): JobSlot | undefined {
+    // Consecutive records nearly always belong to the same job (one map call's chunks).
+    if (pool === this.lastPool && job === this.lastJob && this.lastSlot) return this.lastSlot;
+    const s = (this.keys[pool] ??= new PoolKeys()).slot(job, create);
+    if (s) [this.lastPool, this.lastJob, this.lastSlot] = [pool, job, s];
+    return s;
+  }
+
+  private add(pool: number, job: number, index: number): number {
+    if (this.count === this.capacity) this.grow(this.capacity * 2);
+    const i = this.count++;
+    this.pool[i] = pool;
+    this.job[i] = job;
+    this.index[i] = index;
+    return i;
+  }
+
+  private grow(capacity: number): void {
+    const copy = <T extends Float64Array | Int32Array | Int8Array>(a: T, fill: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(capacity);
+      b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.pool = copy(this.pool, -1);
+    this.job = copy(this.job, 0);
+    this.index = copy(this.index, -1);
+    this.parent = copy(this.parent, -1);
+    this.worker = copy(this.worker, -1);
+    this.call = copy(this.call, -1);
+    this.ok = copy(this.ok, -1);
+    for (const f of TASK_NUMBERS) this.v[f] = copy(this.v[f], NaN);
+    this.capacity = capacity;
+  }
+
+  /** The value of a numeric field, null where not recorded. */
+  get(field: TaskNumber, i: number): number | null {
+    const x = this.v[field][i];
+    return Number.isNaN(x) ? null : x;
+  }
+
+  /** One model Task per row, in the order the rows were made. */
+  toTasks(): Task[] {
+    const tasks: Task[] = new Array<Task>(this.count);
+    for (let i = 0; i < this.count; i++) {
+      const n = (f: TaskNumber): number | null => this.get(f, i);
+      tasks[i] = {
+        pool: this.pool[i],
+        call: this.call[i],
+        job: this.job[i],
+        index: this.index[i],
+        parent: this.parent[i],
+        parentPid: null,
+        worker: this.worker[i],
+        workerPid: null,
+        items: n('items'),
+        bytesIn: n('bytesIn'),
+        bytesOut: n('bytesOut'),
+        pickleStartMs: n('pickleStartMs'),
+        pickleInMs: n('pickleInMs'),
+        writeInMs: n('writeInMs'),
+        dispatchMs: n('dispatchMs'),
+        arrivalMs: n('arrivalMs'),
+        unpickleInMs: n('unpickleInMs'),
+        computeStartMs: n('computeStartMs'),
+        computeEndMs: n('computeEndMs'),
+        cpuMs: n('cpuMs'),
+        resultPickleStartMs: n('resultPickleStartMs'),
+        pickleOutMs: n('pickleOutMs'),
+        writeOutMs: n('writeOutMs'),
+        resultSentMs: n('resultSentMs'),
+        resultArrivalMs: n('resultArrivalMs'),
+        unpickleOutMs: n('unpickleOutMs'),
+        ok: this.ok[i] < 0 ? null : this.ok[i] === 1,
+        error: this.error[i] ?? null,
+        state: 'queued',
+        inFlightAtCrash: false,
+      };
+    }
+    return tasks;
+  }
+}
