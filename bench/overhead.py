@@ -1,0 +1,198 @@
+"""PoolScope agent overhead: wall time instrumented / plain, paired in one run.
+
+    python3 bench/overhead.py [--pairs N] [--quick] [--start-method M] [--agent DIR]
+
+Each scenario is a small script run as `python script.py` (plain) and as
+`python poolscope_launch.py script.py` (instrumented), alternately, N pairs; the
+order inside a pair alternates too, so drift in machine load hits both sides alike.
+The figure is the median of the per-pair wall-time ratios, with their spread (min-max);
+the CPU ratio (user+sys of the whole process tree) is shown too: it shakes less when
+the machine is busy.
+Every instrumented run gets its own private run directory (0700, under /dev/shm when
+it is writable), removed right after.
+"""
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Each scenario: (name, target ratio, script, arguments (full), arguments (--quick))
+_COMMON = """\
+import multiprocessing as mp, sys, time
+
+def spin(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+"""
+
+SCENARIOS = [
+    (
+        "tasks of 1 ms (Pool.map, chunksize 1)",
+        1.02,
+        _COMMON
+        + """\
+def task(i):
+    spin(0.001)
+    return i
+
+if __name__ == "__main__":
+    n = int(sys.argv[1])
+    with mp.get_context(sys.argv[2]).Pool(2) as pool:
+        assert len(pool.map(task, range(n), chunksize=1)) == n
+""",
+        ["1500"],
+        ["600"],
+    ),
+    (
+        "20 000 tiny tasks of ~10 us (chunksize 1)",
+        1.25,
+        _COMMON
+        + """\
+def task(i):
+    spin(0.00001)
+    return i
+
+if __name__ == "__main__":
+    n = int(sys.argv[1])
+    with mp.get_context(sys.argv[2]).Pool(2) as pool:
+        assert len(pool.map(task, range(n), chunksize=1)) == n
+""",
+        ["20000"],
+        ["20000"],
+    ),
+    (
+        "20 MB payload per task",
+        1.05,
+        _COMMON
+        + """\
+def task(payload):
+    return len(payload)
+
+if __name__ == "__main__":
+    n = int(sys.argv[1])
+    payload = bytes(20 * 1024 * 1024)
+    with mp.get_context(sys.argv[2]).Pool(2) as pool:
+        assert sum(pool.map(task, [payload] * n, chunksize=1)) == n * len(payload)
+""",
+        ["16"],
+        ["8"],
+    ),
+]
+
+
+def _run_root():
+    for candidate in ("/dev/shm", os.environ.get("XDG_RUNTIME_DIR"), tempfile.gettempdir()):
+        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
+            return candidate
+    return None
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd, env):
+    """(wall seconds, CPU seconds of the whole process tree)."""
+    cpu0 = _children_cpu()
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit("benchmark run failed (%d): %s\n%s" % (done.returncode, " ".join(cmd), done.stderr.decode()))
+    return elapsed, _children_cpu() - cpu0
+
+
+def _plain(script, args):
+    return _timed([sys.executable, script] + args, dict(os.environ))
+
+
+def _instrumented(launcher, script, args):
+    run_dir = tempfile.mkdtemp(prefix="poolscope-bench-", dir=_run_root())  # mode 0700
+    try:
+        env = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
+        return _timed([sys.executable, launcher, script] + args, env)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def measure(launcher, script, args, pairs):
+    """Per pair: wall ratio, CPU ratio, plain wall, instrumented wall."""
+    pairs_out = []
+    _plain(script, args)  # warm the page cache and the pool machinery once
+    for i in range(pairs):
+        if i % 2 == 0:
+            p = _plain(script, args)
+            q = _instrumented(launcher, script, args)
+        else:
+            q = _instrumented(launcher, script, args)
+            p = _plain(script, args)
+        pairs_out.append((q[0] / p[0], q[1] / p[1], p[0], q[0]))
+    return pairs_out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=7, help="plain/instrumented pairs per scenario (>= 5)")
+    parser.add_argument("--quick", action="store_true", help="smaller workloads")
+    parser.add_argument("--start-method", default="fork", choices=("fork", "spawn", "forkserver"))
+    parser.add_argument("--agent", default=None, help="directory holding poolscope_launch.py")
+    options = parser.parse_args()
+    pairs = max(5, options.pairs)
+    agent = options.agent or next(
+        d for d in (os.path.join(ROOT, "dist", "python"), os.path.join(ROOT, "src", "python"))
+        if os.path.exists(os.path.join(d, "poolscope_launch.py"))
+    )
+    launcher = os.path.join(agent, "poolscope_launch.py")
+    work = tempfile.mkdtemp(prefix="poolscope-bench-scripts-")
+    print("agent: %s   python %s   start method: %s   %d pairs" % (agent, sys.version.split()[0], options.start_method, pairs))
+    print()
+    header = "%-44s %8s %8s %8s %13s %7s  %-4s %9s" % (
+        "scenario", "plain s", "instr s", "ratio", "spread", "target", "", "cpu ratio"
+    )
+    print(header)
+    print("-" * len(header))
+    failed = 0
+    try:
+        for index, (name, target, source, args, quick_args) in enumerate(SCENARIOS):
+            script = os.path.join(work, "scenario%d.py" % index)
+            with open(script, "w") as f:
+                f.write(source)
+            run_args = (quick_args if options.quick else args) + [options.start_method]
+            results = measure(launcher, script, run_args, pairs)
+            ratios = [r[0] for r in results]
+            ratio = statistics.median(ratios)
+            ok = ratio <= target
+            failed += not ok
+            print(
+                "%-44s %8.3f %8.3f %7.3fx %6.3f-%-6.3f %6.2fx  %-4s %8.3fx"
+                % (
+                    name,
+                    statistics.median(r[2] for r in results),
+                    statistics.median(r[3] for r in results),
+                    ratio,
+                    min(ratios),
+                    max(ratios),
+                    target,
+                    "ok" if ok else "OVER",
+                    statistics.median(r[1] for r in results),
+                )
+            )
+            sys.stdout.flush()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

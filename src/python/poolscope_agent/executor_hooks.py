@@ -1,0 +1,119 @@
+"""concurrent.futures.ProcessPoolExecutor: `pool` META, a `call` per submit()/map().
+
+executor.map() calls submit() once per chunk: those work items belong to the map
+call. Work ids are learnt from the executor's own `_work_ids.put` (called inside
+submit, under its lock, on the submitting thread), wrapped on each instance.
+"""
+
+import functools
+
+from . import callsite, channel_hooks, message_hooks, patching, state
+from .pool_hooks import Call
+from .state import tls
+
+_init_orig = _submit_orig = _map_orig = None
+
+
+def patch(process):
+    global _init_orig, _submit_orig, _map_orig
+    message_hooks.set_executor_funcs(process._process_chunk, functools.partial)
+    executor = process.ProcessPoolExecutor
+    _init_orig = patching.replace(executor, "__init__", _init)
+    _submit_orig = patching.replace(executor, "submit", _submit)
+    _map_orig = patching.replace(executor, "map", _map)
+
+
+def _init(self, max_workers=None, *args, **kwargs):
+    if not state.enabled:
+        return _init_orig(self, max_workers, *args, **kwargs)
+    if state.workers_override:
+        max_workers = state.workers_override
+    file, line = callsite.user_site()
+    _init_orig(self, max_workers, *args, **kwargs)
+    try:
+        _instrument(self, file, line)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "ProcessPoolExecutor")
+
+
+def _instrument(self, file, line):
+    # Workers start at the first submit(), after this: fork children inherit the marks.
+    task_chan = channel_hooks.chan_of(self._call_queue._reader)
+    result_chan = channel_hooks.chan_of(self._result_queue._reader)
+    for conn in (self._call_queue._reader, self._call_queue._writer):
+        channel_hooks.mark(conn, channel_hooks.EXEC_TASK, task_chan)
+    for conn in (self._result_queue._reader, self._result_queue._writer):
+        channel_hooks.mark(conn, channel_hooks.EXEC_RESULT, result_chan)
+    self._ps_pool = task_chan
+    work_ids = self._work_ids
+    work_ids.put = _work_ids_put(self, task_chan, work_ids.put)
+    state.meta(
+        "pool",
+        id=task_chan,
+        resultChan=result_chan,
+        api="ProcessPoolExecutor",
+        workers=self._max_workers,
+        startMethod=self._mp_context.get_start_method(),
+        file=file,
+        line=line,
+        maxtasksperchild=getattr(self, "_max_tasks_per_child", None),
+    )
+
+
+def _work_ids_put(executor, task_chan, put_orig):
+    def put(work_id, *args, **kwargs):
+        current = tls.call
+        if current is not None and current.pool == task_chan:
+            try:
+                _assign(executor, task_chan, current, work_id)
+            except Exception as e:  # noqa: BLE001
+                state.agent_error(e, "submit")
+        return put_orig(work_id, *args, **kwargs)
+
+    return put
+
+
+def _assign(executor, task_chan, current, work_id):
+    if not current.id:
+        current.open(work_id, current.chunksize, current.items)
+    message_hooks.work_calls[(task_chan, work_id)] = current.id
+    if current.api == "executor.map":
+        item = executor._pending_work_items.get(work_id)
+        current.count += len(item.args[0]) if item is not None and item.args else 0
+
+
+def _submit(self, *args, **kwargs):
+    pool = getattr(self, "_ps_pool", None)
+    if pool is None or tls.call is not None or not state.enabled:
+        return _submit_orig(self, *args, **kwargs)  # inside executor.map: counted there
+    tls.call = Call("submit", pool, chunksize=1, items=1)
+    try:
+        return _submit_orig(self, *args, **kwargs)
+    finally:
+        tls.call = None
+
+
+def _map(self, fn, *iterables, **kwargs):
+    pool = getattr(self, "_ps_pool", None)
+    if pool is None or tls.call is not None or not state.enabled:
+        return _map_orig(self, fn, *iterables, **kwargs)
+    current = Call("executor.map", pool, chunksize=kwargs.get("chunksize", 1), items=_known_length(iterables))
+    tls.call = current
+    try:
+        return _map_orig(self, fn, *iterables, **kwargs)
+    finally:
+        tls.call = None
+        try:
+            if not current.id:  # nothing to submit: still a call
+                current.open(None, current.chunksize, 0)
+            # map() returns once every chunk is submitted; the count is exact here.
+            state.meta("call-end", id=current.id, items=current.count)
+        except Exception as e:  # noqa: BLE001
+            state.agent_error(e, "executor.map")
+
+
+def _known_length(iterables):
+    try:
+        return min(len(it) for it in iterables) if iterables else 0
+    except TypeError:  # a generator: counted as its chunks are submitted
+        return None

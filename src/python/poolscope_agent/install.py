@@ -1,0 +1,68 @@
+"""Starting the agent in a process: the main (from the launcher) or a child (from the
+spawn / fork-server boot). Forked children need nothing: they inherit all of it and
+process_hooks.after_fork_in_child gives them their own file."""
+
+import os
+
+from . import (
+    channel_hooks,
+    codecache,
+    executor_hooks,
+    guard,
+    importhook,
+    manager_hooks,
+    message_hooks,
+    pool_hooks,
+    process_hooks,
+    spawn_boot,
+    state,
+)
+
+# What to patch, when each module is first imported.
+_PATCHES = (
+    ("multiprocessing.process", process_hooks.patch_process),
+    ("multiprocessing.context", guard.patch_context),
+    ("multiprocessing.reduction", message_hooks.patch_reduction),
+    ("multiprocessing.connection", channel_hooks.patch_connection),
+    ("multiprocessing.connection", message_hooks.patch_connection),
+    ("multiprocessing.queues", channel_hooks.patch_queues),
+    ("multiprocessing.pool", pool_hooks.patch),
+    ("multiprocessing.managers", manager_hooks.patch),
+    ("multiprocessing.spawn", spawn_boot.patch_spawn),
+    ("multiprocessing.util", spawn_boot.patch_util),
+    ("multiprocessing.popen_fork", process_hooks.patch_popen_fork),
+    ("multiprocessing.popen_forkserver", process_hooks.patch_popen_forkserver),
+    ("concurrent.futures.process", executor_hooks.patch),
+)
+
+
+def _install_hooks():
+    importhook.install()
+    for name, patch in _PATCHES:
+        importhook.when_imported(name, patch)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=process_hooks.after_fork_in_child)
+
+
+def start_main(run_dir, agent_dir, workers, run_meta):
+    state.agent_code = codecache.origin
+    state.start(run_dir, agent_dir, None, workers)
+    state.is_main = True
+    state.role, state.name = "main", "MainProcess"
+    state.run_meta = run_meta
+    _install_hooks()
+    state.rec.open_now()  # `run` and `process` first, before the script runs
+    process_hooks.exit_at_interpreter_end()
+
+
+def start_child(run_dir, agent_dir, kind, workers, agent_code):
+    """kind: 'spawn' (a spawned child) or 'forkserver' (the fork server itself)."""
+    state.agent_code = agent_code
+    state.start(run_dir, agent_dir, kind, workers)
+    state.parent_pid = os.getppid()  # spawn: the OS parent is the multiprocessing parent
+    if kind == "forkserver":
+        state.role, state.name = "forkserver", "ForkServer"
+        process_hooks.exit_at_interpreter_end()
+    _install_hooks()
+    # Written now, so a child that dies while re-importing the main script still shows.
+    state.rec.open_now()

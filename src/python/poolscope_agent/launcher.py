@@ -1,0 +1,200 @@
+"""Runs the user's script the way `python script.py args` would, with the agent on.
+
+Same `__main__` (a fresh module, __spec__ None so spawn children import the script by
+path, also aliased as `__mp_main__`), sys.argv, sys.path[0], streams and exit status.
+runpy.run_path is not used: it puts the old __main__ back on return, and pickling a
+__main__ function late (executor shutdown at exit) then fails.
+"""
+
+import builtins
+import io
+import os
+import sys
+
+from . import AGENT_VERSION, FORMAT_VERSION, install, state
+
+USAGE_EXIT = 2
+
+
+def main(agent_dir):
+    sigint_flag = _sigint_exit_handler()  # registered first: runs after the exit META
+    script_args = sys.argv[1:]
+    if not script_args:
+        _fail("usage: poolscope_launch.py SCRIPT [ARGS...] (with POOLSCOPE_RUN_DIR set)")
+    run_dir = _run_dir()
+    workers = _workers_override()
+    script = script_args[0]
+    try:
+        with io.open_code(script) as f:
+            source = f.read()
+    except OSError as e:  # as python says it
+        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (_program(), script, e.errno, e.strerror))
+        sys.exit(USAGE_EXIT)
+    path = os.path.abspath(script)
+    install.start_main(run_dir, agent_dir, workers, _run_meta(path, script_args, workers))
+    module = _fresh_main(path)
+    sys.argv = list(script_args)
+    _set_sys_path(agent_dir, script)
+    _run(source, path, module, agent_dir, sigint_flag)
+
+
+def _fail(message):
+    sys.stderr.write("poolscope: %s\n" % message)
+    sys.exit(USAGE_EXIT)
+
+
+def _run_dir():
+    run_dir = os.environ.get("POOLSCOPE_RUN_DIR")
+    if not run_dir:
+        _fail("POOLSCOPE_RUN_DIR is not set: run the program through `poolscope profile`")
+    if not os.path.isdir(run_dir):
+        _fail("POOLSCOPE_RUN_DIR=%s is not a directory" % run_dir)
+    if not os.access(run_dir, os.W_OK | os.X_OK):
+        _fail("POOLSCOPE_RUN_DIR=%s is not writable" % run_dir)
+    return os.path.abspath(run_dir)
+
+
+def _workers_override():
+    value = os.environ.get("POOLSCOPE_WORKERS", "").strip()
+    if not value:
+        return None
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        _fail("POOLSCOPE_WORKERS=%s is not a positive integer" % value)
+    return workers
+
+
+def _program():
+    orig_argv = getattr(sys, "orig_argv", None)  # 3.10+
+    return orig_argv[0] if orig_argv else sys.executable
+
+
+def default_start_method():
+    """The platform's default, without importing multiprocessing (which would also fix it)."""
+    if sys.platform in ("win32", "darwin"):
+        return "spawn"
+    return "forkserver" if sys.version_info >= (3, 14) else "fork"
+
+
+def _run_meta(path, script_args, workers):
+    return {
+        "k": "run",
+        "t": state.clock(),
+        "script": path,
+        "argv": list(script_args),
+        "cwd": os.getcwd(),
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "executable": sys.executable,
+        "startMethod": default_start_method(),
+        "cpuCount": os.cpu_count(),
+        "agentVersion": AGENT_VERSION,
+        "formatVersion": FORMAT_VERSION,
+        "overrides": {"workers": workers} if workers else {},
+    }
+
+
+def _fresh_main(path):
+    from importlib.machinery import SourceFileLoader
+
+    module = type(sys)("__main__")
+    module.__loader__ = SourceFileLoader("__main__", path)
+    module.__annotations__ = {}
+    module.__builtins__ = builtins
+    module.__file__ = path
+    module.__cached__ = None
+    sys.modules["__main__"] = module
+    sys.modules["__mp_main__"] = module  # pickling by reference, as in spawn children
+    return module
+
+
+def _set_sys_path(agent_dir, script):
+    # python put the launcher's directory first; the program expects its own there.
+    agent_real = os.path.realpath(agent_dir)
+    sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != agent_real]
+    if not getattr(sys.flags, "safe_path", False):
+        sys.path.insert(0, os.path.dirname(os.path.realpath(script)))
+
+
+def _run(source, path, module, agent_dir, sigint_exit):
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:  # ValueError: source with a NUL byte
+        _print_uncaught(e, agent_dir)
+        state.exit_code = 1
+        sys.exit(1)
+    try:
+        exec(code, module.__dict__)
+    except SystemExit as e:
+        state.exit_code = _exit_status(e.code)
+        raise  # the interpreter ends it exactly as it would have
+    except KeyboardInterrupt as e:
+        import signal
+
+        _print_uncaught(e, agent_dir)
+        # python ends by killing itself with SIGINT once finalized.
+        state.exit_code = -signal.SIGINT
+        sigint_exit.append(True)
+        sys.exit(1)
+    except BaseException as e:  # noqa: BLE001 - reported as python would, then exit 1
+        _print_uncaught(e, agent_dir)
+        state.exit_code = 1
+        sys.exit(1)
+    state.exit_code = 0
+
+
+def _exit_status(code):
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1  # python prints the object and exits 1
+
+
+def _print_uncaught(exc, agent_dir):
+    _strip_agent_frames(exc, agent_dir + os.sep, set())
+    sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, exc.__traceback__
+    if sys.version_info >= (3, 12):
+        sys.last_exc = exc
+    sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+def _strip_agent_frames(exc, prefix, seen):
+    """Drops the launcher's and the hooks' frames from a traceback (and its causes)."""
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        kept = []
+        tb = exc.__traceback__
+        while tb is not None:
+            if not tb.tb_frame.f_code.co_filename.startswith(prefix):
+                kept.append(tb)
+            tb = tb.tb_next
+        for tb, following in zip(kept, kept[1:] + [None]):
+            tb.tb_next = following
+        exc.__traceback__ = kept[0] if kept else None
+        if exc.__cause__ is not None:
+            _strip_agent_frames(exc.__cause__, prefix, seen)
+        exc = exc.__context__
+
+
+def _sigint_exit_handler():
+    import atexit
+
+    flag = []
+
+    def die_by_sigint():
+        if flag:
+            import signal
+
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (AttributeError, OSError, ValueError):
+                    continue  # closed stream
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    atexit.register(die_by_sigint)
+    return flag

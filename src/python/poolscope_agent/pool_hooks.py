@@ -1,0 +1,173 @@
+"""multiprocessing.Pool: the `pool` META, a `call` META per API call, and the task pipes.
+
+The public methods only note what was called and where (a thread slot); the result
+objects (ApplyResult, MapResult, IMapIterator), built inside each call before its tasks
+are queued, give the job id and, for map, the chunksize actually used (Pool.map
+computes one when given None). ThreadPool is left alone.
+"""
+
+import functools
+
+from . import callsite, channel_hooks, message_hooks, patching, state
+from .state import tls
+
+# api name -> blocking (a blocking call also gets a `call-end`)
+_APIS = {
+    "map": True,
+    "starmap": True,
+    "apply": True,
+    "map_async": False,
+    "starmap_async": False,
+    "imap": False,
+    "imap_unordered": False,
+    "apply_async": False,
+}
+_SINGLE_TASK = ("apply", "apply_async")
+
+_Pool_init_orig = _setup_queues_orig = None
+_ApplyResult_init_orig = _MapResult_init_orig = _IMapIterator_init_orig = None
+_ThreadPool = _MapResult = None
+
+
+class Call:
+    """A pool call in progress on this thread (pool_hooks and executor_hooks)."""
+
+    __slots__ = ("api", "pool", "file", "line", "t", "chunksize", "items", "id", "first_job", "count")
+
+    def __init__(self, api, pool, chunksize=None, items=None):
+        self.api, self.pool, self.chunksize, self.items = api, pool, chunksize, items
+        self.file, self.line = callsite.user_site()
+        self.t = state.clock()
+        self.id = 0
+        self.first_job = None
+        self.count = 0
+
+    def open(self, job, chunksize, items):
+        """Writes the `call` META once the job id is known."""
+        self.id = state.next_call_id()
+        self.first_job = job
+        state.meta(
+            "call",
+            t=self.t,
+            id=self.id,
+            pool=self.pool,
+            api=self.api,
+            chunksize=chunksize,
+            items=items,
+            job=job,
+            file=self.file,
+            line=self.line,
+        )
+
+
+def patch(pool):
+    global _Pool_init_orig, _setup_queues_orig, _ThreadPool, _MapResult
+    global _ApplyResult_init_orig, _MapResult_init_orig, _IMapIterator_init_orig
+    _ThreadPool, _MapResult = pool.ThreadPool, pool.MapResult
+    message_hooks.set_pool_funcs(pool.mapstar, pool.starmapstar)
+    _Pool_init_orig = patching.replace(pool.Pool, "__init__", _Pool_init)
+    _setup_queues_orig = patching.replace(pool.Pool, "_setup_queues", _setup_queues)
+    for api, blocking in _APIS.items():
+        orig = pool.Pool.__dict__[api]
+        patching.replace(pool.Pool, api, _api_wrapper(api, orig, blocking))
+    _ApplyResult_init_orig = patching.replace(pool.ApplyResult, "__init__", _ApplyResult_init)
+    _MapResult_init_orig = patching.replace(pool.MapResult, "__init__", _MapResult_init)
+    _IMapIterator_init_orig = patching.replace(pool.IMapIterator, "__init__", _IMapIterator_init)
+
+
+def _Pool_init(self, processes=None, *args, **kwargs):
+    if not state.enabled or isinstance(self, _ThreadPool):
+        return _Pool_init_orig(self, processes, *args, **kwargs)
+    if state.workers_override:
+        processes = state.workers_override
+    file, line = callsite.user_site()
+    _Pool_init_orig(self, processes, *args, **kwargs)
+    try:
+        self._ps_pool = channel_hooks.chan_of(self._inqueue._reader)
+        state.meta(
+            "pool",
+            id=self._ps_pool,
+            resultChan=channel_hooks.chan_of(self._outqueue._reader),
+            api="Pool",
+            workers=self._processes,
+            startMethod=self._ctx.get_start_method(),
+            file=file,
+            line=line,
+            maxtasksperchild=self._maxtasksperchild,
+        )
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "Pool")
+
+
+def _setup_queues(self):
+    _setup_queues_orig(self)
+    if not state.enabled:
+        return
+    try:
+        # Before any worker starts: forked workers inherit these marks.
+        task_chan = channel_hooks.chan_of(self._inqueue._reader)
+        result_chan = channel_hooks.chan_of(self._outqueue._reader)
+        for conn in (self._inqueue._reader, self._inqueue._writer):
+            channel_hooks.mark(conn, channel_hooks.POOL_TASK, task_chan)
+        for conn in (self._outqueue._reader, self._outqueue._writer):
+            channel_hooks.mark(conn, channel_hooks.POOL_RESULT, result_chan)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "Pool queues")
+
+
+def _api_wrapper(api, orig, blocking):
+    @functools.wraps(orig)
+    def call(self, *args, **kwargs):
+        pool = getattr(self, "_ps_pool", None)
+        if pool is None or tls.call is not None or not state.enabled:
+            return orig(self, *args, **kwargs)  # a ThreadPool, or apply() inside apply_async()
+        try:
+            chunksize = _imap_chunksize(args, kwargs) if api.startswith("imap") else None
+            tls.call = Call(api, pool, chunksize=chunksize)
+        except Exception as e:  # noqa: BLE001
+            state.agent_error(e, api)
+            return orig(self, *args, **kwargs)
+        try:
+            return orig(self, *args, **kwargs)
+        finally:
+            current, tls.call = tls.call, None
+            if blocking and current.id:
+                state.meta("call-end", id=current.id)
+
+    return call
+
+
+def _imap_chunksize(args, kwargs):
+    # imap/imap_unordered(func, iterable, chunksize=1); map finds its own in MapResult.
+    if "chunksize" in kwargs:
+        return kwargs["chunksize"]
+    return args[2] if len(args) > 2 else 1
+
+
+def _open(job, chunksize, items):
+    current = tls.call
+    if current is None or current.id:
+        return
+    try:
+        current.open(job, chunksize, items)
+        message_hooks.pool_calls[job] = -current.id if current.api in _SINGLE_TASK else current.id
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "pool call")
+
+
+def _ApplyResult_init(self, *args, **kwargs):
+    _ApplyResult_init_orig(self, *args, **kwargs)
+    if not isinstance(self, _MapResult):  # MapResult.__init__ calls this first
+        _open(self._job, 1, 1)
+
+
+def _MapResult_init(self, pool, chunksize, length, *args, **kwargs):
+    _MapResult_init_orig(self, pool, chunksize, length, *args, **kwargs)
+    _open(self._job, chunksize, length)
+
+
+def _IMapIterator_init(self, *args, **kwargs):
+    _IMapIterator_init_orig(self, *args, **kwargs)
+    current = tls.call
+    if current is not None:
+        _open(self._job, current.chunksize, None)

@@ -1,0 +1,186 @@
+"""A process's life: `start` in the parent, role / `user-start` / `exit` in the child,
+`reaped` when the parent sees it end, and a new event file in every forked child.
+
+How a child gets here, per start method:
+- fork: os.register_at_fork(after_in_child) gives it a new identity (its first record
+  opens its own file); Popen_fork then calls BaseProcess._bootstrap, patched here.
+- spawn: the `-c` program is prefixed with the agent's boot (spawn_boot), which writes
+  the `process` META at once; spawn._main then calls _bootstrap.
+- forkserver: the server's own `-c` program gets the same prefix; the children it forks
+  go through the fork hook, then spawn._main -> _bootstrap.
+fork and forkserver children end in os._exit right after _bootstrap (atexit never runs
+there), so `exit` is written when _bootstrap returns.
+"""
+
+import atexit
+import os
+import sys
+
+from . import channel_hooks, guard, patching, state
+
+_start_orig = _bootstrap_orig = None
+
+
+def patch_process(process):
+    global _start_orig, _bootstrap_orig
+    _start_orig = patching.replace(process.BaseProcess, "start", _start)
+    _bootstrap_orig = patching.replace(process.BaseProcess, "_bootstrap", _bootstrap)
+
+
+def patch_popen_fork(popen_fork):
+    # popen_spawn_posix.Popen inherits this poll().
+    patching.replace(popen_fork.Popen, "poll", _make_poll(popen_fork.Popen.poll))
+
+
+def patch_popen_forkserver(popen_forkserver):
+    patching.replace(popen_forkserver.Popen, "poll", _make_poll(popen_forkserver.Popen.poll))
+
+
+# -- parent side --------------------------------------------------------------
+
+
+def _start(self):
+    if not state.enabled:
+        return _start_orig(self)
+    try:
+        guard.before_start(self)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "start")
+    t0 = state.clock()
+    try:
+        _start_orig(self)
+    except BaseException:
+        guard.after_failed_start()
+        raise
+    t1 = state.clock()
+    try:
+        method = getattr(self._popen, "method", None)
+        state.meta("start", child=self.pid, t0=t0, t1=t1, name=self.name, startMethod=method)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "start")
+
+
+def _make_poll(poll_orig):
+    def poll(self, flag=os.WNOHANG):
+        code = poll_orig(self, flag)
+        if code is not None and state.enabled and "_ps_reaped" not in self.__dict__:
+            self._ps_reaped = True
+            try:
+                state.meta("reaped", child=self.pid, code=code)
+                if code != 0:
+                    guard.after_child_failed()
+            except Exception as e:  # noqa: BLE001
+                state.agent_error(e, "poll")
+        return code
+
+    poll.__doc__ = poll_orig.__doc__
+    return poll
+
+
+# -- child side ---------------------------------------------------------------
+
+
+def _bootstrap(self, parent_sentinel=None):
+    if state.enabled:
+        try:
+            _enter_child(self)
+        except Exception as e:  # noqa: BLE001
+            state.agent_error(e, "child start")
+    code = _bootstrap_orig(self, parent_sentinel)
+    if state.enabled:
+        try:
+            write_exit(code)
+        except Exception as e:  # noqa: BLE001
+            state.agent_error(e, "child exit")
+    return code
+
+
+def _enter_child(proc):
+    target = getattr(proc, "_target", None)
+    args = getattr(proc, "_args", ())
+    role, pool = _role_of(target, args)
+    state.role, state.name, state.parent_pid = role, proc.name, proc._parent_pid
+    if role == "manager":
+        state.no_user_messages = True
+    state.meta(
+        "role",
+        role=role,
+        pool=pool,
+        target=_qualified_name(target, proc),
+        name=proc.name,
+        parentPid=proc._parent_pid,
+    )
+    state.meta("user-start")
+
+
+def _role_of(target, args):
+    """(role, chan of its task pipe) from what the child will run; marks its pipe ends."""
+    module = getattr(target, "__module__", None)
+    qualname = getattr(target, "__qualname__", "")
+    if module == "multiprocessing.pool" and qualname == "worker":
+        inqueue, outqueue = args[0], args[1]
+        chan = channel_hooks.chan_of(inqueue._reader)
+        channel_hooks.mark(inqueue._reader, channel_hooks.POOL_TASK, chan)
+        channel_hooks.mark(outqueue._writer, channel_hooks.POOL_RESULT)
+        return "pool-worker", chan
+    if module == "concurrent.futures.process" and qualname == "_process_worker":
+        call_queue, result_queue = args[0], args[1]
+        chan = channel_hooks.chan_of(call_queue._reader)
+        channel_hooks.mark(call_queue._reader, channel_hooks.EXEC_TASK, chan)
+        channel_hooks.mark(result_queue._writer, channel_hooks.EXEC_RESULT)
+        return "executor-worker", chan
+    if module == "multiprocessing.managers" and qualname.endswith("._run_server"):
+        return "manager", None
+    return "process", None
+
+
+def _qualified_name(target, proc):
+    if target is None:  # a Process subclass overriding run()
+        kind = type(proc)
+        return "%s.%s.run" % (kind.__module__, kind.__qualname__)
+    module = getattr(target, "__module__", None) or "?"
+    return "%s.%s" % (module, getattr(target, "__qualname__", repr(target)))
+
+
+def write_exit(code):
+    if state.exit_written:
+        return
+    state.exit_written = True
+    cpu_user = cpu_system = max_rss = None
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_user, cpu_system = usage.ru_utime, usage.ru_stime
+        # Linux reports KiB, macOS bytes.
+        max_rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    except ImportError:  # no resource module (Windows): times without the peak
+        times = os.times()
+        cpu_user, cpu_system = times.user, times.system
+    state.meta("exit", code=code, cpuUser=cpu_user, cpuSystem=cpu_system, maxRss=max_rss)
+
+
+# -- every process ------------------------------------------------------------
+
+
+def after_fork_in_child():
+    if not state.enabled:
+        return
+    try:
+        state.reset_for_child("forkserver" if state.role == "forkserver" else "fork")
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "fork")
+
+
+def exit_at_interpreter_end():
+    """For processes that end through the interpreter (main, fork server), not _bootstrap."""
+    owner = os.getpid()
+
+    def at_exit():
+        if os.getpid() == owner and state.enabled:
+            try:
+                write_exit(0 if state.exit_code is None else state.exit_code)
+            except Exception as e:  # noqa: BLE001
+                state.agent_error(e, "exit")
+
+    atexit.register(at_exit)

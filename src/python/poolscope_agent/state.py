@@ -1,0 +1,140 @@
+"""Who this process is, its recorder, and how agent faults are reported.
+
+Module-level names, read by the hooks on every message: a module attribute is the
+cheapest shared slot there is. `reset_for_child` runs in every new process.
+"""
+
+import os
+import sys
+import time
+from _thread import _local
+
+from . import recorder
+
+clock = time.perf_counter_ns
+thread_cpu = time.thread_time_ns
+
+
+class _ThreadSlots(_local):
+    # Connection.send, SimpleQueue.put and Queue._feed pickle a message and then write
+    # it on the same thread; recv/get read then unpickle on the same thread. The first
+    # half leaves its measurements here for the second half.
+    out = None  # (obj, nbytes, t0, t1, cpu at t0)
+    inp = None  # (connection, nbytes, t arrived)
+    call = None  # the pool call being made on this thread (pool_hooks.Call)
+
+
+tls = _ThreadSlots()
+
+enabled = False
+run_dir = None
+agent_dir = None
+workers_override = None
+pid = 0
+agent_start = 0
+is_main = False
+started_by = None  # how this process began: None (main), 'fork', 'spawn', 'forkserver'
+role = "unknown"
+name = None
+parent_pid = None
+agent_code = "source"  # 'cache' when a spawn child loaded the agent's marshalled code
+rec = None
+exit_code = None
+exit_written = False
+# A worker between receiving a task and pickling its result:
+task = None  # (task chan, job, index, t unpickled, thread cpu then)
+task_open = False
+# The manager's server process: all its traffic is the manager's own.
+no_user_messages = False
+call_ids = 0
+
+_errors_reported = 0
+_MAX_ERROR_METAS = 20
+
+
+def start(run_dir_, agent_dir_, started_by_, workers=None):
+    global enabled, run_dir, agent_dir, started_by, workers_override
+    run_dir, agent_dir, started_by, workers_override = run_dir_, agent_dir_, started_by_, workers
+    _new_identity()
+    enabled = True
+
+
+def reset_for_child(started_by_):
+    """A forked child: a new identity and file; only the forking thread survived."""
+    global started_by, is_main, role, name, parent_pid, exit_code, exit_written
+    global task, task_open, call_ids
+    old = rec
+    started_by, is_main = started_by_, False
+    role, name, parent_pid = "unknown", None, None
+    exit_code, exit_written, task, task_open, call_ids = None, False, None, False, 0
+    tls.out = tls.inp = tls.call = None
+    _new_identity()
+    if old is not None:
+        old.forget_after_fork()
+
+
+def _new_identity():
+    global pid, agent_start, rec
+    pid = os.getpid()
+    agent_start = clock()
+    rec = recorder.Recorder(run_dir, pid, agent_start, _first_records)
+
+
+def _first_records():
+    first = []
+    if is_main and run_meta is not None:
+        first.append(run_meta)
+    first.append(process_meta())
+    return first
+
+
+run_meta = None  # set by the launcher: the `run` META, written first in the main's file
+
+
+def process_meta():
+    return {
+        "k": "process",
+        "t": clock(),
+        "pid": pid,
+        "ppid": os.getppid(),
+        "parentPid": parent_pid,
+        "role": role,
+        "name": name,
+        "startMethod": started_by,
+        "mono": clock(),
+        "wall": time.time_ns(),
+        "agentStart": agent_start,
+        "agentCode": agent_code,
+    }
+
+
+def meta(kind, t=None, **fields):
+    """Writes a META record; `t` defaults to now."""
+    if not enabled:
+        return
+    fields["k"] = kind
+    fields["t"] = clock() if t is None else t
+    rec.meta(fields)
+
+
+def next_call_id():
+    global call_ids
+    call_ids += 1
+    return call_ids
+
+
+def agent_error(exc, where=""):
+    """An agent fault: said once on stderr, kept as META; the program goes on."""
+    global _errors_reported
+    _errors_reported += 1
+    text = "%s%s: %s" % (where + ": " if where else "", type(exc).__name__, exc)
+    if _errors_reported == 1:
+        try:
+            sys.stderr.write("poolscope: agent error: %s (the program goes on)\n" % text)
+        except (OSError, ValueError):
+            pass  # stderr closed: the META below still says it
+    if _errors_reported <= _MAX_ERROR_METAS:
+        try:
+            meta("agent-error", message=text[:2000])
+        except Exception:  # noqa: BLE001 - the recorder itself failed; stderr already has it
+            pass

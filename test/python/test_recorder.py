@@ -1,0 +1,107 @@
+"""The event-file writer, read back by the independent reader."""
+
+import errno
+import os
+import sys
+
+import pytest
+
+from conftest import AGENT_DIR
+from trace_reader import Run, read_run
+
+sys.path.insert(0, AGENT_DIR)
+
+from poolscope_agent import recorder  # noqa: E402
+
+
+def _recorder(run_dir, first=None):
+    return recorder.Recorder(str(run_dir), 4242, 123456789, first or (lambda: [{"k": "process", "t": 1}]))
+
+
+def test_records_roll_over_into_growing_segments(tmp_path):
+    rec = _recorder(tmp_path)
+    n = 20_000  # 80 bytes each: more than segment 0 (256 KiB) and segment 1 (1 MiB)
+    for i in range(n):
+        rec.send(i, i, -1, 10 * i, 1, 2, 3, 1, 7, 1, 0)
+        if i % 5000 == 0:
+            rec.meta({"k": "mark", "t": i, "text": "é \" \\ \n \udcff"})
+    names = sorted(os.listdir(tmp_path))
+    assert names == ["ev-4242-123456789.%d.bin" % i for i in range(3)]
+    assert [os.path.getsize(tmp_path / name) for name in names] == [256 << 10, 1 << 20, 4 << 20]
+    (stream,) = read_run(str(tmp_path)).values()
+    sends = stream.of("SEND")
+    assert [r["chan"] for r in sends] == list(range(n))
+    assert sends[-1]["bytes"] == 10 * (n - 1) and sends[-1]["call"] == 7
+    assert stream.records[0]["k"] == "process"  # written first, when segment 0 opened
+    marks = stream.metas("mark")
+    assert [m["t"] for m in marks] == [0, 5000, 10000, 15000]
+    assert marks[0]["text"] == "é \" \\ \n \udcff"  # a lone surrogate travels as a \\u escape
+
+
+def test_result_writes_run_then_send(tmp_path):
+    rec = _recorder(tmp_path)
+    rec.result((5, 1, 2, 10, 20, 7), 6, 1, 2, 99, 20, 21, 22, 2, 0)
+    rec.result(None, 6, 1, 3, 99, 20, 21, 22, 2, 1)
+    rec.recv(5, 1, 2, 33, 8, 9, 1, 0)
+    (stream,) = read_run(str(tmp_path)).values()
+    kinds = [r["record"] for r in stream.records[1:]]
+    assert kinds == ["RUN", "SEND", "SEND", "RECV"]
+    run, send = stream.records[1], stream.records[2]
+    assert (run["chan"], run["job"], run["index"], run["t0"], run["t1"], run["cpu"]) == (5, 1, 2, 10, 20, 7)
+    assert (send["chan"], send["kind"], send["ok"], send["items"], send["call"]) == (6, 2, 0, 0, 0)
+
+
+def test_full_disk_stops_recording_once(tmp_path, monkeypatch, capsys):
+    def no_space(fd, offset, length):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "posix_fallocate", no_space)
+    rec = _recorder(tmp_path)
+    for _ in range(3):
+        rec.send(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1)
+        rec.meta({"k": "x", "t": 1})
+    assert rec.dead
+    assert os.listdir(tmp_path) == []  # nothing half-made for a reader to trip on
+    err = capsys.readouterr().err
+    assert err.count("poolscope:") == 1 and "No space left" in err and "goes on" in err
+
+
+def test_segment_size_progression():
+    assert [recorder.segment_size(i) for i in range(6)] == [
+        256 << 10,
+        1 << 20,
+        4 << 20,
+        16 << 20,
+        16 << 20,
+        16 << 20,
+    ]
+
+
+def test_full_disk_in_a_real_run_lets_the_program_finish(runner):
+    # A run directory that refuses new files behaves like a full disk for the agent.
+    script = runner.script("print('still here')\n")
+    run_dir = runner.run_dir()
+    sitecustomize = runner.script(
+        "import errno, os\n"
+        "def _full(fd, offset, length):\n"
+        "    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
+        "os.posix_fallocate = _full\n",
+        "sitecustomize.py",
+    )
+    env = {"PYTHONPATH": os.path.dirname(sitecustomize)}
+    done, run = runner.launch(script, env=env, run_dir=run_dir)
+    assert done.returncode == 0 and done.stdout == b"still here\n"
+    assert done.stderr.count(b"poolscope:") == 1 and b"recording stopped" in done.stderr
+    assert Run(run_dir).streams == {}
+
+
+@pytest.mark.parametrize("value", [None, True, False, 3, -7, 2.5, float("nan"), "a\tb", [1, "x"], {"n": {"m": 1}}])
+def test_meta_values_are_json(tmp_path, value):
+    rec = _recorder(tmp_path)
+    rec.meta({"k": "v", "t": 1, "value": value})
+    (stream,) = read_run(str(tmp_path)).values()
+    got = stream.metas("v")[0]["value"]
+    if isinstance(value, float) and value != value:
+        assert got is None
+    else:
+        assert got == value
