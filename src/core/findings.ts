@@ -164,16 +164,53 @@ function loadImbalance(model: TraceModel, site: SiteAnalysis): Finding | null {
   const mean = loads.reduce((a, b) => a + b, 0) / loads.length;
   if (site.wallMs <= 0 || busiest < IMBALANCE_MIN_BUSY_SHARE * site.wallMs) return null;
 
-  // The tail: from the second-last worker's last compute end to the last one's, per call.
+  // The tail: from the second-last worker's last compute end to the last one's, per call spread
+  // over ≥ 2 workers; sites of one-task calls (apply_async, submit) count as one stretch.
+  const groups = [...byCall.entries()].map(([call, list]) => ({ call, list }));
+  let { tail, wall } = tailOf(model, groups);
+  if (wall === 0) ({ tail, wall } = tailOf(model, [{ call: -1, list: site.group.tasks }]));
+  const imbalance = busiest / mean;
+  const tailShare = ratio(tail, wall);
+  const uneven = imbalance >= IMBALANCE_BUSIEST_TO_MEAN;
+  const longTail = tailShare !== null && tailShare >= IMBALANCE_TAIL_SHARE;
+  if (!uneven && !longTail) return null;
+  const oneItem = (site.metrics.itemsPerTask ?? 1) <= 1;
+  return {
+    id: 'load-imbalance',
+    severity: 'warning',
+    ...siteLocation(site),
+    message:
+      `The busiest worker computed ${fmtMs(busiest)} against a mean of ${fmtMs(mean)} over ${busy.size} workers ` +
+      `(${fmtX(imbalance)})` +
+      (tailShare !== null
+        ? `, and for ${fmtPct(tailShare)} of the calls' wall time (${fmtMs(tail)}) only one worker was still busy.`
+        : '.'),
+    advice:
+      (oneItem
+        ? 'Tasks already go out one at a time, so the imbalance comes from their cost or their number: '
+        : 'Use a smaller chunksize so that work is handed out as workers free up (imap_unordered for tasks of ' +
+          'uneven cost), and ') +
+      'submit the most expensive items first (sort by expected cost), split the largest ones, and give each ' +
+      'worker several tasks.',
+  };
+}
+
+/** Sum of tails and of walls over groups of tasks, each group's tail counted if ≥ 2 workers ran it. */
+function tailOf(
+  model: TraceModel,
+  groups: { call: number; list: ArrayLike<number> }[],
+): { tail: number; wall: number } {
   let tail = 0;
   let wall = 0;
-  for (const [call, list] of byCall) {
+  for (const { call, list } of groups) {
     const lastEnd = new Map<number, number>();
     let start = Infinity;
     let end = -Infinity;
-    for (const i of list) {
-      const t = model.tasks[i];
-      lastEnd.set(t.worker, Math.max(lastEnd.get(t.worker) ?? -Infinity, t.computeEndMs as number));
+    for (let k = 0; k < list.length; k++) {
+      const t = model.tasks[list[k]];
+      if (t.computeEndMs !== null && t.worker >= 0) {
+        lastEnd.set(t.worker, Math.max(lastEnd.get(t.worker) ?? -Infinity, t.computeEndMs));
+      }
       start = Math.min(start, taskStartMs(t) ?? Infinity);
       end = Math.max(end, taskEndMs(t) ?? -Infinity);
     }
@@ -183,23 +220,7 @@ function loadImbalance(model: TraceModel, site: SiteAnalysis): Finding | null {
     const c = call >= 0 ? model.calls[call] : undefined;
     wall += Math.max(end, c?.endMs ?? -Infinity) - Math.min(start, c?.startMs ?? Infinity);
   }
-  const imbalance = busiest / mean;
-  const tailShare = ratio(tail, wall);
-  const uneven = imbalance >= IMBALANCE_BUSIEST_TO_MEAN;
-  const longTail = tailShare !== null && tailShare >= IMBALANCE_TAIL_SHARE;
-  if (!uneven && !longTail) return null;
-  return {
-    id: 'load-imbalance',
-    severity: 'warning',
-    ...siteLocation(site),
-    message:
-      `The busiest worker computed ${fmtMs(busiest)} against a mean of ${fmtMs(mean)} over ${busy.size} workers ` +
-      `(${fmtX(imbalance)}), and for ${fmtPct(tailShare)} of the calls' wall time (${fmtMs(tail)}) only one ` +
-      'worker was still busy.',
-    advice:
-      'Use a smaller chunksize so that work is handed out as workers free up (imap_unordered with a small ' +
-      'chunksize for tasks of uneven cost), and submit the most expensive items first (sort by expected cost).',
-  };
+  return { tail, wall };
 }
 
 function taskErrors(site: SiteAnalysis): Finding | null {

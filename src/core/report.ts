@@ -108,9 +108,10 @@ export interface VerdictNumbers {
    */
   perMessageOverheadMs: number | null;
   /**
-   * Median latency of a message to a receiver that was idle waiting for it: worker arrival − parent
-   * dispatch where the worker had finished its previous task before the dispatch; parent arrival −
-   * worker send for results where the parent had finished reading the previous result.
+   * Median latency of a small message (< 64 KiB) to a receiver that was idle waiting for it: from
+   * the end of its pickling (the write starting) to the receiver's read returning. Task messages
+   * count where the worker had handed back its previous task before the write started; results
+   * where the parent had finished reading the previous result.
    */
   deliveryMs: number | null;
   /** Median pickle + unpickle time of task and result messages under 64 KiB. */

@@ -91,8 +91,8 @@ export const IMBALANCE_BUSIEST_TO_MEAN = 1.25;
 export const IMBALANCE_TAIL_SHARE = 0.2;
 
 /**
- * load-imbalance is only judged where compute is a material part of the wall time: the busiest
- * worker busy for at least this share of the call site's wall. Imbalance among 2 µs tasks is noise
- * next to their IPC cost (tasks-too-short covers that).
+ * load-imbalance is only judged where the call site is compute-bound: its busiest worker computing
+ * for at least this share of the site's wall time. Workers running 2 µs tasks mostly wait on IPC,
+ * and how that little compute spread over them is noise (tasks-too-short covers that case).
  */
-export const IMBALANCE_MIN_BUSY_SHARE = 0.1;
+export const IMBALANCE_MIN_BUSY_SHARE = 0.5;

@@ -196,7 +196,13 @@ describe('finding: load-imbalance', () => {
       f.message,
       /^The busiest worker computed 80 ms against a mean of 60 ms over 2 workers \(1\.33×\)/,
     );
-    assert.match(f.advice, /smaller chunksize/);
+    assert.match(f.advice, /^Tasks already go out one at a time.*sort by expected cost/);
+  });
+
+  test('with chunks of several items, advises a smaller chunksize', () => {
+    const tasks = repeat(12, { computeMs: 10, items: 5 });
+    const r = report(tasks, { ...POOL, workers: 2, startupMs: [10, 50] }, 8, 5);
+    assert.match(find(r, 'load-imbalance')[0].advice, /^Use a smaller chunksize/);
   });
 
   test('does not fire at 1.17× with no tail', () => {

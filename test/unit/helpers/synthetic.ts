@@ -273,6 +273,7 @@ export class SimPool {
     const resultKind = this.executor ? 4 : 2;
     let cursor = callAt + 0.01;
     const results: {
+      writeMs: number;
       sentMs: number;
       job: number;
       index: number;
@@ -303,7 +304,8 @@ export class SimPool {
 
       const alive = this.workers.filter((w) => !w.dead);
       const w = alive.reduce((a, b) => (b.readyMs < a.readyMs ? b : a));
-      const arrival = w.readyMs <= p2 ? p2 + this.deliveryMs : w.readyMs + 0.005;
+      // Delivery runs from the start of the write (p1) to the read returning.
+      const arrival = w.readyMs <= p1 ? p1 + this.deliveryMs : Math.max(p2, w.readyMs + 0.005);
       const cs = arrival + (t.unpickleInMs ?? this.unpickleMs);
       w.stream.recv({ chan: this.chan, ...key, bytes: bytesIn, t0: ns(arrival), t1: ns(cs), kind: taskKind });
       const nth = this.workers.indexOf(w) === opts.crash?.worker ? seen++ : -1;
@@ -345,12 +347,20 @@ export class SimPool {
         ok,
       });
       w.readyMs = r2;
-      results.push({ sentMs: r2, ...key, bytes: bytesOut, unpickle: t.unpickleOutMs ?? this.unpickleMs, ok });
+      results.push({
+        writeMs: r1,
+        sentMs: r2,
+        ...key,
+        bytes: bytesOut,
+        unpickle: t.unpickleOutMs ?? this.unpickleMs,
+        ok,
+      });
     });
     this.cursorMs = cursor;
     let end = cursor;
-    for (const r of results.sort((a, b) => a.sentMs - b.sentMs)) {
-      const arrival = Math.max(r.sentMs + this.deliveryMs, this.parentFreeMs);
+    for (const r of results.sort((a, b) => a.writeMs - b.writeMs)) {
+      const arrival =
+        this.parentFreeMs <= r.writeMs ? r.writeMs + this.deliveryMs : Math.max(r.sentMs, this.parentFreeMs);
       this.parentFreeMs = arrival + r.unpickle;
       main.recv({
         chan: this.resultChan,
