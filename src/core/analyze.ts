@@ -3,7 +3,7 @@
  * findings, processes, queues and Manager calls.
  */
 import { groupCallSites, siteWallMs, type SiteGroup } from './callSites';
-import { siteFindings } from './findings';
+import { siteFindings, suggestChunksize } from './findings';
 import {
   agentFindings,
   coordinationFinding,
@@ -26,7 +26,6 @@ import type {
   VerdictNumbers,
 } from './report';
 import type { SiteAnalysis } from './siteAnalysis';
-import { suggestChunksize } from './findings';
 import { median, ratio, sum, unionLength } from './stats';
 import { classify, runVerdict } from './verdict';
 
@@ -127,8 +126,7 @@ function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: F
   };
   if (findings.some((f) => f.id === 'tasks-too-short')) {
     const s = suggestChunksize(site);
-    if (s && s.chunksize > (site.chunksize ?? metrics.itemsPerTask ?? 1))
-      report.suggestedChunksize = s.chunksize;
+    if (s) report.suggestedChunksize = s.chunksize;
   }
   return report;
 }

@@ -45,8 +45,19 @@ export function siteFindings(model: TraceModel, site: SiteAnalysis): Finding[] {
   ].filter((f): f is Finding => f !== null);
 }
 
-/** The chunksize tasks-too-short suggests, and the number of task messages it would send. */
-export function suggestChunksize(site: SiteAnalysis): { chunksize: number; messages: number } | null {
+/** The chunksize the site's calls used (its median items per task where none was given). */
+const currentChunksize = (site: SiteAnalysis): number =>
+  site.chunksize ?? Math.max(1, site.metrics.itemsPerTask ?? 1);
+
+/**
+ * The chunksize tasks-too-short suggests: enough items that a chunk computes
+ * CHUNK_COMPUTE_PER_OVERHEAD × the per-message overhead, capped at
+ * ceil(items / (MIN_CHUNKS_PER_WORKER × workers)); with the task messages it would take. Null
+ * when that is no bigger than the chunksize already used (batching cannot help).
+ */
+export function suggestChunksize(
+  site: SiteAnalysis,
+): { chunksize: number; messages: number; cap: number } | null {
   const m = site.metrics;
   const overhead = m.perMessageOverheadMs;
   if (m.compute.medianMs === null || overhead === null || m.items === 0) return null;
@@ -54,14 +65,15 @@ export function suggestChunksize(site: SiteAnalysis): { chunksize: number; messa
   const need = perItem > 0 ? Math.ceil((CHUNK_COMPUTE_PER_OVERHEAD * overhead) / perItem) : Infinity;
   const cap = Math.ceil(m.items / (MIN_CHUNKS_PER_WORKER * Math.max(1, site.workers)));
   const chunksize = Math.max(1, Math.min(need, cap));
-  return { chunksize, messages: Math.ceil(m.items / chunksize) };
+  return chunksize > currentChunksize(site)
+    ? { chunksize, messages: Math.ceil(m.items / chunksize), cap }
+    : null;
 }
 
 function tasksTooShort(site: SiteAnalysis): Finding | null {
   const n = site.numbers;
   if (n.tasks === 0 || n.computeMsPerTask === null || passesOverheadRule(n)) return null;
   const m = site.metrics;
-  const current = site.chunksize ?? Math.max(1, m.itemsPerTask ?? 1);
   const itemsEach = m.itemsPerTask === 1 ? '1 item' : `${m.itemsPerTask} items`;
   const message =
     `Median compute is ${fmtMs(n.computeMsPerTask)} per task (${itemsEach} each), only ${fmtX(n.computeToOverhead)} ` +
@@ -70,7 +82,8 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
     `${HEAVY_COMPUTE_PER_OVERHEAD}× that. ${count(m.tasks)} tasks sent ${count(2 * m.tasks)} messages.`;
   const s = suggestChunksize(site);
   const perItem = (n.computeMsPerTask ?? 0) / Math.max(1, m.itemsPerTask ?? 1);
-  if (!s || s.chunksize <= current) {
+  if (!s) {
+    const cap = Math.ceil(m.items / (MIN_CHUNKS_PER_WORKER * Math.max(1, site.workers)));
     return {
       id: 'tasks-too-short',
       severity: 'warning',
@@ -78,7 +91,7 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
       message,
       advice:
         `Batching cannot fix it here: ${count(m.items)} items over ${site.workers} workers allow at most ` +
-        `${s?.chunksize ?? current} items per chunk while keeping ${MIN_CHUNKS_PER_WORKER} chunks per worker. ` +
+        `${cap} items per chunk while keeping ${MIN_CHUNKS_PER_WORKER} chunks per worker. ` +
         'Give each task more work (merge steps into the task function) or run this loop without a pool.',
     };
   }

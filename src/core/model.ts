@@ -8,7 +8,7 @@ import { buildMessages } from './modelMessages';
 import { buildProcesses } from './modelProcesses';
 import { buildTasks } from './modelTasks';
 import type { AgentFinding, ManagerCall, TraceModel } from './modelTypes';
-import { readU64, type TraceRecords } from './records';
+import { readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT, type TraceRecords } from './records';
 
 export type * from './modelTypes';
 
@@ -57,9 +57,9 @@ export function buildModel(records: TraceRecords): TraceModel {
       const t = ms(readU64(chunk.view, offsets[offsets.length - 1] + at));
       p.lastSeenMs = Math.max(p.lastSeenMs ?? -Infinity, t);
     };
-    last(chunk.sends, 8 + 48); // SEND t2
-    last(chunk.recvs, 8 + 40); // RECV t1
-    last(chunk.runs, 8 + 32); // RUN t1
+    last(chunk.sends, SEND_T2_AT);
+    last(chunk.recvs, RECV_T1_AT);
+    last(chunk.runs, RUN_T1_AT);
   }
   for (const p of processes) {
     if (p.endMs !== null) p.lastSeenMs = Math.max(p.lastSeenMs ?? -Infinity, p.endMs);

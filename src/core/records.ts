@@ -75,6 +75,11 @@ export function countRecords(records: TraceRecords): {
   return { metas: records.metas.length, sends, recvs, runs };
 }
 
+/** Offsets, from a record's start, of the stamp that ends each binary record's interval. */
+export const SEND_T2_AT = RECORD_HEADER_SIZE + 48;
+export const RECV_T1_AT = RECORD_HEADER_SIZE + 40;
+export const RUN_T1_AT = RECORD_HEADER_SIZE + 32;
+
 /** Reads a u64 as a number (exact below 2^53: stamps, sizes and inodes stay well below). */
 export function readU64(view: DataView, at: number): number {
   return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;

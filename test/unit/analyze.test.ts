@@ -3,7 +3,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { loadRun, packRunDir, reportLanes } from '../../src/core';
+import {
+  analyze,
+  appendRecords,
+  buildModel,
+  emptyRecords,
+  loadRun,
+  packRunDir,
+  readRunDir,
+  reportLanes,
+  TraceTail,
+} from '../../src/core';
+import { LiveStream } from './helpers/traceWriter';
 import { approx } from './helpers/approx';
 import { nsNum, poolRun, repeat, SimPool, SyntheticRun, type PoolOptions } from './helpers/synthetic';
 
@@ -137,6 +148,50 @@ describe('loadRun and reportLanes', () => {
         0,
         1,
       ]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('live polling', () => {
+  test('records accumulated over many polls give the same report as one read at the end', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-live-'));
+    try {
+      const run = new SyntheticRun({ cpuCount: 4 });
+      const pool = new SimPool(run, POOL);
+      const { endMs } = pool.call({ tasks: repeat(300, { computeMs: 0.5 }) });
+      pool.terminate(endMs + 1);
+      run.finish(endMs + 2);
+      // Replay every stream's records into live segment files, polling between writes.
+      const dir = path.join(tmp, 'run');
+      fs.mkdirSync(dir, { mode: 0o700 });
+      const live = run.streams.map((s) => ({
+        s,
+        w: new LiveStream(dir, s.pid, s.start, { segmentSize: () => 4096 }),
+        next: 0,
+      }));
+      const tail = new TraceTail(dir);
+      const acc = emptyRecords();
+      let polls = 0;
+      for (let round = 0; live.some((l) => l.next < l.s.records.length); round++) {
+        for (const l of live) {
+          for (let k = 0; k < 7 && l.next < l.s.records.length; k++) l.w.append(l.s.records[l.next++]);
+        }
+        appendRecords(acc, tail.poll());
+        polls++;
+      }
+      appendRecords(acc, tail.poll());
+      assert.ok(polls > 10);
+      assert.ok(
+        live.every((l) => l.w.segment > 0),
+        'every stream rolled over to further segments',
+      );
+      const incremental = analyze(buildModel(acc));
+      const once = analyze(buildModel(readRunDir(dir)));
+      assert.deepEqual(incremental, once);
+      assert.equal(incremental.summary.tasks, 300);
+      assert.deepEqual(incremental.warnings, []);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
