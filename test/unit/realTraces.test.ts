@@ -89,4 +89,14 @@ describe('recorded traces', () => {
     assert.match(crashed[0].message, /was killed by SIGKILL while running task job 3 of submit\(\)/);
     assert.equal(crashed[0].line, 19);
   });
+
+  test('no __main__ guard under spawn: the agent finding comes through with its line and the fix', () => {
+    const { report } = load('missing_guard');
+    const [f] = report.findings.filter((x) => x.id === 'missing-main-guard');
+    assert.ok(f);
+    assert.equal(f.severity, 'error');
+    assert.deepEqual([path.basename(f.file ?? ''), f.line], ['missing_guard.py', 10]);
+    assert.match(f.advice, /if __name__ == "__main__":/);
+    assert.equal(report.verdict.quadrant, 'no-parallel-work', 'no task ever ran');
+  });
 });

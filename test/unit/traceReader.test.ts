@@ -364,4 +364,19 @@ describe('TraceTail: reading a run directory', () => {
     assert.equal(rec.warnings.length, 1);
     assert.match(rec.warnings[0], /not valid JSON/);
   });
+
+  test('a SEND/RECV/RUN record too short for its payload is skipped with a warning', () => {
+    const dir = freshDir();
+    const s = new StreamWriter(18, 180n);
+    s.raw(frame(2, new Uint8Array(40))); // a SEND needs 72 payload bytes
+    s.raw(send(1));
+    writeRunDir(dir, [s]);
+    const rec = readRunDir(dir);
+    assert.deepEqual(
+      decodeAll(rec).sends.map((r) => r.index),
+      [1],
+    );
+    assert.equal(rec.warnings.length, 1);
+    assert.match(rec.warnings[0], /record of type 2 at byte 64 is too short \(48 bytes\)/);
+  });
 });
