@@ -233,6 +233,9 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
   for (const p of processes) {
     if (p.userStartMs !== null && p.startCalledMs !== null) p.startupMs = p.userStartMs - p.startCalledMs;
   }
+  // The main process was not started by multiprocessing; its method is the run's.
+  const main = mainStream >= 0 ? processes[byStream[mainStream]] : undefined;
+  if (main && main.startMethod === null) main.startMethod = run?.startMethod ?? null;
   return {
     processes,
     byStream,
