@@ -185,3 +185,30 @@ def test_workers_override(runner):
     assert [p["workers"] for p in run.main.metas("pool")] == [3, 3]
     bad, _ = runner.launch(script, env={"POOLSCOPE_WORKERS": "zero"})
     assert bad.returncode == 2 and bad.stderr.startswith(b"poolscope: ")
+
+
+def test_an_agent_fault_is_reported_once_and_the_program_goes_on(runner):
+    # The script breaks the agent's recorder: every message record then fails.
+    script = runner.script(
+        """\
+        import sys
+        import multiprocessing as mp
+
+        if __name__ == "__main__":
+            agent = sys.modules.get("poolscope_agent.state")
+            if agent is not None:
+                agent.rec.send = agent.rec.recv = None
+            here, there = mp.Pipe()
+            for i in range(3):
+                here.send(i)
+                print(there.recv())
+        """
+    )
+    plain = runner.plain(script)
+    done, run = runner.launch(script)
+    assert done.returncode == plain.returncode == 0
+    assert done.stdout == plain.stdout == b"0\n1\n2\n"
+    lines = done.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("poolscope: agent error: ")
+    errors = run.main.metas("agent-error")
+    assert len(errors) == 6 and "TypeError" in errors[0]["message"]

@@ -26,6 +26,7 @@ _PATCHES = (
     ("multiprocessing.connection", channel_hooks.patch_connection),
     ("multiprocessing.connection", message_hooks.patch_connection),
     ("multiprocessing.queues", channel_hooks.patch_queues),
+    ("multiprocessing.queues", message_hooks.patch_queues),
     ("multiprocessing.pool", pool_hooks.patch),
     ("multiprocessing.managers", manager_hooks.patch),
     ("multiprocessing.spawn", spawn_boot.patch_spawn),

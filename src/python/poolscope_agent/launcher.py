@@ -31,7 +31,11 @@ def main(agent_dir):
         sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (_program(), script, e.errno, e.strerror))
         sys.exit(USAGE_EXIT)
     path = os.path.abspath(script)
-    install.start_main(run_dir, agent_dir, workers, _run_meta(path, script_args, workers))
+    try:
+        install.start_main(run_dir, agent_dir, workers, _run_meta(path, script_args, workers))
+    except Exception as e:  # noqa: BLE001 - the program runs, unprofiled
+        state.enabled = False
+        sys.stderr.write("poolscope: agent error: %s: %s (the program runs unprofiled)\n" % (type(e).__name__, e))
     module = _fresh_main(path)
     sys.argv = list(script_args)
     _set_sys_path(agent_dir, script)

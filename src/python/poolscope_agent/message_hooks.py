@@ -1,10 +1,12 @@
 """SEND, RECV and RUN records: the hot path.
 
 One patch pair covers every message multiprocessing moves: ForkingPickler.dumps/loads
-(Connection.send/recv, Queue, SimpleQueue and so Pool and ProcessPoolExecutor all use
-them) and Connection._send_bytes/_recv_bytes (which know the pipe, and when the write
-returned or the bytes arrived). The pickling half leaves its stamps in a thread slot;
-the writing half, on the same thread, finds them and writes one record. Sizes come
+(Queue, SimpleQueue and so Pool and ProcessPoolExecutor all use them) and
+Connection._send_bytes/_recv_bytes (which know the pipe, and when the write returned
+or the bytes arrived). The pickling half leaves its stamps in a thread slot; the
+writing half, on the same thread, finds them and writes one record. Connection.send
+and recv, which do both halves in one method, are replaced whole: fewer frames on the
+busiest paths. Sizes come
 from the buffer that already exists; nothing is pickled twice. User callables,
 pool.worker and _process_worker are never wrapped: a worker's compute time is the end
 of the task's unpickling to the start of its result's pickling.
@@ -23,24 +25,49 @@ work_calls = {}  # (executor chan, work_id) -> call id
 _chunk_funcs = [None, None]  # pool.mapstar, pool.starmapstar
 _process_chunk = [None, None]  # concurrent.futures.process._process_chunk, functools.partial
 
-_dumps_orig = _loads_orig = _send_bytes_orig = _recv_bytes_orig = None
+_ForkingPickler = None
 _dumps_func = _loads_func = _send_func = _recv_func = None
 _classify = channel_hooks.classify
 
 
 def patch_reduction(reduction):
-    global _dumps_orig, _loads_orig, _dumps_func, _loads_func
-    pickler = reduction.ForkingPickler
-    _dumps_orig = patching.replace(pickler, "dumps", classmethod(_dumps))
-    _loads_orig = patching.replace(pickler, "loads", staticmethod(_loads))
-    _dumps_func = _dumps_orig.__func__
-    _loads_func = _loads_orig
+    global _ForkingPickler, _dumps_func, _loads_func
+    _ForkingPickler = pickler = reduction.ForkingPickler
+    _dumps_func = patching.replace(pickler, "dumps", classmethod(_dumps)).__func__
+    _loads_func = patching.replace(pickler, "loads", staticmethod(_loads))
 
 
 def patch_connection(connection):
-    global _send_bytes_orig, _recv_bytes_orig, _send_func, _recv_func
-    _send_bytes_orig = _send_func = patching.replace(connection.Connection, "_send_bytes", _send_bytes)
-    _recv_bytes_orig = _recv_func = patching.replace(connection.Connection, "_recv_bytes", _recv_bytes)
+    global _send_func, _recv_func
+    conn = connection.Connection
+    _send_func = patching.replace(conn, "_send_bytes", _send_bytes)
+    _recv_func = patching.replace(conn, "_recv_bytes", _recv_bytes)
+    # Connection.send()/recv() (Pool's task and result handlers, executor results,
+    # Pipe messages) are 3 lines, the same from 3.3 to 3.13: done here in one frame
+    # instead of going through both hook pairs below. Left alone if they ever change.
+    if _uses_only(conn.send, _SEND_NAMES) and _uses_only(conn.recv, _RECV_NAMES):
+        patching.replace(conn, "send", _conn_send)
+        patching.replace(conn, "recv", _conn_recv)
+
+
+_SEND_NAMES = {"_check_closed", "_check_writable", "_send_bytes", "_ForkingPickler", "dumps"}
+_RECV_NAMES = {"_check_closed", "_check_readable", "_recv_bytes", "_ForkingPickler", "loads", "getbuffer"}
+_PUT_NAMES = {"_ForkingPickler", "dumps", "_wlock", "_writer", "send_bytes"}
+_GET_NAMES = {"_rlock", "_reader", "recv_bytes", "_ForkingPickler", "loads"}
+
+
+def patch_queues(queues):
+    # SimpleQueue.put()/get() carry every Pool task and result on the worker's side:
+    # replaced whole like Connection.send/recv, if they are still what they were.
+    simple = queues.SimpleQueue
+    if _send_func is not None and _uses_only(simple.put, _PUT_NAMES) and _uses_only(simple.get, _GET_NAMES):
+        patching.replace(simple, "put", _simple_put)
+        patching.replace(simple, "get", _simple_get)
+
+
+def _uses_only(method, names):
+    code = getattr(method, "__code__", None)
+    return code is not None and set(code.co_names) == names
 
 
 def set_pool_funcs(mapstar, starmapstar):
@@ -51,7 +78,86 @@ def set_executor_funcs(process_chunk, partial):
     _process_chunk[0], _process_chunk[1] = process_chunk, partial
 
 
-# -- the four hooks -----------------------------------------------------------
+# -- Connection.send / recv ---------------------------------------------------
+
+
+def _conn_send(self, obj):
+    """Send a (picklable) object"""
+    self._check_closed()
+    self._check_writable()
+    t0 = clock()
+    cpu = thread_cpu() if state.task_open else 0
+    buf = _dumps_func(_ForkingPickler, obj)
+    t1 = clock()
+    _send_func(self, buf)
+    t2 = clock()
+    try:
+        _sent(self._ps or _classify(self), obj, len(buf), t0, t1, t2, cpu)
+    except Exception as e:  # noqa: BLE001 - the message went; only the record is lost
+        state.agent_error(e, "recording a send")
+
+
+def _conn_recv(self):
+    """Receive a (picklable) object"""
+    self._check_closed()
+    self._check_readable()
+    buf = _recv_func(self)
+    t0 = clock()
+    obj = _loads_func(buf.getbuffer())
+    t1 = clock()
+    try:
+        _received(self._ps or _classify(self), obj, buf.tell(), t0, t1)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "recording a receive")
+    return obj
+
+
+def _simple_put(self, obj):
+    t0 = clock()
+    cpu = thread_cpu() if state.task_open else 0
+    # serialize the data before acquiring the lock
+    buf = _dumps_func(_ForkingPickler, obj)
+    t1 = clock()
+    writer = self._writer
+    if self._wlock is None:
+        # writes to a message oriented win32 pipe are atomic
+        writer.send_bytes(buf)
+        t2 = clock()
+    else:
+        with self._wlock:
+            _send_checked(writer, buf)
+            t2 = clock()
+    try:
+        _sent(writer._ps or _classify(writer), obj, len(buf), t0, t1, t2, cpu)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "recording a send")
+
+
+def _send_checked(conn, buf):
+    # Connection.send_bytes() for a whole buffer, straight to the unhooked write.
+    conn._check_closed()
+    conn._check_writable()
+    _send_func(conn, buf)
+
+
+def _simple_get(self):
+    reader = self._reader
+    with self._rlock:
+        reader._check_closed()
+        reader._check_readable()
+        buf = _recv_func(reader)
+        t0 = clock()
+    # unserialize the data after having released the lock
+    obj = _loads_func(buf.getbuffer())
+    t1 = clock()
+    try:
+        _received(reader._ps or _classify(reader), obj, buf.tell(), t0, t1)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "recording a receive")
+    return obj
+
+
+# -- pickling and the wire, for everything else (Queue) -------------------------
 
 
 def _dumps(cls, obj, protocol=None):
@@ -70,10 +176,11 @@ def _send_bytes(self, buf):
     tls.out = None
     _send_func(self, buf)
     t2 = clock()
-    if out[1] == len(buf):
+    obj, nbytes, t0, t1, cpu = out
+    if nbytes == len(buf):
         try:
-            _sent(self._ps or _classify(self), out, t2)
-        except Exception as e:  # noqa: BLE001 - the message went; only the record is lost
+            _sent(self._ps or _classify(self), obj, nbytes, t0, t1, t2, cpu)
+        except Exception as e:  # noqa: BLE001
             state.agent_error(e, "recording a send")
 
 
@@ -91,10 +198,10 @@ def _loads(data, *args, **kwargs):
     tls.inp = None
     obj = _loads_func(data, *args, **kwargs)
     t1 = clock()
-    if inp[1] == len(data):
+    conn, nbytes, t0 = inp
+    if nbytes == len(data):
         try:
-            conn = inp[0]
-            _received(conn._ps or _classify(conn), obj, inp[1], inp[2], t1)
+            _received(conn._ps or _classify(conn), obj, nbytes, t0, t1)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "recording a receive")
     return obj
@@ -103,99 +210,87 @@ def _loads(data, *args, **kwargs):
 # -- what a message was -------------------------------------------------------
 
 
-def _sent(info, out, t2):
+def _sent(info, obj, nbytes, t0, t1, t2, cpu):
     chan, role = info
-    if role < 0:
-        return
-    obj, nbytes, t0, t1, cpu = out
-    rec = state.rec
     if role == USER:
-        rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0)
+        state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0)
     elif role == POOL_TASK:
         if type(obj) is tuple and len(obj) == 5:  # (job, i, func, args, kwds)
             job, index, func = obj[0], obj[1], obj[2]
             items = len(obj[3][0][1]) if func is _chunk_funcs[0] or func is _chunk_funcs[1] else 1
-            rec.send(chan, job, _index(index), nbytes, t0, t1, t2, items, _pool_call(job), KIND_POOL_TASK, 0)
+            call = pool_calls.get(job, 0)
+            if call < 0:  # apply/apply_async: one task, so the entry is done with
+                del pool_calls[job]
+                call = -call
+            index = -1 if index is None else index
+            state.rec.send(chan, job, index, nbytes, t0, t1, t2, items, call, KIND_POOL_TASK, 0)
         else:
-            rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
+            state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
     elif role == POOL_RESULT:
         if type(obj) is tuple and len(obj) == 3:  # (job, i, (ok, value))
             job, index, (ok, value) = obj
-            index = _index(index)
+            index = -1 if index is None else index
             run = _task_run(t0, cpu)
-            rec.result(run, chan, job, index, nbytes, t0, t1, t2, KIND_POOL_RESULT, 1 if ok else 0)
+            state.rec.result(run, chan, job, index, nbytes, t0, t1, t2, KIND_POOL_RESULT, 1 if ok else 0)
             if not ok:
                 _task_error(chan if run is None else run[0], job, index, value)
         else:
-            rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
+            state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
     elif role == EXEC_TASK:
         work_id = getattr(obj, "work_id", None)  # _CallItem, or None to stop a worker
         if work_id is None:
-            rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
+            state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
         else:
             call = work_calls.pop((chan, work_id), 0)
-            rec.send(chan, work_id, -1, nbytes, t0, t1, t2, _exec_items(obj), call, KIND_EXEC_TASK, 0)
+            state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, _exec_items(obj), call, KIND_EXEC_TASK, 0)
     elif role == EXEC_RESULT:
         work_id = getattr(obj, "work_id", None)  # _ResultItem, or a pid: "I exited"
         if work_id is None:
-            rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
+            state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
         else:
             error = obj.exception
             run = _task_run(t0, cpu)
-            rec.result(run, chan, work_id, -1, nbytes, t0, t1, t2, KIND_EXEC_RESULT, 1 if error is None else 0)
+            state.rec.result(run, chan, work_id, -1, nbytes, t0, t1, t2, KIND_EXEC_RESULT, 1 if error is None else 0)
             if error is not None:
                 _task_error(chan if run is None else run[0], work_id, -1, error)
 
 
 def _received(info, obj, nbytes, t0, t1):
     chan, role = info
-    if role < 0:
-        return
-    rec = state.rec
     if role == USER:
-        rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_MESSAGE, 0)
+        state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_MESSAGE, 0)
     elif role == POOL_TASK:
         if type(obj) is tuple and len(obj) == 5:
-            job, index = obj[0], _index(obj[1])
-            rec.recv(chan, job, index, nbytes, t0, t1, KIND_POOL_TASK, 0)
+            job, index = obj[0], obj[1]
+            index = -1 if index is None else index
+            state.rec.recv(chan, job, index, nbytes, t0, t1, KIND_POOL_TASK, 0)
             _task_start(chan, job, index, t1)
         else:
-            rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
+            state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
     elif role == POOL_RESULT:
         if type(obj) is tuple and len(obj) == 3:
+            index = obj[1]
             ok = 1 if obj[2][0] else 0
-            rec.recv(chan, obj[0], _index(obj[1]), nbytes, t0, t1, KIND_POOL_RESULT, ok)
+            state.rec.recv(chan, obj[0], -1 if index is None else index, nbytes, t0, t1, KIND_POOL_RESULT, ok)
         else:
-            rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
+            state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
     elif role == EXEC_TASK:
         work_id = getattr(obj, "work_id", None)
         if work_id is None:
-            rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
+            state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
         else:
-            rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_TASK, 0)
+            state.rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_TASK, 0)
             _task_start(chan, work_id, -1, t1)
     elif role == EXEC_RESULT:
         work_id = getattr(obj, "work_id", None)
         if work_id is None:
-            rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
+            state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
         else:
             ok = 1 if obj.exception is None else 0
-            rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_RESULT, ok)
+            state.rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_RESULT, ok)
 
 
 # -- helpers ------------------------------------------------------------------
-
-
-def _index(index):
-    return -1 if index is None else index
-
-
-def _pool_call(job):
-    call = pool_calls.get(job, 0)
-    if call < 0:  # apply/apply_async: one task, so the entry is done with
-        del pool_calls[job]
-        return -call
-    return call
 
 
 def _exec_items(call_item):
