@@ -30,7 +30,8 @@ const targets = [
 function copyAssets() {
   // Codicons are served to the webview from dist/ (localResourceRoots), never from a CDN.
   const icons = path.join(__dirname, 'node_modules', '@vscode', 'codicons', 'dist');
-  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(icons, f), path.join(__dirname, 'dist', f));
+  for (const f of ['codicon.css', 'codicon.ttf'])
+    fs.copyFileSync(path.join(icons, f), path.join(__dirname, 'dist', f));
 }
 
 function copyAgent() {

@@ -16,7 +16,9 @@ export function formatSummary(report: Report, style: Style): string {
     .filter(Boolean)
     .join(', ');
   lines.push(`  script     ${report.run.script}${where ? `  (${where})` : ''}`);
-  lines.push(`  wall       ${fmtMs(s.wallMs)}    workers ${s.workers}    tasks ${s.tasks} (${s.items} items)`);
+  lines.push(
+    `  wall       ${fmtMs(s.wallMs)}    workers ${s.workers}    tasks ${s.tasks} (${s.items} items)`,
+  );
   if (s.tasks > 0) {
     lines.push(
       `  per task   compute ${fmtMs(s.computeMsPerTask)} (median)   IPC ${fmtMs(s.ipcMsPerTask)}   ` +
@@ -32,7 +34,9 @@ export function formatSummary(report: Report, style: Style): string {
   );
   const v = report.verdict;
   const colour = v.quadrant === 'clear-win' ? '32' : v.quadrant === 'measure-first' ? '33' : '31';
-  lines.push(`  verdict    ${paint(`1;${colour}`, QUADRANT_TITLES[v.quadrant] ?? v.quadrant)} — ${v.sentence}`);
+  lines.push(
+    `  verdict    ${paint(`1;${colour}`, QUADRANT_TITLES[v.quadrant] ?? v.quadrant)} — ${v.sentence}`,
+  );
   for (const site of report.callSites) {
     lines.push(
       `  call site  ${site.file}:${site.line}  ${site.api}  ${site.tasks} tasks, chunksize ${site.chunksize ?? '–'}, ` +
@@ -42,7 +46,8 @@ export function formatSummary(report: Report, style: Style): string {
   if (report.findings.length > 0) {
     lines.push('  findings');
     for (const f of report.findings) {
-      const mark = f.severity === 'error' ? paint('31', '✖') : f.severity === 'warning' ? paint('33', '⚠') : 'ℹ';
+      const mark =
+        f.severity === 'error' ? paint('31', '✖') : f.severity === 'warning' ? paint('33', '⚠') : 'ℹ';
       const at = f.file ? `  ${f.file}${f.line ? `:${f.line}` : ''}` : '';
       lines.push(`    ${mark} ${bold(f.id)}${at}`);
       lines.push(`      ${f.message}`);

@@ -102,7 +102,7 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup): SiteAnalysis {
 
 function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: Finding[]): CallSiteReport {
   const { group, metrics } = site;
-  const speedup = ratio(metrics.compute.totalMs, site.wallMs);
+  const speedup = ratio(metrics.compute.sequentialMs, site.wallMs);
   const report: CallSiteReport = {
     id: group.id,
     file: group.file,
@@ -117,7 +117,7 @@ function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: F
     wallMs: site.wallMs,
     compute: metrics.compute,
     ipc: metrics.ipc,
-    estSequentialMs: metrics.compute.totalMs,
+    estSequentialMs: metrics.compute.sequentialMs,
     estSpeedup: speedup,
     efficiency: ratio(speedup, parallelism(site.workers, cpuCount)),
     quadrant: site.verdict.quadrant,
@@ -147,7 +147,7 @@ function summary(ctx: MetricsContext, groups: SiteGroup[]): Summary {
   const workers = Math.max(0, ...configured) || m.workersUsed;
   const poolWall = unionLength(groups.flatMap((g) => g.intervals));
   const wall = model.wallMs;
-  const estSequential = Math.max(0, wall - poolWall) + m.compute.totalMs;
+  const estSequential = Math.max(0, wall - poolWall) + m.compute.sequentialMs;
   const speedup = ratio(estSequential, wall);
   const workerStartups = model.processes.filter((p) => p.pool >= 0 && p.startupMs !== null);
   const startups = (workerStartups.length > 0 ? workerStartups : model.processes).map((p) => p.startupMs);

@@ -91,7 +91,7 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
       message,
       advice:
         `Batching cannot fix it here: ${count(m.items)} items over ${site.workers} workers allow at most ` +
-        `${cap} items per chunk while keeping ${MIN_CHUNKS_PER_WORKER} chunks per worker. ` +
+        `${cap} ${cap === 1 ? 'item' : 'items'} per chunk while keeping ${MIN_CHUNKS_PER_WORKER} chunks per worker. ` +
         'Give each task more work (merge steps into the task function) or run this loop without a pool.',
     };
   }

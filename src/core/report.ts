@@ -160,6 +160,12 @@ export interface CallSiteCompute {
   totalMs: number;
   /** Sum of the computing threads' CPU time. */
   cpuMs: number;
+  /**
+   * What these tasks would cost in a plain loop: `cpuMs` when the tasks are CPU-bound (the median
+   * task ran on the CPU for at least half its compute wall time), else `totalMs`. Preemption on a
+   * busy machine inflates wall time, not CPU time.
+   */
+  sequentialMs: number;
 }
 
 /**
@@ -199,7 +205,7 @@ export interface CallSiteReport {
   wallMs: number;
   compute: CallSiteCompute;
   ipc: CallSiteIpc;
-  /** compute.totalMs: the same items in a plain loop. */
+  /** compute.sequentialMs: the same items in a plain loop. */
   estSequentialMs: number;
   /** estSequentialMs / wallMs. */
   estSpeedup: number | null;

@@ -96,3 +96,10 @@ export const IMBALANCE_TAIL_SHARE = 0.2;
  * and how that little compute spread over them is noise (tasks-too-short covers that case).
  */
 export const IMBALANCE_MIN_BUSY_SHARE = 0.5;
+
+/**
+ * A task counts as CPU-bound when its computing thread was on the CPU for at least this share of
+ * its compute wall time; CPU-bound work is then estimated by CPU time, which preemption does not
+ * inflate (the seeds' premise: multiprocessing is for CPU-bound work, lecture 25).
+ */
+export const CPU_BOUND_RATIO = 0.5;

@@ -11,7 +11,8 @@ export function parseArgsLine(line: string): string[] {
     const ch = line[i];
     if (quote) {
       if (ch === quote) quote = null;
-      else if (ch === '\\' && quote === '"' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) cur += line[++i];
+      else if (ch === '\\' && quote === '"' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]))
+        cur += line[++i];
       else cur += ch;
     } else if (ch === '"' || ch === "'") {
       quote = ch;

@@ -82,7 +82,9 @@ export function registerCommands(
       try {
         args = parseArgsLine(remembered);
       } catch (err) {
-        void vscode.window.showErrorMessage(`PoolScope: ${(err as Error).message}. Use Profile Parallel Run with Arguments… to fix them.`);
+        void vscode.window.showErrorMessage(
+          `PoolScope: ${(err as Error).message}. Use Profile Parallel Run with Arguments… to fix them.`,
+        );
         return;
       }
     }
@@ -92,9 +94,14 @@ export function registerCommands(
       check = await resolvePython(uri);
     } catch (err) {
       if (!(err instanceof PreflightError)) throw err;
-      const pick = await vscode.window.showErrorMessage(`PoolScope: ${err.message}`, 'Select Interpreter', 'Open Settings');
+      const pick = await vscode.window.showErrorMessage(
+        `PoolScope: ${err.message}`,
+        'Select Interpreter',
+        'Open Settings',
+      );
       if (pick === 'Select Interpreter') await vscode.commands.executeCommand('python.setInterpreter');
-      if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'poolscope.pythonPath');
+      if (pick === 'Open Settings')
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'poolscope.pythonPath');
       return;
     }
     if (check.syntaxError) {
@@ -110,7 +117,9 @@ export function registerCommands(
     const cwdSetting = (config.get<string>('cwd') ?? '').replace('${workspaceFolder}', folder).trim();
     const cwd = cwdSetting || path.dirname(uri.fsPath);
     if (!fs.existsSync(cwd)) {
-      void vscode.window.showErrorMessage(`PoolScope: the working directory ${cwd} does not exist (setting poolscope.cwd).`);
+      void vscode.window.showErrorMessage(
+        `PoolScope: the working directory ${cwd} does not exist (setting poolscope.cwd).`,
+      );
       return;
     }
 
@@ -171,7 +180,9 @@ export function registerCommands(
     if (!target) return;
     const { model, report } = loadRun(history.tracePath(id));
     const text =
-      format === 'chrome' ? JSON.stringify(toChromeTrace(model)) : renderHtmlReport(report, reportLanes(model));
+      format === 'chrome'
+        ? JSON.stringify(toChromeTrace(model))
+        : renderHtmlReport(report, reportLanes(model));
     fs.writeFileSync(target.fsPath, text);
     void vscode.window.showInformationMessage(`PoolScope: exported to ${target.fsPath}`);
   }
@@ -187,13 +198,17 @@ export function registerCommands(
       return;
     }
     const { model, report } = loaded;
-    const panel: PoolScopePanel = new PoolScopePanel(context.extensionUri, `PoolScope: ${path.basename(report.run.script)}`, {
-      onMessage: (msg) => {
-        if (msg.type === 'source/open') openSource(msg.file, msg.line);
-        if (msg.type === 'run/export') void exportRun(id, msg.format);
+    const panel: PoolScopePanel = new PoolScopePanel(
+      context.extensionUri,
+      `PoolScope: ${path.basename(report.run.script)}`,
+      {
+        onMessage: (msg) => {
+          if (msg.type === 'source/open') openSource(msg.file, msg.line);
+          if (msg.type === 'run/export') void exportRun(id, msg.format);
+        },
+        onDispose: () => undefined,
       },
-      onDispose: () => undefined,
-    });
+    );
     const { sites, siteOfTask } = sitesOf(model);
     const { tasks, running } = new TaskDeltas().next(model, siteOfTask, model.wallMs);
     panel.post({
@@ -209,7 +224,16 @@ export function registerCommands(
         live: false,
       },
     });
-    panel.post({ type: 'run/delta', runId: id, lanes: lanesOf(model), sites, tasks, running, samples: [], wallMs: model.wallMs });
+    panel.post({
+      type: 'run/delta',
+      runId: id,
+      lanes: lanesOf(model),
+      sites,
+      tasks,
+      running,
+      samples: [],
+      wallMs: model.wallMs,
+    });
     panel.post({ type: 'run/report', runId: id, report, final: true });
     panel.post({ type: 'run/status', runId: id, status: 'finished', exitCode: report.run.exitCode });
   }
@@ -217,13 +241,19 @@ export function registerCommands(
   return [
     status,
     vscode.commands.registerCommand('poolscope.profileFile', (uri?: vscode.Uri) => profile(uri, false)),
-    vscode.commands.registerCommand('poolscope.profileFileWithArgs', (uri?: vscode.Uri) => profile(uri, true)),
+    vscode.commands.registerCommand('poolscope.profileFileWithArgs', (uri?: vscode.Uri) =>
+      profile(uri, true),
+    ),
     vscode.commands.registerCommand('poolscope.cancelRun', () => current?.cancel()),
     vscode.commands.registerCommand('poolscope.openRun', openSaved),
     vscode.commands.registerCommand('poolscope.deleteRun', async (arg: unknown) => {
       const id = runIdOf(arg);
       if (!id) return;
-      const pick = await vscode.window.showWarningMessage('Delete this PoolScope run?', { modal: true }, 'Delete');
+      const pick = await vscode.window.showWarningMessage(
+        'Delete this PoolScope run?',
+        { modal: true },
+        'Delete',
+      );
       if (pick !== 'Delete') return;
       history.delete(id);
       runsView.refresh();
@@ -256,7 +286,9 @@ function announce(
     return;
   }
   if (cancelled) {
-    void vscode.window.showInformationMessage(`PoolScope: the run of ${name} was cancelled; the panel shows what was recorded.`);
+    void vscode.window.showInformationMessage(
+      `PoolScope: the run of ${name} was cancelled; the panel shows what was recorded.`,
+    );
     return;
   }
   if (exitCode !== 0) {

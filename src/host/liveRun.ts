@@ -102,7 +102,10 @@ export class LiveRun {
       live: true,
     };
     this.panel.post({ type: 'run/reset', run: header });
-    const term = vscode.window.createTerminal({ name: `PoolScope: ${path.basename(this.opts.script.fsPath)}`, pty: this.terminal });
+    const term = vscode.window.createTerminal({
+      name: `PoolScope: ${path.basename(this.opts.script.fsPath)}`,
+      pty: this.terminal,
+    });
     term.show(true);
     this.running = launch({
       python: this.opts.python,
@@ -127,7 +130,12 @@ export class LiveRun {
       exit = await this.running.exited;
     } catch (err) {
       this.stopTimers();
-      this.panel.post({ type: 'run/status', runId: this.runId, status: 'failed', message: (err as Error).message });
+      this.panel.post({
+        type: 'run/status',
+        runId: this.runId,
+        status: 'failed',
+        message: (err as Error).message,
+      });
       removeRunDir(this.runDir);
       throw err;
     }

@@ -64,7 +64,11 @@ function taskKey(t: Task): string {
 export class TaskDeltas {
   private readonly sent = new Set<string>();
 
-  next(model: TraceModel, siteOfTask: Int32Array, nowMs: number): { tasks: TaskColumns; running: TaskColumns } {
+  next(
+    model: TraceModel,
+    siteOfTask: Int32Array,
+    nowMs: number,
+  ): { tasks: TaskColumns; running: TaskColumns } {
     const tasks = emptyTaskColumns();
     const running = emptyTaskColumns();
     model.tasks.forEach((t, i) => {

@@ -102,7 +102,9 @@ export function isFromWebview(msg: unknown): msg is FromWebview {
     case 'webview/ready':
       return true;
     case 'source/open':
-      return typeof m.file === 'string' && m.file.length > 0 && Number.isInteger(m.line) && (m.line as number) >= 0;
+      return (
+        typeof m.file === 'string' && m.file.length > 0 && Number.isInteger(m.line) && (m.line as number) >= 0
+      );
     case 'run/cancel':
       return typeof m.runId === 'string';
     case 'run/export':

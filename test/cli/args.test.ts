@@ -33,7 +33,10 @@ test('bad usage is a UsageError with a reason', () => {
   assert.throws(() => parseArgs(['profile', '--frobnicate', 'x.py']), /unknown option "--frobnicate"/);
   assert.throws(() => parseArgs(['profile', '--workers', '0', 'x.py']), UsageError);
   assert.throws(() => parseArgs(['report']), /exactly one/);
-  assert.throws(() => parseArgs(['report', 't.pstrace', '--python', 'p']), /--python needs a value|for profile/);
+  assert.throws(
+    () => parseArgs(['report', 't.pstrace', '--python', 'p']),
+    /--python needs a value|for profile/,
+  );
   assert.throws(() => parseArgs(['launch']), /unknown command "launch"/);
 });
 

@@ -17,7 +17,10 @@ function write(name: string, text: string, mode = 0o644): string {
   return file;
 }
 
-function run(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+function run(
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd: tmp,
     encoding: 'utf8',
@@ -66,7 +69,9 @@ describe('poolscope profile', () => {
     assert.match(res.stderr, /verdict/);
 
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
-    assert.ok(['clear-win', 'measure-first', 'ipc-overhead-wins', 'both-lose'].includes(report.verdict.quadrant));
+    assert.ok(
+      ['clear-win', 'measure-first', 'ipc-overhead-wins', 'both-lose'].includes(report.verdict.quadrant),
+    );
     assert.equal(report.callSites.length, 1);
     const site = report.callSites[0];
     assert.equal(site.line, 9);
@@ -81,7 +86,10 @@ describe('poolscope profile', () => {
 
     const page = fs.readFileSync(html, 'utf8');
     assert.match(page, /Content-Security-Policy/);
-    assert.ok(!/https?:\/\//.test(page.replace(/http:\/\/www\.w3\.org[^"']*/g, '')), 'the report loads nothing remote');
+    assert.ok(
+      !/https?:\/\//.test(page.replace(/http:\/\/www\.w3\.org[^"']*/g, '')),
+      'the report loads nothing remote',
+    );
     assert.ok(fs.statSync(trace).size > 0);
 
     // The saved trace gives the same report again.
