@@ -74,7 +74,8 @@ def test_missing_main_guard_stops_the_run(runner, tmp_path, method, variant):
     elapsed = time.monotonic() - t0
     assert done.returncode == GUARD_EXIT, done.stderr.decode()[-2000:]
     assert elapsed < 10
-    lines = [line for line in done.stderr.decode().splitlines() if line.startswith("poolscope:")]
+    # Dying children write their tracebacks to the same stderr: the line may not start one.
+    lines = [line[line.index("poolscope:") :] for line in done.stderr.decode().splitlines() if "poolscope:" in line]
     assert len(lines) == 1 and "__main__" in lines[0] and ("main.py:%d" % line_of(script, "# @start")) in lines[0]
     if variant != "process":
         assert done.stdout.startswith(b"top level\n")  # what it printed before is kept

@@ -38,17 +38,17 @@ def test_records_roll_over_into_growing_segments(tmp_path):
     assert marks[0]["text"] == "é \" \\ \n \udcff"  # a lone surrogate travels as a \\u escape
 
 
-def test_result_writes_run_then_send(tmp_path):
+def test_send_recv_run_layouts(tmp_path):
     rec = _recorder(tmp_path)
-    rec.result((5, 1, 2, 10, 20, 7), 6, 1, 2, 99, 20, 21, 22, 2, 0)
-    rec.result(None, 6, 1, 3, 99, 20, 21, 22, 2, 1)
-    rec.recv(5, 1, 2, 33, 8, 9, 1, 0)
+    rec.run(5, 1, 2, 10, 20, 7)
+    rec.send(6, 1, 2, 99, 20, 21, 22, 0, 0, 2, 0)
+    rec.recv(5, 1, -1, 33, 8, 9, 1, 1)
     (stream,) = read_run(str(tmp_path)).values()
-    kinds = [r["record"] for r in stream.records[1:]]
-    assert kinds == ["RUN", "SEND", "SEND", "RECV"]
-    run, send = stream.records[1], stream.records[2]
+    assert [r["record"] for r in stream.records[1:]] == ["RUN", "SEND", "RECV"]
+    run, send, recv = stream.records[1:]
     assert (run["chan"], run["job"], run["index"], run["t0"], run["t1"], run["cpu"]) == (5, 1, 2, 10, 20, 7)
-    assert (send["chan"], send["kind"], send["ok"], send["items"], send["call"]) == (6, 2, 0, 0, 0)
+    assert (send["chan"], send["bytes"], send["t2"], send["kind"], send["ok"]) == (6, 99, 22, 2, 0)
+    assert (recv["index"], recv["bytes"], recv["t0"], recv["t1"], recv["kind"], recv["ok"]) == (-1, 33, 8, 9, 1, 1)
 
 
 def test_full_disk_stops_recording_once(tmp_path, monkeypatch, capsys):

@@ -226,7 +226,8 @@ def test_each_pool_task_is_linked_from_send_to_result(workload):
     run = workload.run
     parent_sends = {_key(r): r for r in run.main.of("SEND") if r["kind"] == KIND_POOL_TASK}
     parent_recvs = {_key(r): r for r in run.main.of("RECV") if r["kind"] == KIND_POOL_RESULT}
-    results_seen = 0
+    assert len(parent_recvs) == len(parent_sends) == 20 + 2 + 20 + 1 + 5 + 1
+    ran, answered = {}, {}
     for worker in run.with_role("pool-worker"):
         recvs = {_key(r): r for r in worker.of("RECV") if r["kind"] == KIND_POOL_TASK}
         runs = {_key(r): r for r in worker.of("RUN")}
@@ -237,14 +238,20 @@ def test_each_pool_task_is_linked_from_send_to_result(workload):
             assert sent["t0"] <= sent["t1"] <= sent["t2"] and recv["t0"] <= recv["t1"]
             assert sent["t1"] <= recv["t0"]  # one clock for every process
             assert recv["t1"] == runs[key]["t0"] <= runs[key]["t1"]
-        ran = {(job, index) for _, job, index in runs}
+            ran[key[1:]] = (worker.pid, runs[key])
         for result in (r for r in worker.of("SEND") if r["kind"] == KIND_POOL_RESULT):
-            assert (result["job"], result["index"]) in ran
+            answered[(result["job"], result["index"])] = result
+            assert ran[(result["job"], result["index"])][0] == worker.pid
+            assert result["t0"] == ran[(result["job"], result["index"])][1]["t1"]
             got = parent_recvs[_key(result)]
             assert got["bytes"] == result["bytes"] and got["ok"] == result["ok"]
             assert result["t1"] <= got["t0"]  # t2 may come later: the writer can be descheduled
-            results_seen += 1
-    assert results_seen == len(parent_sends) == len(parent_recvs)
+    # Every result the parent got was computed (RUN) by a worker. Its SEND record is
+    # written once the write returns: a worker SIGTERMed by `with Pool()` right after
+    # its last result may not get to it. Nothing else may be missing.
+    assert {key[1:] for key in parent_recvs} == set(ran)
+    missing = set(ran) - set(answered)
+    assert len(missing) <= len(run.with_role("pool-worker"))
 
 
 def test_tasks_run_on_the_pids_the_program_saw(workload):
@@ -282,8 +289,14 @@ def test_task_errors_are_reported_by_the_worker(workload):
     assert stream.role == "pool-worker"
     assert (error["type"], error["message"]) == ("ValueError", "bad 7")
     assert error["chan"] == call["pool"]
+    (ran,) = [r for r in stream.of("RUN") if r["job"] == call["job"]]
+    assert error["t"] >= ran["t1"]
+    # Its SEND comes after the write; the pool is terminated right after this result,
+    # which may kill the worker first (see test_each_pool_task_is_linked...).
     results = [r for r in stream.of("SEND") if r["kind"] == KIND_POOL_RESULT and r["job"] == call["job"]]
-    assert [r["ok"] for r in results] == [0]
+    assert [r["ok"] for r in results] in ([0], [])
+    (got,) = [r for r in workload.run.main.of("RECV") if r["kind"] == KIND_POOL_RESULT and r["job"] == call["job"]]
+    assert got["ok"] == 0
     assert workload.facts["fail"] == "bad 7"
 
 

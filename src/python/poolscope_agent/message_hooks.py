@@ -89,10 +89,12 @@ def _conn_send(self, obj):
     cpu = thread_cpu() if state.task_open else 0
     buf = _dumps_func(_ForkingPickler, obj)
     t1 = clock()
+    if state.task_open:
+        _task_end(self, obj, t0, cpu)
     _send_func(self, buf)
     t2 = clock()
     try:
-        _sent(self._ps or _classify(self), obj, len(buf), t0, t1, t2, cpu)
+        _sent(self._ps or _classify(self), obj, len(buf), t0, t1, t2)
     except Exception as e:  # noqa: BLE001 - the message went; only the record is lost
         state.agent_error(e, "recording a send")
 
@@ -119,6 +121,8 @@ def _simple_put(self, obj):
     buf = _dumps_func(_ForkingPickler, obj)
     t1 = clock()
     writer = self._writer
+    if state.task_open:
+        _task_end(writer, obj, t0, cpu)
     if self._wlock is None:
         # writes to a message oriented win32 pipe are atomic
         writer.send_bytes(buf)
@@ -128,7 +132,7 @@ def _simple_put(self, obj):
             _send_checked(writer, buf)
             t2 = clock()
     try:
-        _sent(writer._ps or _classify(writer), obj, len(buf), t0, t1, t2, cpu)
+        _sent(writer._ps or _classify(writer), obj, len(buf), t0, t1, t2)
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "recording a send")
 
@@ -174,12 +178,14 @@ def _send_bytes(self, buf):
     if out is None:  # raw send_bytes(): not a pickled message
         return _send_func(self, buf)
     tls.out = None
+    obj, nbytes, t0, t1, cpu = out
+    if state.task_open:
+        _task_end(self, obj, t0, cpu)
     _send_func(self, buf)
     t2 = clock()
-    obj, nbytes, t0, t1, cpu = out
     if nbytes == len(buf):
         try:
-            _sent(self._ps or _classify(self), obj, nbytes, t0, t1, t2, cpu)
+            _sent(self._ps or _classify(self), obj, nbytes, t0, t1, t2)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "recording a send")
 
@@ -210,7 +216,7 @@ def _loads(data, *args, **kwargs):
 # -- what a message was -------------------------------------------------------
 
 
-def _sent(info, obj, nbytes, t0, t1, t2, cpu):
+def _sent(info, obj, nbytes, t0, t1, t2):
     chan, role = info
     if role == USER:
         state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0)
@@ -228,12 +234,9 @@ def _sent(info, obj, nbytes, t0, t1, t2, cpu):
             state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
     elif role == POOL_RESULT:
         if type(obj) is tuple and len(obj) == 3:  # (job, i, (ok, value))
-            job, index, (ok, value) = obj
-            index = -1 if index is None else index
-            run = _task_run(t0, cpu)
-            state.rec.result(run, chan, job, index, nbytes, t0, t1, t2, KIND_POOL_RESULT, 1 if ok else 0)
-            if not ok:
-                _task_error(chan if run is None else run[0], job, index, value)
+            index = obj[1]
+            ok = 1 if obj[2][0] else 0
+            state.rec.send(chan, obj[0], -1 if index is None else index, nbytes, t0, t1, t2, 0, 0, KIND_POOL_RESULT, ok)
         else:
             state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
     elif role == EXEC_TASK:
@@ -248,11 +251,8 @@ def _sent(info, obj, nbytes, t0, t1, t2, cpu):
         if work_id is None:
             state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
         else:
-            error = obj.exception
-            run = _task_run(t0, cpu)
-            state.rec.result(run, chan, work_id, -1, nbytes, t0, t1, t2, KIND_EXEC_RESULT, 1 if error is None else 0)
-            if error is not None:
-                _task_error(chan if run is None else run[0], work_id, -1, error)
+            ok = 1 if obj.exception is None else 0
+            state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, 0, 0, KIND_EXEC_RESULT, ok)
 
 
 def _received(info, obj, nbytes, t0, t1):
@@ -308,14 +308,28 @@ def _task_start(chan, job, index, t1):
         state.task_open = True
 
 
-def _task_run(t_pickle, cpu):
-    """The RUN of the task this worker just finished (None if it saw no task start)."""
-    task = state.task
-    if task is None:
-        return None
-    state.task = None
-    state.task_open = False
-    return (task[0], task[1], task[2], task[3], t_pickle, max(0, cpu - task[4]))
+def _task_end(conn, obj, t_pickle, cpu):
+    """A worker pickled something while computing: if it is the task's result, the
+    task is done. RUN (and task-error) are written now, before the result is written
+    to the pipe: once it is read, the parent may SIGTERM this worker at any moment
+    (`with Pool()` ends with terminate()) and what comes after the write can be lost."""
+    try:
+        role = (conn._ps or _classify(conn))[1]
+        if role == POOL_RESULT and type(obj) is tuple and len(obj) == 3:  # (job, i, (ok, value))
+            ok, error = obj[2]
+        elif role == EXEC_RESULT and getattr(obj, "work_id", None) is not None:  # _ResultItem
+            error = obj.exception
+            ok = error is None
+        else:
+            return  # a message on another pipe while the task computes: it goes on
+        chan, job, index, t_start, cpu_start = state.task
+        state.task = None
+        state.task_open = False
+        state.rec.run(chan, job, index, t_start, t_pickle, max(0, cpu - cpu_start))
+        if not ok:
+            _task_error(chan, job, index, error)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "recording a task")
 
 
 def _task_error(chan, job, index, error):

@@ -104,25 +104,19 @@ class Recorder:
         finally:
             lock.release()
 
-    def result(self, run, chan, job, index, nbytes, t0, t1, t2, kind, ok):
-        """A worker's RUN (when run is not None: task chan, job, index, t0, t1, cpu)
-        and the SEND of its result, under one lock."""
+    def run(self, chan, job, index, t0, t1, cpu):
         lock = self._lock
         lock.acquire()
         try:
             off = self._off
-            if off + RUN_SIZE + SEND_SIZE > self._end:
-                off = self._next_segment(RUN_SIZE + SEND_SIZE)
+            if off + RUN_SIZE > self._end:
+                off = self._next_segment(RUN_SIZE)
                 if off < 0:
                     return
+            self._off = off + RUN_SIZE
             mm = self._mm
-            if run is not None:
-                _RUN.pack_into(mm, off + 4, T_RUN, 0, *run)
-                _LENGTH.pack_into(mm, off, RUN_SIZE)
-                off += RUN_SIZE
-            self._off = off + SEND_SIZE
-            _SEND.pack_into(mm, off + 4, T_SEND, 0, chan, job, index, nbytes, t0, t1, t2, 0, 0, kind, ok)
-            _LENGTH.pack_into(mm, off, SEND_SIZE)
+            _RUN.pack_into(mm, off + 4, T_RUN, 0, chan, job, index, t0, t1, cpu)
+            _LENGTH.pack_into(mm, off, RUN_SIZE)
         finally:
             lock.release()
 
