@@ -19,6 +19,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # POOLSCOPE_AGENT_DIR=dist/python tests the built copy.
 AGENT_DIR = os.path.abspath(os.environ.get("POOLSCOPE_AGENT_DIR") or os.path.join(ROOT, "src", "python"))
 LAUNCHER = os.path.join(AGENT_DIR, "poolscope_launch.py")
+# POOLSCOPE_TEST_PYTHON=python3.9 runs the scripts (plain and launched) under another
+# interpreter while pytest itself stays where it is.
+PYTHON = os.environ.get("POOLSCOPE_TEST_PYTHON") or sys.executable
+PYTHON_VERSION = tuple(
+    int(part)
+    for part in subprocess.run(
+        [PYTHON, "-c", "import sys; print('%d %d' % sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.split()
+)
 START_METHODS = [m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
 
 
@@ -43,7 +52,7 @@ class Runner:
 
     def plain(self, script, *args, stdin=None, timeout=120, cwd=None):
         return subprocess.run(
-            [sys.executable, script, *args],
+            [PYTHON, script, *args],
             input=stdin,
             capture_output=True,
             timeout=timeout,
@@ -56,7 +65,7 @@ class Runner:
         environ = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
         environ.update(env or {})
         done = subprocess.run(
-            [sys.executable, LAUNCHER, script, *args],
+            [PYTHON, LAUNCHER, script, *args],
             input=stdin,
             capture_output=True,
             timeout=timeout,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import LAUNCHER
+from conftest import LAUNCHER, PYTHON, PYTHON_VERSION
 
 IDENTITY = """\
 import os, sys
@@ -107,8 +107,16 @@ def test_syntax_error_is_reported_like_python(runner):
     script = runner.script("print('never')\nx = (1,\n")
     plain = runner.plain(script)
     launched, _ = runner.launch(script)
-    _same(plain, launched)
-    assert launched.returncode == 1 and b"SyntaxError" in launched.stderr
+    assert launched.returncode == plain.returncode == 1 and launched.stdout == plain.stdout == b""
+    if PYTHON_VERSION >= (3, 10):
+        assert launched.stderr == plain.stderr
+    else:
+        # 3.9 parses a script file with its own tokenizer, which places an error at
+        # end of file one line further down than compile() does.
+        assert launched.stderr.splitlines()[-1] == plain.stderr.splitlines()[-1]
+    assert b"SyntaxError" in launched.stderr
+    other = runner.script("def f(:\n    pass\n", "other.py")
+    _same(runner.plain(other), runner.launch(other)[0])
 
 
 def test_stdin_is_the_programs(runner):
@@ -145,7 +153,7 @@ def test_missing_or_bad_run_dir_is_refused(runner, tmp_path, value):
         value = str(tmp_path / "file")
     if value is not None:
         env["POOLSCOPE_RUN_DIR"] = value
-    done = subprocess.run([sys.executable, LAUNCHER, script], capture_output=True, env=env, timeout=60)
+    done = subprocess.run([PYTHON, LAUNCHER, script], capture_output=True, env=env, timeout=60)
     assert done.returncode == 2
     assert done.stdout == b""
     assert done.stderr.startswith(b"poolscope: ") and done.stderr.count(b"\n") == 1
@@ -160,7 +168,7 @@ def test_unwritable_run_dir_is_refused(runner):
         os.chmod(run_dir, 0o500)
     script = runner.script("print('ran')\n")
     env = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
-    done = subprocess.run([sys.executable, LAUNCHER, script], capture_output=True, env=env, timeout=60)
+    done = subprocess.run([PYTHON, LAUNCHER, script], capture_output=True, env=env, timeout=60)
     assert done.returncode == 2 and done.stderr.startswith(b"poolscope: ")
 
 

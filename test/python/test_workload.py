@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from conftest import LAUNCHER, START_METHODS, line_of
+from conftest import LAUNCHER, PYTHON, START_METHODS, line_of
 from trace_reader import (
     KIND_CONTROL,
     KIND_EXEC_RESULT,
@@ -134,11 +134,11 @@ def workload(request, tmp_path_factory):
     facts_path = str(tmp / "facts.json")
     env = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
     done = subprocess.run(
-        [sys.executable, LAUNCHER, script, method, facts_path], capture_output=True, timeout=180, env=env, cwd=str(tmp)
+        [PYTHON, LAUNCHER, script, method, facts_path], capture_output=True, timeout=180, env=env, cwd=str(tmp)
     )
     assert done.returncode == 0, done.stderr.decode()
     plain = subprocess.run(
-        [sys.executable, script, method, str(tmp / "plain.json")], capture_output=True, timeout=180, cwd=str(tmp)
+        [PYTHON, script, method, str(tmp / "plain.json")], capture_output=True, timeout=180, cwd=str(tmp)
     )
     with open(facts_path) as f:
         facts = json.load(f)
