@@ -1,0 +1,218 @@
+/**
+ * Panel benchmark (a script, not a test): `node --import tsx test/webview/bench.ts`.
+ * - time from the host's message to the first drawn frame for 100 000 tasks (target < 300 ms);
+ * - frames per second while zooming in and out over 1 000 000 tasks, driven by one wheel event
+ *   per animation frame (target ≥ 50 fps; headless Chromium paces frames at 60 Hz);
+ * - the page's JS heap with each data set.
+ * Everything is measured in the page; the task columns are generated there too, so the numbers
+ * do not include moving megabytes through the test driver.
+ */
+import { Harness, type PanelPage } from './harness';
+
+interface PaintResult {
+  firstFrameMs: number;
+  drawMs: number;
+}
+
+interface ZoomResult {
+  fps: number;
+  frames: number;
+  elapsedMs: number;
+  drawMsMean: number;
+  drawMsP95: number;
+  drawMsMax: number;
+  minSpanMs: number;
+}
+
+const WORKERS = 8;
+
+/** Posts a run of `n` tasks generated in the page and resolves when it has been drawn. */
+export async function loadInPage(panel: PanelPage, n: number): Promise<PaintResult> {
+  await panel.post({
+    type: 'run/reset',
+    run: {
+      runId: 'bench',
+      script: 'bench.py',
+      scriptPath: '/bench/bench.py',
+      python: '3.12',
+      startMethod: 'fork',
+      cpuCount: WORKERS,
+      startedAt: new Date(0).toISOString(),
+      live: false,
+    },
+  });
+  return panel.page.evaluate(
+    async ({ n, workers }) => {
+      const cols = {
+        pid: [] as number[],
+        t0: [] as number[],
+        t1: [] as number[],
+        t2: [] as number[],
+        t3: [] as number[],
+        site: [] as number[],
+        ok: [] as number[],
+        items: [] as number[],
+        bytesIn: [] as number[],
+        bytesOut: [] as number[],
+      };
+      const per = Math.ceil(n / workers);
+      let wall = 0;
+      for (let w = 0; w < workers; w++) {
+        let t = 5 + w * 0.01;
+        for (let i = 0; i < per && cols.pid.length < n; i++) {
+          const site = i % 7 === 0 ? 1 : 0;
+          const un = 0.02 + (i % 5) * 0.004;
+          const comp = site ? 0.05 : 0.3 + (i % 11) * 0.02;
+          cols.pid.push(1000 + w);
+          cols.t0.push(t);
+          cols.t1.push(t + un);
+          cols.t2.push(t + un + comp);
+          cols.t3.push(t + un + comp + 0.03);
+          cols.site.push(site);
+          cols.ok.push(i % 997 === 0 ? 0 : 1);
+          cols.items.push(1);
+          cols.bytesIn.push(200);
+          cols.bytesOut.push(100);
+          t += un + comp + 0.03 + 0.01;
+        }
+        wall = Math.max(wall, t);
+      }
+      const lanes = [{ pid: 999, role: 'main', label: 'main · 999' }];
+      for (let w = 0; w < workers; w++)
+        lanes.push({ pid: 1000 + w, role: 'worker', label: `worker ${w + 1}` });
+      const samples = [];
+      for (let t = 0; t < wall; t += 250) {
+        for (const l of lanes)
+          samples.push({ pid: l.pid, t, cpu: l.role === 'main' ? 5 : 97, memoryBytes: 40e6 });
+      }
+      const msg = {
+        type: 'run/delta',
+        runId: 'bench',
+        lanes,
+        sites: [
+          { index: 0, file: '/bench/bench.py', line: 10, api: 'map' },
+          { index: 1, file: '/bench/bench.py', line: 20, api: 'imap' },
+        ],
+        tasks: cols,
+        samples,
+        wallMs: wall,
+      };
+      const hook = (window as unknown as { __poolscope: Record<string, () => number> }).__poolscope;
+      const framesBefore = hook.frames();
+      const t0 = performance.now();
+      window.postMessage(msg, '*');
+      await new Promise<void>((done) => {
+        const check = (): void => {
+          if (hook.taskCount() === n && hook.frames() > framesBefore) done();
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      });
+      return { firstFrameMs: hook.lastFrameEnd() - t0, drawMs: hook.lastFrameMs() };
+    },
+    { n, workers: WORKERS },
+  );
+}
+
+/** Zooms in around a point for half the steps and back out for the rest, one wheel event a frame. */
+export async function zoomLoop(panel: PanelPage, steps: number): Promise<ZoomResult> {
+  return panel.page.evaluate(async (steps) => {
+    const hook = (window as unknown as { __poolscope: Record<string, () => number | number[]> }).__poolscope;
+    const plot = document.querySelector('.ps-plot') as HTMLElement;
+    const r = plot.getBoundingClientRect();
+    const cx = r.left + r.width * 0.37;
+    const cy = r.top + 60;
+    const draws: number[] = [];
+    let minSpan = Infinity;
+    const f0 = hook.frames() as number;
+    const start = performance.now();
+    let step = 0;
+    await new Promise<void>((done) => {
+      let lastFrames = f0;
+      const tick = (): void => {
+        const f = hook.frames() as number;
+        if (f > lastFrames) draws.push(hook.lastFrameMs() as number);
+        lastFrames = f;
+        const [a, b] = hook.timelineDomain() as number[];
+        minSpan = Math.min(minSpan, b - a);
+        if (step >= steps) return done();
+        const deltaY = step < steps / 2 ? -40 : 40;
+        plot.dispatchEvent(
+          new WheelEvent('wheel', { deltaY, clientX: cx, clientY: cy, bubbles: true, cancelable: true }),
+        );
+        step++;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const elapsedMs = performance.now() - start;
+    const frames = (hook.frames() as number) - f0;
+    draws.sort((x, y) => x - y);
+    return {
+      fps: frames / (elapsedMs / 1000),
+      frames,
+      elapsedMs,
+      drawMsMean: draws.reduce((x, y) => x + y, 0) / Math.max(1, draws.length),
+      drawMsP95: draws[Math.floor(draws.length * 0.95)] ?? NaN,
+      drawMsMax: draws[draws.length - 1] ?? NaN,
+      minSpanMs: minSpan,
+    };
+  }, steps);
+}
+
+/** The page's JS heap after a full GC, and the typed arrays' backing stores (outside it), as text. */
+async function heap(panel: PanelPage): Promise<string> {
+  const cdp = await panel.page.context().newCDPSession(panel.page);
+  await cdp.send('Runtime.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const u = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MB`;
+  return `JS heap ${mb(u.usedSize)} + array buffers ${mb(u.backingStorageSize ?? 0)}`;
+}
+
+async function main(): Promise<void> {
+  const h = await Harness.start();
+  try {
+    const paints: PaintResult[] = [];
+    let heap100k = '';
+    for (let i = 0; i < 3; i++) {
+      const panel = await h.open({ viewport: { width: 1400, height: 900 } });
+      paints.push(await loadInPage(panel, 100_000));
+      if (i === 0) heap100k = await heap(panel);
+      await panel.close();
+    }
+    const first = paints.map((p) => p.firstFrameMs).sort((a, b) => a - b);
+    console.log('100 000 tasks, message → first drawn frame (ms), 3 fresh pages:');
+    console.log(
+      `  ${paints.map((p) => `${p.firstFrameMs.toFixed(0)} (draw ${p.drawMs.toFixed(1)})`).join(', ')}`,
+    );
+    console.log(`  median ${first[1].toFixed(0)} ms  (target < 300 ms)  · ${heap100k}`);
+
+    const panel = await h.open({ viewport: { width: 1400, height: 900 } });
+    const big = await loadInPage(panel, 1_000_000);
+    const heap1m = await heap(panel);
+    console.log('1 000 000 tasks:');
+    console.log(
+      `  message → first drawn frame ${big.firstFrameMs.toFixed(0)} ms (draw ${big.drawMs.toFixed(1)} ms) · ${heap1m}`,
+    );
+    const z = await zoomLoop(panel, 240);
+    console.log(
+      `  zoom in and out, 240 wheel steps: ${z.fps.toFixed(1)} fps (${z.frames} frames in ${z.elapsedMs.toFixed(0)} ms; target ≥ 50)`,
+    );
+    console.log(
+      `  draw per frame: mean ${z.drawMsMean.toFixed(1)} ms, p95 ${z.drawMsP95.toFixed(1)} ms, max ${z.drawMsMax.toFixed(1)} ms; narrowest window ${z.minSpanMs.toFixed(3)} ms`,
+    );
+    if (panel.errors.length) console.log('  page errors:', panel.errors);
+    await panel.close();
+  } finally {
+    await h.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
