@@ -90,6 +90,21 @@ if __name__ == "__main__":
 ]
 
 
+def _default_agent():
+    """dist/python (what ships) when it is at least as new as src/python, else src/python."""
+    source = os.path.join(ROOT, "src", "python")
+    built = os.path.join(ROOT, "dist", "python")
+    if os.path.exists(os.path.join(built, "poolscope_launch.py")) and _newest(built) >= _newest(source):
+        return built
+    return source
+
+
+def _newest(folder):
+    return max(
+        os.path.getmtime(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files if f.endswith(".py")
+    )
+
+
 def _run_root():
     for candidate in ("/dev/shm", os.environ.get("XDG_RUNTIME_DIR"), tempfile.gettempdir()):
         if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
@@ -146,13 +161,10 @@ def main():
     parser.add_argument("--pairs", type=int, default=7, help="plain/instrumented pairs per scenario (>= 5)")
     parser.add_argument("--quick", action="store_true", help="smaller workloads")
     parser.add_argument("--start-method", default="fork", choices=("fork", "spawn", "forkserver"))
-    parser.add_argument("--agent", default=None, help="directory holding poolscope_launch.py")
+    parser.add_argument("--agent", default=None, help="directory holding poolscope_launch.py (default: dist/python if fresh, else src/python)")
     options = parser.parse_args()
     pairs = max(5, options.pairs)
-    agent = options.agent or next(
-        d for d in (os.path.join(ROOT, "dist", "python"), os.path.join(ROOT, "src", "python"))
-        if os.path.exists(os.path.join(d, "poolscope_launch.py"))
-    )
+    agent = options.agent or _default_agent()
     launcher = os.path.join(agent, "poolscope_launch.py")
     work = tempfile.mkdtemp(prefix="poolscope-bench-scripts-")
     print("agent: %s   python %s   start method: %s   %d pairs" % (agent, sys.version.split()[0], options.start_method, pairs))

@@ -70,10 +70,7 @@ class _PatchingLoader:
 
 def _run_callbacks(name, module):
     for callback in _callbacks.get(name, ()):
-        try:
-            callback(module)
-        except Exception as e:  # noqa: BLE001 - a failed patch leaves the module as it was
-            state.agent_error(e, "patching " + name)
+        _run_callback(name, module, callback)
 
 
 def when_imported(name, callback):
@@ -81,13 +78,13 @@ def when_imported(name, callback):
     _callbacks.setdefault(name, []).append(callback)
     module = sys.modules.get(name)
     if module is not None:
-        _run_callbacks_one(name, module, callback)
+        _run_callback(name, module, callback)
 
 
-def _run_callbacks_one(name, module, callback):
+def _run_callback(name, module, callback):
     try:
         callback(module)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:  # noqa: BLE001 - a failed patch leaves the module as it was
         state.agent_error(e, "patching " + name)
 
 

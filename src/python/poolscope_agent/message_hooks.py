@@ -26,22 +26,22 @@ _chunk_funcs = [None, None]  # pool.mapstar, pool.starmapstar
 _process_chunk = [None, None]  # concurrent.futures.process._process_chunk, functools.partial
 
 _ForkingPickler = None
-_dumps_func = _loads_func = _send_func = _recv_func = None
+_dumps_orig = _loads_orig = _send_bytes_orig = _recv_bytes_orig = None
 _classify = channel_hooks.classify
 
 
 def patch_reduction(reduction):
-    global _ForkingPickler, _dumps_func, _loads_func
+    global _ForkingPickler, _dumps_orig, _loads_orig
     _ForkingPickler = pickler = reduction.ForkingPickler
-    _dumps_func = patching.replace(pickler, "dumps", classmethod(_dumps)).__func__
-    _loads_func = patching.replace(pickler, "loads", staticmethod(_loads))
+    _dumps_orig = patching.replace(pickler, "dumps", classmethod(_dumps)).__func__
+    _loads_orig = patching.replace(pickler, "loads", staticmethod(_loads))
 
 
 def patch_connection(connection):
-    global _send_func, _recv_func
+    global _send_bytes_orig, _recv_bytes_orig
     conn = connection.Connection
-    _send_func = patching.replace(conn, "_send_bytes", _send_bytes)
-    _recv_func = patching.replace(conn, "_recv_bytes", _recv_bytes)
+    _send_bytes_orig = patching.replace(conn, "_send_bytes", _send_bytes)
+    _recv_bytes_orig = patching.replace(conn, "_recv_bytes", _recv_bytes)
     # Connection.send()/recv() (Pool's task and result handlers, executor results,
     # Pipe messages) are 3 lines, the same from 3.3 to 3.13: done here in one frame
     # instead of going through both hook pairs below. Left alone if they ever change.
@@ -60,7 +60,7 @@ def patch_queues(queues):
     # SimpleQueue.put()/get() carry every Pool task and result on the worker's side:
     # replaced whole like Connection.send/recv, if they are still what they were.
     simple = queues.SimpleQueue
-    if _send_func is not None and _uses_only(simple.put, _PUT_NAMES) and _uses_only(simple.get, _GET_NAMES):
+    if _send_bytes_orig is not None and _uses_only(simple.put, _PUT_NAMES) and _uses_only(simple.get, _GET_NAMES):
         patching.replace(simple, "put", _simple_put)
         patching.replace(simple, "get", _simple_get)
 
@@ -87,14 +87,15 @@ def _conn_send(self, obj):
     self._check_writable()
     t0 = clock()
     cpu = thread_cpu() if state.task_open else 0
-    buf = _dumps_func(_ForkingPickler, obj)
+    buf = _dumps_orig(_ForkingPickler, obj)
     t1 = clock()
     if state.task_open:
         _task_end(self, obj, t0, cpu)
-    _send_func(self, buf)
+    _send_bytes_orig(self, buf)
     t2 = clock()
     try:
-        _sent(self._ps or _classify(self), obj, len(buf), t0, t1, t2)
+        chan, role = self._ps or _classify(self)
+        _SENT[role](chan, obj, len(buf), t0, t1, t2)
     except Exception as e:  # noqa: BLE001 - the message went; only the record is lost
         state.agent_error(e, "recording a send")
 
@@ -103,12 +104,13 @@ def _conn_recv(self):
     """Receive a (picklable) object"""
     self._check_closed()
     self._check_readable()
-    buf = _recv_func(self)
+    buf = _recv_bytes_orig(self)
     t0 = clock()
-    obj = _loads_func(buf.getbuffer())
+    obj = _loads_orig(buf.getbuffer())
     t1 = clock()
     try:
-        _received(self._ps or _classify(self), obj, buf.tell(), t0, t1)
+        chan, role = self._ps or _classify(self)
+        _RECEIVED[role](chan, obj, buf.tell(), t0, t1)
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "recording a receive")
     return obj
@@ -118,7 +120,7 @@ def _simple_put(self, obj):
     t0 = clock()
     cpu = thread_cpu() if state.task_open else 0
     # serialize the data before acquiring the lock
-    buf = _dumps_func(_ForkingPickler, obj)
+    buf = _dumps_orig(_ForkingPickler, obj)
     t1 = clock()
     writer = self._writer
     if state.task_open:
@@ -132,7 +134,8 @@ def _simple_put(self, obj):
             _send_checked(writer, buf)
             t2 = clock()
     try:
-        _sent(writer._ps or _classify(writer), obj, len(buf), t0, t1, t2)
+        chan, role = writer._ps or _classify(writer)
+        _SENT[role](chan, obj, len(buf), t0, t1, t2)
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "recording a send")
 
@@ -141,7 +144,7 @@ def _send_checked(conn, buf):
     # Connection.send_bytes() for a whole buffer, straight to the unhooked write.
     conn._check_closed()
     conn._check_writable()
-    _send_func(conn, buf)
+    _send_bytes_orig(conn, buf)
 
 
 def _simple_get(self):
@@ -149,13 +152,14 @@ def _simple_get(self):
     with self._rlock:
         reader._check_closed()
         reader._check_readable()
-        buf = _recv_func(reader)
+        buf = _recv_bytes_orig(reader)
         t0 = clock()
     # unserialize the data after having released the lock
-    obj = _loads_func(buf.getbuffer())
+    obj = _loads_orig(buf.getbuffer())
     t1 = clock()
     try:
-        _received(reader._ps or _classify(reader), obj, buf.tell(), t0, t1)
+        chan, role = reader._ps or _classify(reader)
+        _RECEIVED[role](chan, obj, buf.tell(), t0, t1)
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "recording a receive")
     return obj
@@ -168,7 +172,7 @@ def _dumps(cls, obj, protocol=None):
     t0 = clock()
     # A worker's result is pickled on the thread that computed it: its CPU time so far.
     cpu = thread_cpu() if state.task_open else 0
-    buf = _dumps_func(cls, obj, protocol)
+    buf = _dumps_orig(cls, obj, protocol)
     tls.out = (obj, len(buf), t0, clock(), cpu)
     return buf
 
@@ -176,22 +180,23 @@ def _dumps(cls, obj, protocol=None):
 def _send_bytes(self, buf):
     out = tls.out
     if out is None:  # raw send_bytes(): not a pickled message
-        return _send_func(self, buf)
+        return _send_bytes_orig(self, buf)
     tls.out = None
     obj, nbytes, t0, t1, cpu = out
     if state.task_open:
         _task_end(self, obj, t0, cpu)
-    _send_func(self, buf)
+    _send_bytes_orig(self, buf)
     t2 = clock()
     if nbytes == len(buf):
         try:
-            _sent(self._ps or _classify(self), obj, nbytes, t0, t1, t2)
+            chan, role = self._ps or _classify(self)
+            _SENT[role](chan, obj, nbytes, t0, t1, t2)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "recording a send")
 
 
 def _recv_bytes(self, maxsize=None):
-    buf = _recv_func(self, maxsize)
+    buf = _recv_bytes_orig(self, maxsize)
     if buf is not None:
         tls.inp = (self, buf.tell(), clock())
     return buf
@@ -200,94 +205,116 @@ def _recv_bytes(self, maxsize=None):
 def _loads(data, *args, **kwargs):
     inp = tls.inp
     if inp is None:
-        return _loads_func(data, *args, **kwargs)
+        return _loads_orig(data, *args, **kwargs)
     tls.inp = None
-    obj = _loads_func(data, *args, **kwargs)
+    obj = _loads_orig(data, *args, **kwargs)
     t1 = clock()
     conn, nbytes, t0 = inp
     if nbytes == len(data):
         try:
-            _received(conn._ps or _classify(conn), obj, nbytes, t0, t1)
+            chan, role = conn._ps or _classify(conn)
+            _RECEIVED[role](chan, obj, nbytes, t0, t1)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "recording a receive")
     return obj
 
 
-# -- what a message was -------------------------------------------------------
+# -- what a message was: one function per connection role ----------------------
+# The tables are indexed by the role of the connection (channel_hooks): USER 0,
+# POOL_TASK 1, POOL_RESULT 2, EXEC_TASK 3, EXEC_RESULT 4, and IGNORE -1, the last entry.
 
 
-def _sent(info, obj, nbytes, t0, t1, t2):
-    chan, role = info
-    if role == USER:
-        state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0)
-    elif role == POOL_TASK:
-        if type(obj) is tuple and len(obj) == 5:  # (job, i, func, args, kwds)
-            job, index, func = obj[0], obj[1], obj[2]
-            items = len(obj[3][0][1]) if func is _chunk_funcs[0] or func is _chunk_funcs[1] else 1
-            call = pool_calls.get(job, 0)
-            if call < 0:  # apply/apply_async: one task, so the entry is done with
-                del pool_calls[job]
-                call = -call
-            index = -1 if index is None else index
-            state.rec.send(chan, job, index, nbytes, t0, t1, t2, items, call, KIND_POOL_TASK, 0)
-        else:
-            state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
-    elif role == POOL_RESULT:
-        if type(obj) is tuple and len(obj) == 3:  # (job, i, (ok, value))
-            index = obj[1]
-            ok = 1 if obj[2][0] else 0
-            state.rec.send(chan, obj[0], -1 if index is None else index, nbytes, t0, t1, t2, 0, 0, KIND_POOL_RESULT, ok)
-        else:
-            state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
-    elif role == EXEC_TASK:
-        work_id = getattr(obj, "work_id", None)  # _CallItem, or None to stop a worker
-        if work_id is None:
-            state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
-        else:
-            call = work_calls.pop((chan, work_id), 0)
-            state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, _exec_items(obj), call, KIND_EXEC_TASK, 0)
-    elif role == EXEC_RESULT:
-        work_id = getattr(obj, "work_id", None)  # _ResultItem, or a pid: "I exited"
-        if work_id is None:
-            state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
-        else:
-            ok = 1 if obj.exception is None else 0
-            state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, 0, 0, KIND_EXEC_RESULT, ok)
+def _ignore(*args):
+    return None
 
 
-def _received(info, obj, nbytes, t0, t1):
-    chan, role = info
-    if role == USER:
-        state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_MESSAGE, 0)
-    elif role == POOL_TASK:
-        if type(obj) is tuple and len(obj) == 5:
-            job, index = obj[0], obj[1]
-            index = -1 if index is None else index
-            state.rec.recv(chan, job, index, nbytes, t0, t1, KIND_POOL_TASK, 0)
-            _task_start(chan, job, index, t1)
-        else:
-            state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
-    elif role == POOL_RESULT:
-        if type(obj) is tuple and len(obj) == 3:
-            index = obj[1]
-            ok = 1 if obj[2][0] else 0
-            state.rec.recv(chan, obj[0], -1 if index is None else index, nbytes, t0, t1, KIND_POOL_RESULT, ok)
-        else:
-            state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
-    elif role == EXEC_TASK:
-        work_id = getattr(obj, "work_id", None)
-        if work_id is None:
-            state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
-        else:
-            state.rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_TASK, 0)
-            _task_start(chan, work_id, -1, t1)
-    elif role == EXEC_RESULT:
-        work_id = getattr(obj, "work_id", None)
-        if work_id is None:
-            state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
-        else:
-            ok = 1 if obj.exception is None else 0
-            state.rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_RESULT, ok)
+def _sent_message(chan, obj, nbytes, t0, t1, t2):
+    state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0)
+
+
+def _sent_pool_task(chan, obj, nbytes, t0, t1, t2):
+    if type(obj) is not tuple or len(obj) != 5:  # None: "worker, stop"
+        return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
+    job, index, func, args = obj[0], obj[1], obj[2], obj[3]  # (job, i, func, args, kwds)
+    items = len(args[0][1]) if func is _chunk_funcs[0] or func is _chunk_funcs[1] else 1
+    call = pool_calls.get(job, 0)
+    if call < 0:  # apply/apply_async: one task, so the entry is done with
+        del pool_calls[job]
+        call = -call
+    index = -1 if index is None else index
+    state.rec.send(chan, job, index, nbytes, t0, t1, t2, items, call, KIND_POOL_TASK, 0)
+
+
+def _sent_pool_result(chan, obj, nbytes, t0, t1, t2):
+    if type(obj) is not tuple or len(obj) != 3:  # None: the result handler's sentinel
+        return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
+    index = obj[1]  # (job, i, (ok, value))
+    ok = 1 if obj[2][0] else 0
+    state.rec.send(chan, obj[0], -1 if index is None else index, nbytes, t0, t1, t2, 0, 0, KIND_POOL_RESULT, ok)
+
+
+def _sent_exec_task(chan, obj, nbytes, t0, t1, t2):
+    work_id = getattr(obj, "work_id", None)  # a _CallItem, or None: "worker, stop"
+    if work_id is None:
+        return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
+    call = work_calls.pop((chan, work_id), 0)
+    state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, _exec_items(obj), call, KIND_EXEC_TASK, 0)
+
+
+def _sent_exec_result(chan, obj, nbytes, t0, t1, t2):
+    work_id = getattr(obj, "work_id", None)  # a _ResultItem, or a pid: "I exited"
+    if work_id is None:
+        return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
+    ok = 1 if obj.exception is None else 0
+    state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, 0, 0, KIND_EXEC_RESULT, ok)
+
+
+def _received_message(chan, obj, nbytes, t0, t1):
+    state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_MESSAGE, 0)
+
+
+def _received_pool_task(chan, obj, nbytes, t0, t1):
+    if type(obj) is not tuple or len(obj) != 5:
+        return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
+    job, index = obj[0], obj[1]
+    index = -1 if index is None else index
+    state.rec.recv(chan, job, index, nbytes, t0, t1, KIND_POOL_TASK, 0)
+    _task_start(chan, job, index, t1)
+
+
+def _received_pool_result(chan, obj, nbytes, t0, t1):
+    if type(obj) is not tuple or len(obj) != 3:
+        return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
+    index = obj[1]
+    ok = 1 if obj[2][0] else 0
+    state.rec.recv(chan, obj[0], -1 if index is None else index, nbytes, t0, t1, KIND_POOL_RESULT, ok)
+
+
+def _received_exec_task(chan, obj, nbytes, t0, t1):
+    work_id = getattr(obj, "work_id", None)
+    if work_id is None:
+        return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
+    state.rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_TASK, 0)
+    _task_start(chan, work_id, -1, t1)
+
+
+def _received_exec_result(chan, obj, nbytes, t0, t1):
+    work_id = getattr(obj, "work_id", None)
+    if work_id is None:
+        return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
+    ok = 1 if obj.exception is None else 0
+    state.rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_RESULT, ok)
+
+
+_SENT = (_sent_message, _sent_pool_task, _sent_pool_result, _sent_exec_task, _sent_exec_result, _ignore)
+_RECEIVED = (
+    _received_message,
+    _received_pool_task,
+    _received_pool_result,
+    _received_exec_task,
+    _received_exec_result,
+    _ignore,
+)
 
 
 # -- helpers ------------------------------------------------------------------

@@ -24,9 +24,11 @@ _FORKSERVER_PROGRAM = "from multiprocessing.forkserver import main"
 # The boot prefix. Kept small: every child compiles it. It must leave nothing behind in
 # the `-c` program's namespace (which becomes the child's __main__ until spawn swaps it).
 _BOOT = """\
-def _poolscope_boot(run_dir, agent_dir, cache, kind, workers):
+def _poolscope_boot(run_dir, agent_dir, cache, tag, kind, workers):
     import sys
     try:
+        if sys.implementation.cache_tag != tag:  # set_executable() to another Python
+            raise ValueError(tag)
         import marshal
         with open(cache, "rb") as f:
             codes = marshal.load(f)
@@ -45,7 +47,7 @@ def _poolscope_boot(run_dir, agent_dir, cache, kind, workers):
     finally:
         if origin == "source":
             sys.path.remove(agent_dir)
-_poolscope_boot(%(run_dir)r, %(agent_dir)r, %(cache)r, %(kind)r, %(workers)r)
+_poolscope_boot(%(run_dir)r, %(agent_dir)r, %(cache)r, %(tag)r, %(kind)r, %(workers)r)
 del _poolscope_boot
 """
 
@@ -96,6 +98,7 @@ def _with_boot(cmd, kind):
         "run_dir": state.run_dir,
         "agent_dir": state.agent_dir,
         "cache": ensure_code_cache(),
+        "tag": sys.implementation.cache_tag,
         "kind": kind,
         "workers": state.workers_override,
     }
