@@ -24,6 +24,15 @@ const targets = [
     target: 'node18',
     external: ['vscode'],
   },
+  {
+    // The panel: browser code, one IIFE loaded with the page's CSP nonce (test/webview builds
+    // the same options to test it in Chromium).
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+  },
 ];
 
 /** Copies the stdlib-only agent next to the bundles; the CLI finds it at dist/python. */

@@ -70,7 +70,8 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource}`,
+    // The nonce lets the toolkit's own <style> probe through (it reads the csp-nonce meta).
+    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
     `img-src ${webview.cspSource} data:`,
     `font-src ${webview.cspSource}`,
   ].join('; ');
@@ -79,6 +80,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="csp-nonce" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${codicons}">
 <link rel="stylesheet" href="${css}">
