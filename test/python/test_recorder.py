@@ -105,3 +105,24 @@ def test_meta_values_are_json(tmp_path, value):
         assert got is None
     else:
         assert got == value
+
+
+def test_every_patch_can_be_removed():
+    from poolscope_agent import patching
+
+    class Base:
+        def inherited(self):
+            return "base"
+
+    class Child(Base):
+        @classmethod
+        def own(cls):
+            return "own"
+
+    original_own = Child.__dict__["own"]
+    assert patching.replace(Child, "own", classmethod(lambda cls: "hooked")) is original_own
+    assert patching.replace(Child, "inherited", lambda self: "hooked") is Base.__dict__["inherited"]
+    assert Child.own() == Child().inherited() == "hooked"
+    patching.restore_all()
+    assert Child.own() == "own" and Child().inherited() == "base"
+    assert "inherited" not in Child.__dict__ and Child.__dict__["own"] is original_own

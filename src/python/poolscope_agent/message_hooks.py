@@ -4,12 +4,13 @@ One patch pair covers every message multiprocessing moves: ForkingPickler.dumps/
 (Queue, SimpleQueue and so Pool and ProcessPoolExecutor all use them) and
 Connection._send_bytes/_recv_bytes (which know the pipe, and when the write returned
 or the bytes arrived). The pickling half leaves its stamps in a thread slot; the
-writing half, on the same thread, finds them and writes one record. Connection.send
-and recv, which do both halves in one method, are replaced whole: fewer frames on the
-busiest paths. Sizes come
-from the buffer that already exists; nothing is pickled twice. User callables,
-pool.worker and _process_worker are never wrapped: a worker's compute time is the end
-of the task's unpickling to the start of its result's pickling.
+writing half, on the same thread, finds them and writes one record. Connection.send/
+recv and SimpleQueue.put/get, which do both halves in one method and carry every Pool
+task and result, are replaced whole: fewer frames on the busiest paths.
+
+Sizes come from the buffer that already exists; nothing is pickled twice. User
+callables, pool.worker and _process_worker are never wrapped: a worker's compute time
+is the end of the task's unpickling to the start of its result's pickling.
 """
 
 from . import channel_hooks, patching, state
@@ -279,7 +280,9 @@ def _received_pool_task(chan, obj, nbytes, t0, t1):
     job, index = obj[0], obj[1]
     index = -1 if index is None else index
     state.rec.recv(chan, job, index, nbytes, t0, t1, KIND_POOL_TASK, 0)
-    _task_start(chan, job, index, t1)
+    if state.is_worker:  # a Pool's parent also reads this pipe, draining it at terminate()
+        state.task = (chan, job, index, t1, thread_cpu())
+        state.task_open = True
 
 
 def _received_pool_result(chan, obj, nbytes, t0, t1):
@@ -295,7 +298,9 @@ def _received_exec_task(chan, obj, nbytes, t0, t1):
     if work_id is None:
         return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
     state.rec.recv(chan, work_id, -1, nbytes, t0, t1, KIND_EXEC_TASK, 0)
-    _task_start(chan, work_id, -1, t1)
+    if state.is_worker:
+        state.task = (chan, work_id, -1, t1, thread_cpu())
+        state.task_open = True
 
 
 def _received_exec_result(chan, obj, nbytes, t0, t1):
@@ -325,14 +330,6 @@ def _exec_items(call_item):
     if type(fn) is _process_chunk[1] and fn.func is _process_chunk[0]:
         return len(call_item.args[0])  # executor.map: one chunk of argument tuples
     return 1
-
-
-def _task_start(chan, job, index, t1):
-    # Only a worker computes; a Pool's parent also reads its task pipe while
-    # terminating (draining it), which is not a task starting.
-    if state.role == "pool-worker" or state.role == "executor-worker":
-        state.task = (chan, job, index, t1, thread_cpu())
-        state.task_open = True
 
 
 def _task_end(conn, obj, t_pickle, cpu):

@@ -100,6 +100,7 @@ def _enter_child(proc):
     args = getattr(proc, "_args", ())
     role, pool = _role_of(target, args)
     state.role, state.name, state.parent_pid = role, proc.name, proc._parent_pid
+    state.is_worker = role in ("pool-worker", "executor-worker")
     if role == "manager":
         state.no_user_messages = True
     state.meta(

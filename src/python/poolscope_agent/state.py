@@ -41,7 +41,8 @@ agent_code = "source"  # 'cache' when a spawn child loaded the agent's marshalle
 rec = None
 exit_code = None
 exit_written = False
-# A worker between receiving a task and pickling its result:
+# A pool or executor worker, between receiving a task and pickling its result:
+is_worker = False
 task = None  # (task chan, job, index, t unpickled, thread cpu then)
 task_open = False
 # The manager's server process: all its traffic is the manager's own.
@@ -62,11 +63,12 @@ def start(run_dir_, agent_dir_, started_by_, workers=None):
 def reset_for_child(started_by_):
     """A forked child: a new identity and file; only the forking thread survived."""
     global started_by, is_main, role, name, parent_pid, exit_code, exit_written
-    global task, task_open, call_ids
+    global task, task_open, call_ids, is_worker
     old = rec
     started_by, is_main = started_by_, False
     role, name, parent_pid = "unknown", None, None
     exit_code, exit_written, task, task_open, call_ids = None, False, None, False, 0
+    is_worker = False
     tls.out = tls.inp = tls.call = None
     _new_identity()
     if old is not None:
