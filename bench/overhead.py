@@ -5,9 +5,10 @@
 Each scenario is a small script run as `python script.py` (plain) and as
 `python poolscope_launch.py script.py` (instrumented), alternately, N pairs; the
 order inside a pair alternates too, so drift in machine load hits both sides alike.
-The figure is the median of the per-pair wall-time ratios, with their spread (min-max);
-the CPU ratio (user+sys of the whole process tree) is shown too: it shakes less when
-the machine is busy.
+The figure is the median of the per-pair wall-time ratios, with their spread (min-max).
+Also shown: best-of (fastest instrumented run / fastest plain run: load from other
+programs only ever slows a run down) and the CPU ratio (user+sys of the whole process
+tree, medians of the pairs).
 Every instrumented run gets its own private run directory (0700, under /dev/shm when
 it is writable), removed right after.
 """
@@ -24,14 +25,17 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Each scenario: (name, target ratio, script, arguments (full), arguments (--quick))
+# Each scenario: (name, target ratio, script, arguments (full), arguments (--quick)).
+# Tasks burn a fixed amount of work (calibrated to this machine once per run), not a
+# fixed wall time: a busy machine then slows plain and instrumented runs alike.
 _COMMON = """\
-import multiprocessing as mp, sys, time
+import multiprocessing as mp, sys
 
-def spin(seconds):
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        pass
+def burn(loops):
+    x = 0
+    for i in range(loops):
+        x += i
+    return x
 
 """
 
@@ -41,34 +45,34 @@ SCENARIOS = [
         1.02,
         _COMMON
         + """\
-def task(i):
-    spin(0.001)
-    return i
+def task(loops):
+    burn(loops)
+    return loops
 
 if __name__ == "__main__":
-    n = int(sys.argv[1])
-    with mp.get_context(sys.argv[2]).Pool(2) as pool:
-        assert len(pool.map(task, range(n), chunksize=1)) == n
+    n, loops = int(sys.argv[1]), int(sys.argv[2])
+    with mp.get_context(sys.argv[3]).Pool(2) as pool:
+        assert len(pool.map(task, [loops] * n, chunksize=1)) == n
 """,
-        ["1500"],
-        ["600"],
+        ["1500", "{loops_1ms}"],
+        ["600", "{loops_1ms}"],
     ),
     (
         "20 000 tiny tasks of ~10 us (chunksize 1)",
         1.25,
         _COMMON
         + """\
-def task(i):
-    spin(0.00001)
-    return i
+def task(loops):
+    burn(loops)
+    return loops
 
 if __name__ == "__main__":
-    n = int(sys.argv[1])
-    with mp.get_context(sys.argv[2]).Pool(2) as pool:
-        assert len(pool.map(task, range(n), chunksize=1)) == n
+    n, loops = int(sys.argv[1]), int(sys.argv[2])
+    with mp.get_context(sys.argv[3]).Pool(2) as pool:
+        assert len(pool.map(task, [loops] * n, chunksize=1)) == n
 """,
-        ["20000"],
-        ["20000"],
+        ["20000", "{loops_10us}"],
+        ["20000", "{loops_10us}"],
     ),
     (
         "20 MB payload per task",
@@ -81,13 +85,25 @@ def task(payload):
 if __name__ == "__main__":
     n = int(sys.argv[1])
     payload = bytes(20 * 1024 * 1024)
-    with mp.get_context(sys.argv[2]).Pool(2) as pool:
+    with mp.get_context(sys.argv[3]).Pool(2) as pool:
         assert sum(pool.map(task, [payload] * n, chunksize=1)) == n * len(payload)
 """,
-        ["16"],
-        ["8"],
+        ["16", "0"],
+        ["8", "0"],
     ),
 ]
+
+
+def _calibrate():
+    """Loops of burn() per second on this machine (best of a few tries)."""
+    namespace = {}
+    exec(_COMMON, namespace)
+    burn, loops, best = namespace["burn"], 200_000, float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        burn(loops)
+        best = min(best, time.perf_counter() - t0)
+    return loops / best
 
 
 def _default_agent():
@@ -167,10 +183,13 @@ def main():
     agent = options.agent or _default_agent()
     launcher = os.path.join(agent, "poolscope_launch.py")
     work = tempfile.mkdtemp(prefix="poolscope-bench-scripts-")
+    rate = _calibrate()
+    sizes = {"loops_1ms": str(int(rate * 0.001)), "loops_10us": str(max(1, int(rate * 0.00001)))}
     print("agent: %s   python %s   start method: %s   %d pairs" % (agent, sys.version.split()[0], options.start_method, pairs))
+    print("task work: %(loops_1ms)s loops for 1 ms, %(loops_10us)s for 10 us (calibrated)" % sizes)
     print()
-    header = "%-44s %8s %8s %8s %13s %7s  %-4s %9s" % (
-        "scenario", "plain s", "instr s", "ratio", "spread", "target", "", "cpu ratio"
+    header = "%-44s %8s %8s %8s %13s %7s  %-4s %9s %9s" % (
+        "scenario", "plain s", "instr s", "ratio", "spread", "target", "", "best-of", "cpu ratio"
     )
     print(header)
     print("-" * len(header))
@@ -180,14 +199,14 @@ def main():
             script = os.path.join(work, "scenario%d.py" % index)
             with open(script, "w") as f:
                 f.write(source)
-            run_args = (quick_args if options.quick else args) + [options.start_method]
+            run_args = [a.format(**sizes) for a in (quick_args if options.quick else args)] + [options.start_method]
             results = measure(launcher, script, run_args, pairs)
             ratios = [r[0] for r in results]
             ratio = statistics.median(ratios)
             ok = ratio <= target
             failed += not ok
             print(
-                "%-44s %8.3f %8.3f %7.3fx %6.3f-%-6.3f %6.2fx  %-4s %8.3fx"
+                "%-44s %8.3f %8.3f %7.3fx %6.3f-%-6.3f %6.2fx  %-4s %8.3fx %8.3fx"
                 % (
                     name,
                     statistics.median(r[2] for r in results),
@@ -197,6 +216,7 @@ def main():
                     max(ratios),
                     target,
                     "ok" if ok else "OVER",
+                    min(r[3] for r in results) / min(r[2] for r in results),
                     statistics.median(r[1] for r in results),
                 )
             )
