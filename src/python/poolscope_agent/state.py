@@ -39,6 +39,7 @@ name = None
 parent_pid = None
 agent_code = "source"  # 'cache' when a spawn child loaded the agent's marshalled code
 rec = None
+run_meta = None  # the main's `run` META (launcher), written first in its file
 exit_code = None
 exit_written = False
 # A pool or executor worker, between receiving a task and pickling its result:
@@ -63,12 +64,12 @@ def start(run_dir_, agent_dir_, started_by_, workers=None):
 def reset_for_child(started_by_):
     """A forked child: a new identity and file; only the forking thread survived."""
     global started_by, is_main, role, name, parent_pid, exit_code, exit_written
-    global task, task_open, call_ids, is_worker
+    global task, task_open, call_ids, is_worker, no_user_messages
     old = rec
     started_by, is_main = started_by_, False
     role, name, parent_pid = "unknown", None, None
     exit_code, exit_written, task, task_open, call_ids = None, False, None, False, 0
-    is_worker = False
+    is_worker = no_user_messages = False
     tls.out = tls.inp = tls.call = None
     _new_identity()
     if old is not None:
@@ -90,13 +91,11 @@ def _first_records():
     return first
 
 
-run_meta = None  # set by the launcher: the `run` META, written first in the main's file
-
 
 def process_meta():
     return {
         "k": "process",
-        "t": clock(),
+        "t": agent_start,
         "pid": pid,
         "ppid": os.getppid(),
         "parentPid": parent_pid,
