@@ -126,3 +126,28 @@ def test_every_patch_can_be_removed():
     patching.restore_all()
     assert Child.own() == "own" and Child().inherited() == "base"
     assert "inherited" not in Child.__dict__ and Child.__dict__["own"] is original_own
+
+
+def test_a_write_from_a_signal_handler_mid_write_does_not_hang(tmp_path):
+    # A signal handler runs on the thread it interrupts, maybe inside a write: the
+    # recorder's lock must let that thread in again.
+    import threading
+
+    rec = _recorder(tmp_path)
+    rec.open_now()
+    done = []
+
+    def nested():
+        rec._lock.acquire()  # the interrupted write holds it
+        try:
+            rec.send(1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 0)  # the handler's write
+        finally:
+            rec._lock.release()
+        done.append(True)
+
+    thread = threading.Thread(target=nested, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert done == [True]
+    (stream,) = read_run(str(tmp_path)).values()
+    assert [r["chan"] for r in stream.of("SEND")] == [1]

@@ -4,14 +4,16 @@ Records go straight into a MAP_SHARED mapping of a file in the run directory, so
 reader sees them at once and nothing is lost when the process ends in os._exit or
 SIGKILL. Space is reserved with posix_fallocate: a full disk is an OSError there,
 never SIGBUS while writing. Several threads of one process write (the main thread,
-Pool's handler threads, Queue feeder threads), so each record is written under a lock.
+Pool's handler threads, Queue feeder threads), so each record is written under a lock,
+and a segment is only swapped for the next under it: a live reader that finds the
+next segment knows nothing more will land in the one before.
 """
 
 import mmap
 import os
 import struct
 import sys
-from _thread import allocate_lock
+from _thread import RLock
 
 from . import jsonenc
 
@@ -46,7 +48,10 @@ class Recorder:
         self.start = start
         # Called (lock held) when segment 0 opens: the METAs that must come first.
         self._first_records = first_records
-        self._lock = allocate_lock()
+        # Reentrant: a signal handler that sends a message runs on the thread it
+        # interrupted, maybe in the middle of a write. With a plain lock it would wait
+        # for itself forever; here its record goes in first, then the interrupted one's.
+        self._lock = RLock()
         self._mm = None
         self._segment = -1
         self._off = 0
