@@ -199,7 +199,13 @@ def _send_bytes(self, buf):
 def _recv_bytes(self, maxsize=None):
     buf = _recv_bytes_orig(self, maxsize)
     if buf is not None:
-        tls.inp = (self, buf.tell(), clock())
+        t0 = clock()
+        try:
+            # Classified now: by the time the bytes are unpickled another thread may
+            # have closed the connection.
+            tls.inp = (self._ps or _classify(self), buf.tell(), t0)
+        except Exception as e:  # noqa: BLE001
+            state.agent_error(e, "recording a receive")
     return buf
 
 
@@ -210,10 +216,9 @@ def _loads(data, *args, **kwargs):
     tls.inp = None
     obj = _loads_orig(data, *args, **kwargs)
     t1 = clock()
-    conn, nbytes, t0 = inp
+    (chan, role), nbytes, t0 = inp
     if nbytes == len(data):
         try:
-            chan, role = conn._ps or _classify(conn)
             _RECEIVED[role](chan, obj, nbytes, t0, t1)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "recording a receive")

@@ -20,7 +20,7 @@ class _ThreadSlots(_local):
     # it on the same thread; recv/get read then unpickle on the same thread. The first
     # half leaves its measurements here for the second half.
     out = None  # (obj, nbytes, t0, t1, cpu at t0)
-    inp = None  # (connection, nbytes, t arrived)
+    inp = None  # ((chan, role), nbytes, t arrived)
     call = None  # the pool call being made on this thread (pool_hooks.Call)
 
 
