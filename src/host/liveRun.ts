@@ -51,6 +51,7 @@ export class LiveRun {
   private running: RunningScript | undefined;
   private timer: NodeJS.Timeout | undefined;
   private cancelled = false;
+  private ended = false;
   private lastReportAt = 0;
   readonly panel: PoolScopePanel;
   private readonly terminal: ProgramTerminal;
@@ -140,12 +141,13 @@ export class LiveRun {
       throw err;
     }
     this.stopTimers();
+    this.ended = true;
     const report = this.finish(exit);
     return { exit, report, cancelled: this.cancelled };
   }
 
   async cancel(): Promise<void> {
-    if (!this.running || this.cancelled) return;
+    if (!this.running || this.cancelled || this.ended) return;
     this.cancelled = true;
     this.terminal.write('\nPoolScope: cancelling — ending the whole process tree…\n');
     await this.running.cancel();

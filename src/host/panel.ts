@@ -12,6 +12,8 @@ export interface PanelHandlers {
  * own dist/ and media/ only). Messages wait for the webview's `webview/ready` handshake, so
  * nothing posted before the page loaded is lost.
  */
+let lastColumn: vscode.ViewColumn | undefined;
+
 export class PoolScopePanel {
   private readonly panel: vscode.WebviewPanel;
   private ready = false;
@@ -20,11 +22,19 @@ export class PoolScopePanel {
 
   constructor(extensionUri: vscode.Uri, title: string, handlers: PanelHandlers) {
     const roots = [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
-    this.panel = vscode.window.createWebviewPanel('poolscope.panel', title, vscode.ViewColumn.Beside, {
+    // Panels share one column beside the code rather than opening a new group per run.
+    const column = lastColumn ?? vscode.ViewColumn.Beside;
+    this.panel = vscode.window.createWebviewPanel('poolscope.panel', title, column, {
       enableScripts: true,
       retainContextWhenHidden: true,
       localResourceRoots: roots,
     });
+    lastColumn = this.panel.viewColumn;
+    this.disposables.push(
+      this.panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.viewColumn) lastColumn = e.webviewPanel.viewColumn;
+      }),
+    );
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'poolscope.svg');
     this.panel.webview.html = panelHtml(this.panel.webview, extensionUri);
     this.disposables.push(

@@ -12,6 +12,7 @@ export class ProgramTerminal implements vscode.Pseudoterminal {
   private line = '';
   private opened = false;
   private pending: string[] = [];
+  private ended = false;
 
   constructor(
     private readonly sendInput: (text: string | null) => void,
@@ -25,7 +26,7 @@ export class ProgramTerminal implements vscode.Pseudoterminal {
   }
 
   close(): void {
-    this.onInterrupt();
+    if (!this.ended) this.onInterrupt();
   }
 
   /** Program output; terminals need CRLF. */
@@ -36,6 +37,10 @@ export class ProgramTerminal implements vscode.Pseudoterminal {
   }
 
   handleInput(data: string): void {
+    if (this.ended) {
+      this.closeEmitter.fire();
+      return;
+    }
     if (data === '\x03') {
       this.write('^C\n');
       this.onInterrupt();
@@ -65,5 +70,6 @@ export class ProgramTerminal implements vscode.Pseudoterminal {
   /** The program ended: say so and keep the output readable until the user closes the terminal. */
   finish(message: string): void {
     this.write(`\n${message}\n`);
+    this.ended = true;
   }
 }

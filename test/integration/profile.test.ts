@@ -1,0 +1,201 @@
+// PoolScope in real VS Code (code-server) driven from headless Chromium: the packaged .vsix is
+// installed, a workspace with pool scripts is opened, and the user's gestures are replayed.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { Frame } from 'playwright-core';
+import { REPO_ROOT, startVsCodeSession, type VsCodeSession } from './harness';
+
+const VSIX = path.join(REPO_ROOT, 'out', 'poolscope.vsix');
+const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
+
+// ~2.5 s of CPU-bound tasks on two workers; the marker proves the panel was live before the end.
+const STEADY = `
+import math
+import pathlib
+from multiprocessing import Pool
+
+def work(n):
+    return sum(math.sqrt(i) for i in range(n))
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        for i, r in enumerate(pool.imap(work, [600_000] * 500)):
+            pass
+    print("steady done")
+    pathlib.Path("steady.done").write_text("1")
+`;
+
+// Runs for minutes unless cancelled.
+const ENDLESS = `
+import time
+from multiprocessing import Pool
+
+def nap(x):
+    time.sleep(0.2)
+    return x
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        pool.map(nap, range(3000), chunksize=1)
+`;
+
+let workspace: string;
+let session: VsCodeSession;
+
+function pythonProcessesRunning(scriptName: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes(scriptName) && cmd.includes('python')) pids.push(Number(entry));
+    } catch {
+      continue; // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+async function panelFrame(): Promise<Frame> {
+  return session.workbench.findWebviewFrame(
+    async (f) =>
+      (await f.evaluate(() => typeof (window as { __poolscope?: unknown }).__poolscope)) === 'object',
+    { timeoutMs: 60_000 },
+  );
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const taskCount = (f: Frame): Promise<number> =>
+  f.evaluate(() => (window as unknown as { __poolscope: { taskCount(): number } }).__poolscope.taskCount());
+const statusText = (f: Frame): Promise<string> => f.locator('.ps-status').innerText();
+
+before(async () => {
+  if (!fs.existsSync(VSIX) || process.env.POOLSCOPE_REPACKAGE !== '0') {
+    const res = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(res.status, 0, `packaging failed:\n${res.stdout}\n${res.stderr}`);
+  }
+  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-ws-'));
+  fs.writeFileSync(path.join(workspace, 'steady.py'), STEADY);
+  fs.writeFileSync(path.join(workspace, 'endless_naps.py'), ENDLESS);
+  session = await startVsCodeSession({
+    vsix: VSIX,
+    folder: workspace,
+    settings: { 'poolscope.pythonPath': 'python3' },
+  });
+});
+
+afterEach(async (t) => {
+  // A failing test leaves a picture of the workbench behind: most failures are visible in it.
+  if (t.name && session && (t as unknown as { passed?: boolean }).passed === false) {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await session.workbench.screenshot(path.join(SHOTS, `failed-${t.name.replace(/\W+/g, '-')}.png`));
+  }
+});
+
+after(async () => {
+  await session?.dispose();
+  fs.rmSync(workspace, { recursive: true, force: true });
+});
+
+describe('Profile Parallel Run in VS Code', () => {
+  test('from the command palette: live data during the run, the verdict after it', async () => {
+    await session.workbench.openFile('steady.py');
+    // The extension host may still be starting: retry until the command is contributed.
+    await waitFor('the PoolScope command in the palette', async () => {
+      await session.workbench.runCommand('PoolScope: Profile Parallel Run', { timeoutMs: 5_000 });
+      return true;
+    });
+    const frame = await panelFrame();
+    // Live: tasks are on the timeline while the script has not finished yet.
+    await waitFor('the first tasks on the timeline', async () =>
+      (await taskCount(frame)) > 0 ? true : undefined,
+    );
+    assert.equal(
+      fs.existsSync(path.join(workspace, 'steady.done')),
+      false,
+      'the panel showed data only after the end',
+    );
+    assert.match(await statusText(frame), /Running/);
+    await waitFor('the run to finish', async () =>
+      (await statusText(frame)).includes('Finished') ? true : undefined,
+    );
+    assert.ok(fs.existsSync(path.join(workspace, 'steady.done')));
+    assert.match(await statusText(frame), /exit code 0/);
+    assert.equal(await taskCount(frame), 500);
+    const matrix = await frame.locator('.ps-verdict').innerText();
+    assert.match(matrix, /Clear win|Measure first|IPC overhead wins|Both IPC and compute lose/);
+    const verdict = await frame.locator('.ps-verdict-sentence').innerText();
+    assert.match(verdict, /per task/);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await session.workbench.screenshot(path.join(SHOTS, 'profile-palette.png'));
+  });
+
+  test('from the Explorer context menu', async () => {
+    fs.rmSync(path.join(workspace, 'steady.done'), { force: true });
+    await session.workbench.runExplorerContextMenuItem('steady.py', 'Profile Parallel Run');
+    await waitFor('the second run to finish', async () =>
+      fs.existsSync(path.join(workspace, 'steady.done')) ? true : undefined,
+    );
+    const frames = await waitFor('a finished panel for the second run', async () => {
+      const found: Frame[] = [];
+      for (const f of session.browser.page.frames()) {
+        const t = await f
+          .locator('.ps-status')
+          .innerText({ timeout: 500 })
+          .catch(() => '');
+        if (t.includes('Finished')) found.push(f);
+      }
+      return found.length >= 2 ? found : undefined;
+    });
+    assert.ok(frames.length >= 2);
+  });
+
+  test('cancel ends the whole process tree', async () => {
+    await session.workbench.openFile('endless_naps.py');
+    await session.workbench.runCommand('PoolScope: Profile Parallel Run');
+    await waitFor('the endless run to start its workers', async () =>
+      pythonProcessesRunning('endless_naps.py').length >= 3 ? true : undefined,
+    );
+    // Cancel from the panel, as a user watching it would.
+    const frame = await waitFor('the running panel', async () => {
+      for (const f of session.browser.page.frames()) {
+        const t = await f
+          .locator('.ps-status')
+          .innerText({ timeout: 500 })
+          .catch(() => '');
+        if (t.includes('Running')) return f;
+      }
+      return undefined;
+    });
+    await frame.locator('.ps-status vscode-button', { hasText: 'Cancel' }).click();
+    await waitFor(
+      'every process of the run to end',
+      async () => (pythonProcessesRunning('endless_naps.py').length === 0 ? true : undefined),
+      15_000,
+    );
+    const cancelled = await waitFor('the panel to say cancelled', async () => {
+      for (const f of session.browser.page.frames()) {
+        const t = await f
+          .locator('.ps-status')
+          .innerText({ timeout: 500 })
+          .catch(() => '');
+        if (t.includes('Cancelled')) return t;
+      }
+      return undefined;
+    });
+    assert.match(cancelled, /Cancelled/);
+  });
+});
