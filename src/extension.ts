@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { RunHistory } from './host/history';
 import { registerCommands } from './host/commands';
+import { MainGuardLens } from './host/mainGuardLens';
 import { RunsView } from './host/runsView';
 
 /** Wiring only: the run history, the Runs view and the commands. Everything else is lazy. */
@@ -10,6 +11,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const runsView = new RunsView(history);
   context.subscriptions.push(
     vscode.window.registerTreeDataProvider('poolscope.runs', runsView),
+    vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, new MainGuardLens()),
     ...registerCommands(context, history, runsView),
   );
 }
