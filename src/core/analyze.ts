@@ -42,7 +42,10 @@ export function analyze(model: TraceModel): Report {
     findings.push(...own);
     return callSiteReport(site, cpuCount, own);
   });
-  findings.push(...crashFindings(model));
+  // Children that die re-importing an unguarded main module are the guard finding's symptom,
+  // not crashes of their own: report the cause once.
+  const guardMissing = model.agentFindings.some((f) => f.id === 'missing-main-guard');
+  if (!guardMissing) findings.push(...crashFindings(model));
   const over = oversubscribedFinding(model, groups);
   if (over) findings.push(over);
   const coordination = coordinationFinding(model, groups);

@@ -98,5 +98,10 @@ describe('recorded traces', () => {
     assert.deepEqual([path.basename(f.file ?? ''), f.line], ['missing_guard.py', 10]);
     assert.match(f.advice, /if __name__ == "__main__":/);
     assert.equal(report.verdict.quadrant, 'no-parallel-work', 'no task ever ran');
+    assert.deepEqual(
+      report.findings.filter((x) => x.id === 'worker-crashed'),
+      [],
+      'children dying on the re-import are the missing guard, not crashes of their own',
+    );
   });
 });

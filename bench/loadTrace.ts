@@ -1,0 +1,84 @@
+// Host benchmark: how long and how much memory it takes to load a big trace (read + model +
+// analyse), the work the extension host does when a run ends or is opened from history.
+//
+//   node --import tsx bench/loadTrace.ts [--tasks N]     (default 1 000 000; target < 2 s)
+//
+// The trace is synthetic (test/unit/helpers/synthetic.ts writes exactly what the agent writes
+// for a Pool of 4 workers), packed into a .pstrace, then loaded in a fresh node process so
+// that the memory figure is the load's alone.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { packRunDir } from '../src/core';
+import { poolRun, repeat } from '../test/unit/helpers/synthetic';
+
+const TARGET_MS = 2000;
+const TARGET_MB = 500;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function load(file: string): Promise<void> {
+  // Imported here so that the import is not part of the figure.
+  const core = await import('../src/core');
+  const t0 = performance.now();
+  const records = core.loadRecords(file);
+  const t1 = performance.now();
+  const model = core.buildModel(records);
+  const t2 = performance.now();
+  const report = core.analyze(model);
+  const t3 = performance.now();
+  const rss = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    JSON.stringify({
+      read: t1 - t0,
+      model: t2 - t1,
+      analyze: t3 - t2,
+      total: t3 - t0,
+      rssMb: rss,
+      tasks: report.summary.tasks,
+    }),
+  );
+}
+
+function main(): void {
+  const tasks = arg('--tasks', 1_000_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ps-bench-load-'));
+  const t = performance.now();
+  const { run } = poolRun(
+    { workers: 4 },
+    { chunksize: 1, tasks: repeat(tasks, { computeMs: 0.01, bytesIn: 120, bytesOut: 60 }) },
+  );
+  run.writeDir(path.join(dir, 'run'));
+  const trace = path.join(dir, 'big.pstrace');
+  packRunDir(path.join(dir, 'run'), trace);
+  console.log(
+    `generated ${tasks.toLocaleString('en')} tasks (${(fs.statSync(trace).size / 2 ** 20).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--load', trace], {
+      encoding: 'utf8',
+    });
+    if (res.status !== 0) throw new Error(res.stderr);
+    runs.push(JSON.parse(res.stdout.trim().split('\n').pop() as string));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  runs.sort((a, b) => a.total - b.total);
+  const m = runs[1];
+  const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  console.log(`load ${tasks.toLocaleString('en')} tasks (median of 3 fresh processes):`);
+  console.log(`  read ${fmt(m.read)} · model ${fmt(m.model)} · analyse ${fmt(m.analyze)}`);
+  console.log(
+    `  total ${fmt(m.total)}   target < ${fmt(TARGET_MS)}   ${m.total < TARGET_MS ? 'ok' : 'MISSED'}`,
+  );
+  console.log(
+    `  peak RSS ${m.rssMb.toFixed(0)} MB   target < ${TARGET_MB} MB   ${m.rssMb < TARGET_MB ? 'ok' : 'MISSED'}`,
+  );
+}
+
+if (process.argv[2] === '--load') void load(process.argv[3]);
+else main();
