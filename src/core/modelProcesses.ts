@@ -209,6 +209,9 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
         candidates.sort((a, b) => (a.agentStartMs ?? 0) - (b.agentStartMs ?? 0));
         const p = candidates[0] ?? placeholder(child, parent, m.data);
         if (p.parent < 0) p.parent = parent;
+        // A child without an agent of its own (the resource tracker) is named by its parent.
+        const role = str(m.data, 'role');
+        if (role && p.stream === null) p.role = role as ProcessInfo['role'];
         p.startCalledMs = t0;
         p.startReturnedMs = t1 === null ? null : ms(t1);
       } else if (m.k === 'reaped') {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
+import { CHROMIUM_ARGS } from '../integration/harness/workbench';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FromWebview, ToWebview } from '../../src/shared/protocol';
 import { THEME_CSS } from './theme';
@@ -31,15 +32,6 @@ export const WEBVIEW_BUILD: esbuild.BuildOptions = {
 };
 
 const CHROMIUM = process.env.POOLSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export type ThemeKind = 'light' | 'dark';
 
@@ -98,7 +90,7 @@ export class Harness {
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     return new Harness(browser, server, origin, dir);
   }
 

@@ -14,12 +14,14 @@ that file. If the file is unusable the boot imports the sources.
 
 import os
 import sys
+import time
 
 from . import codecache, patching, state
 
 _get_command_line_orig = _spawnv_passfds_orig = None
 
 _FORKSERVER_PROGRAM = "from multiprocessing.forkserver import main"
+_TRACKER_PROGRAM = "from multiprocessing.resource_tracker import main"
 
 # The boot prefix. Kept small: every child compiles it. It must leave nothing behind in
 # the `-c` program's namespace (which becomes the child's __main__ until spawn swaps it).
@@ -73,17 +75,31 @@ def _get_command_line(**kwds):
 
 
 def _spawnv_passfds(path, args, passfds):
+    tracker = False
     if state.enabled:
         try:
             i = args.index("-c")
-            # The resource tracker also comes this way: it is left alone.
             if args[i + 1].startswith(_FORKSERVER_PROGRAM):
                 args = _with_boot(args, "forkserver")
+            # The resource tracker also comes this way: it runs unprofiled (it outlives the
+            # program's own processes), and its parent names it in a `start` META instead.
+            tracker = _TRACKER_PROGRAM in args[i + 1]
         except ValueError:
             pass  # no -c program: not a Python child we know
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "fork server command line")
-    return _spawnv_passfds_orig(path, args, passfds)
+    if not tracker:
+        return _spawnv_passfds_orig(path, args, passfds)
+    t0 = time.perf_counter_ns()
+    pid = _spawnv_passfds_orig(path, args, passfds)
+    try:
+        state.meta(
+            "start", child=pid, t0=t0, t1=time.perf_counter_ns(), name="resource_tracker",
+            startMethod="spawn", role="resource-tracker",
+        )
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "resource tracker start")
+    return pid
 
 
 def _with_boot(cmd, kind):
