@@ -64,7 +64,8 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8p
 .verdict { border-left: 4px solid var(--accent); background: var(--panel); padding: 12px 16px; border-radius: 4px; }
 .verdict.clear-win { border-color: var(--good); } .verdict.measure-first { border-color: var(--warn); }
 .verdict.ipc-overhead-wins, .verdict.both-lose { border-color: var(--bad); }
-.matrix { display: grid; grid-template-columns: 120px 1fr 1fr; gap: 4px; max-width: 560px; margin-top: 12px; }
+.matrix { display: grid; grid-template-columns: 120px minmax(0, 1fr) minmax(0, 1fr); gap: 4px; max-width: 640px; margin-top: 12px; }
+.matrix div { overflow-wrap: anywhere; }
 .matrix div { padding: 8px; border: 1px solid var(--border); border-radius: 4px; font-size: 13px; }
 .matrix .head { border: none; color: var(--muted); }
 .matrix .on { outline: 2px solid var(--accent); font-weight: 600; }
@@ -89,7 +90,7 @@ const SCRIPT = `
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text); return e; }
   function add(parent, child) { parent.appendChild(child); return child; }
-  function ms(v) { if (v === null || v === undefined || !isFinite(v)) return '\\u2013';
+  function ms(v) { if (v === null || v === undefined || !isFinite(v)) return '\\u2013'; if (v === 0) return '0';
     if (v >= 1000) return (v / 1000).toFixed(2) + ' s'; if (v >= 10) return v.toFixed(0) + ' ms';
     if (v >= 1) return v.toFixed(1) + ' ms'; if (v >= 0.01) return v.toFixed(2) + ' ms'; return (v * 1000).toFixed(1) + ' \\u00b5s'; }
   function bytes(v) { if (v === null || v === undefined || !isFinite(v)) return '\\u2013'; var u = ['B','KB','MB','GB'], i = 0;
