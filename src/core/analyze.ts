@@ -25,6 +25,7 @@ import type {
   Summary,
   VerdictNumbers,
 } from './report';
+import { processSites, type ProcessSite } from './processSites';
 import type { SiteAnalysis } from './siteAnalysis';
 import { median, ratio, sum, unionLength } from './stats';
 import { classify, runVerdict } from './verdict';
@@ -42,6 +43,8 @@ export function analyze(model: TraceModel): Report {
     findings.push(...own);
     return callSiteReport(site, cpuCount, own);
   });
+  const procSites = processSites(model);
+  callSites.push(...procSites.map((p) => p.report));
   // Children that die re-importing an unguarded main module are the guard finding's symptom,
   // not crashes of their own: report the cause once.
   const guardMissing = model.agentFindings.some((f) => f.id === 'missing-main-guard');
@@ -61,8 +64,11 @@ export function analyze(model: TraceModel): Report {
   return {
     formatVersion: 1,
     run: runInfo(model),
-    summary: summary(ctx, groups),
-    verdict: runVerdict(sites.map((s) => ({ id: s.group.id, wallMs: s.wallMs, verdict: s.verdict }))),
+    summary: summary(ctx, groups, procSites),
+    verdict: runVerdict([
+      ...sites.map((s) => ({ id: s.group.id, wallMs: s.wallMs, verdict: s.verdict })),
+      ...procSites.map((p) => ({ id: p.report.id, wallMs: p.report.wallMs, verdict: p.verdict })),
+    ]),
     findings,
     callSites,
     processes: model.processes.map(processReport),
@@ -140,7 +146,11 @@ function parallelism(workers: number, cpuCount: number | null): number | null {
   return cpuCount !== null && cpuCount > 0 ? Math.min(workers, cpuCount) : workers;
 }
 
-function summary(ctx: MetricsContext, groups: SiteGroup[]): Summary {
+/**
+ * The run's headline numbers. Pool tasks come first; a run whose parallel work is only
+ * `Process` children (no pool task) reports its largest Process call site's figures instead.
+ */
+function summary(ctx: MetricsContext, groups: SiteGroup[], procSites: ProcessSite[]): Summary {
   const { model } = ctx;
   const all = new Int32Array(model.tasks.length).map((_, i) => i);
   const m = measureTasks(ctx, all);
@@ -149,24 +159,31 @@ function summary(ctx: MetricsContext, groups: SiteGroup[]): Summary {
   const configured = [...poolsUsed].map((p) => model.pools[p].workers ?? 0);
   const workers = Math.max(0, ...configured) || m.workersUsed;
   const poolWall = unionLength(groups.flatMap((g) => g.intervals));
+  const parallelWall = unionLength([
+    ...groups.flatMap((g) => g.intervals),
+    ...procSites.map((p) => p.interval),
+  ]);
   const wall = model.wallMs;
-  const estSequential = Math.max(0, wall - poolWall) + m.compute.sequentialMs;
+  const procWork = sum(procSites.map((p) => p.report.compute.sequentialMs));
+  const estSequential = Math.max(0, wall - parallelWall) + m.compute.sequentialMs + procWork;
   const speedup = ratio(estSequential, wall);
   const workerStartups = model.processes.filter((p) => p.pool >= 0 && p.startupMs !== null);
   const startups = (workerStartups.length > 0 ? workerStartups : model.processes).map((p) => p.startupMs);
+  const procOnly = m.tasks === 0 && procSites.length > 0;
+  const main = procOnly ? [...procSites].sort((a, b) => b.report.wallMs - a.report.wallMs)[0].report : null;
   return {
     wallMs: wall,
-    workers,
-    tasks: m.tasks,
-    items: m.items,
-    computeMsPerTask: m.compute.medianMs,
-    bytesPerTask: m.ipc.bytesPerTask,
-    ipcMsPerTask: m.ipc.perTaskMs,
-    ipcShare: m.ipc.share,
+    workers: main ? main.workers : workers,
+    tasks: main ? main.tasks : m.tasks,
+    items: main ? main.items : m.items,
+    computeMsPerTask: main ? main.verdict.numbers.computeMsPerTask : m.compute.medianMs,
+    bytesPerTask: main ? main.ipc.bytesPerTask : m.ipc.bytesPerTask,
+    ipcMsPerTask: main ? main.ipc.perTaskMs : m.ipc.perTaskMs,
+    ipcShare: main ? main.ipc.share : m.ipc.share,
     startupMs: median(startups.filter((s): s is number => s !== null)),
     estSequentialMs: wall > 0 ? estSequential : null,
     estSpeedup: speedup,
-    efficiency: ratio(speedup, parallelism(workers, model.run?.cpuCount ?? null)),
+    efficiency: ratio(speedup, parallelism(main ? main.workers : workers, model.run?.cpuCount ?? null)),
     utilisation: m.tasks > 0 ? ratio(m.compute.totalMs, workers * poolWall) : null,
   };
 }

@@ -90,6 +90,8 @@ function blankProcess(index: number, pid: number): ProcessInfo {
     agentStartMs: null,
     startCalledMs: null,
     startReturnedMs: null,
+    startFile: null,
+    startLine: null,
     userStartMs: null,
     startupMs: null,
     endMs: null,
@@ -213,6 +215,8 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
         const role = str(m.data, 'role');
         if (role && p.stream === null) p.role = role as ProcessInfo['role'];
         p.startCalledMs = t0;
+        p.startFile = str(m.data, 'file');
+        p.startLine = num(m.data, 'line');
         p.startReturnedMs = t1 === null ? null : ms(t1);
       } else if (m.k === 'reaped') {
         // The latest process with that pid that had begun by then.

@@ -53,6 +53,9 @@ export interface ProcessInfo {
   startCalledMs: number | null;
   /** The parent's `start()` returned. */
   startReturnedMs: number | null;
+  /** The user's line that called `start()` (for pool workers: where the pool was made). */
+  startFile: string | null;
+  startLine: number | null;
   /** The child reached user code (its target or the worker loop). */
   userStartMs: number | null;
   /** userStartMs − startCalledMs: what starting this process cost, ms. */

@@ -84,7 +84,7 @@ if __name__ == "__main__":
     results = ctx.Queue()  # @results
     procs = [ctx.Process(target=consumer, args=(tasks, results)) for _ in range(2)]
     for p in procs:
-        p.start()
+        p.start()  # @pstart
     for i in range(10):
         tasks.put(payload(i))
     for _ in procs:
@@ -361,6 +361,13 @@ def test_queue_messages_and_sentinels(workload):
         assert stream.metas("role")[0]["target"] == "__main__.consumer" or stream.metas("role")[0][
             "target"
         ].endswith(".consumer")
+
+
+def test_process_start_names_the_users_line(workload):
+    consumers = {s.pid for s in workload.run.with_role("process")}
+    starts = [m for m in workload.run.main.metas("start") if m["child"] in consumers]
+    assert len(starts) == 2
+    assert {(m["file"], m["line"]) for m in starts} == {(workload.script, workload.line("pstart"))}
 
 
 def test_manager_calls_and_no_manager_traffic_as_messages(workload):

@@ -59,9 +59,17 @@ describe('recorded traces', () => {
     assert.equal(report.summary.tasks, 8);
   });
 
-  test('Processes and Queues: messages paired across processes, no pool work', () => {
+  test('Processes and Queues: messages paired across processes, the Processes judged as parallel work', () => {
     const { model, report } = load('process_queue');
-    assert.equal(report.verdict.quadrant, 'no-parallel-work');
+    // Two Processes computing ~4 ms each, against ~4 ms to start each: not worth a process.
+    assert.deepEqual(
+      report.callSites.map((c) => [c.poolApi, c.workers, c.tasks]),
+      [['Process', 2, 6]],
+      'one Process call site; its tasks are the 6 messages the workers took (4 numbers, 2 sentinels)',
+    );
+    assert.equal(report.verdict.quadrant, 'ipc-overhead-wins');
+    assert.equal(report.verdict.compute, 'light');
+    assert.ok(report.findings.some((f) => f.id === 'startup-dominated'));
     const main = model.processes[model.mainProcess].pid;
     const [tasks, results] = report.queues;
     assert.deepEqual([tasks.api, tasks.line, tasks.messages, tasks.senders], ['Queue', 14, 6, [main]]);

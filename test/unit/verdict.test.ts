@@ -4,7 +4,15 @@ import { classify, runVerdict, emptyNumbers } from '../../src/core/verdict';
 import { LARGE_PAYLOAD_BYTES } from '../../src/core/thresholds';
 import type { Report } from '../../src/core/report';
 import { approx } from './helpers/approx';
-import { poolRun, repeat, SimPool, SyntheticRun, type PoolOptions, type TaskSpec } from './helpers/synthetic';
+import {
+  nsNum,
+  poolRun,
+  repeat,
+  SimPool,
+  SyntheticRun,
+  type PoolOptions,
+  type TaskSpec,
+} from './helpers/synthetic';
 
 // Every pool here: delivery 0.2 ms + pickle 0.02 + unpickle 0.02 → a fixed per-message overhead of
 // 0.24 ms, so compute is heavy by rule (a) from 5 × 0.24 = 1.2 ms per task; start-up 10 ms, so by
@@ -104,15 +112,39 @@ describe('verdict: the data axis', () => {
 });
 
 describe('verdict: no parallel work, and the run verdict', () => {
-  test('a run without pool tasks is no-parallel-work', () => {
+  test('a run without pool tasks or Process children is no-parallel-work', () => {
     const run = new SyntheticRun();
-    run.child({ role: 'process', calledMs: 1, startupMs: 5 });
     run.finish(100);
     const { report } = run.analyze();
     assert.equal(report.verdict.quadrant, 'no-parallel-work');
     assert.equal(report.callSites.length, 0);
     assert.equal(report.summary.tasks, 0);
     approx(report.summary.estSequentialMs, 100, 'a run with no pool is its own sequential estimate');
+  });
+
+  test('Process children started on one line are a call site judged by the matrix', () => {
+    const run = new SyntheticRun(CPUS);
+    for (let i = 0; i < 2; i++) {
+      const { stream, userStartMs } = run.child({ role: 'process', calledMs: 1, startupMs: 5 });
+      // Each computes 80 ms of CPU and exits.
+      stream.meta({
+        k: 'exit',
+        t: nsNum(userStartMs + 80),
+        code: 0,
+        cpuUser: 0.08,
+        cpuSystem: 0,
+        maxRss: 1 << 20,
+      });
+    }
+    run.finish(100);
+    const { report } = run.analyze();
+    assert.equal(report.callSites.length, 1);
+    const [site] = report.callSites;
+    assert.deepEqual([site.poolApi, site.api, site.workers, site.tasks], ['Process', 'Process.start', 2, 2]);
+    approx(site.compute.sequentialMs, 160, 'two processes of 80 ms CPU');
+    assert.equal(site.quadrant, 'clear-win', '80 ms per process against a 5 ms start-up, no messages');
+    assert.equal(report.verdict.quadrant, 'clear-win');
+    approx(report.summary.estSequentialMs, 100 - 85 + 160, 'the Process wall replaced by their compute');
   });
 
   test('the run verdict follows the call sites holding the most wall time', () => {

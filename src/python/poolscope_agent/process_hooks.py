@@ -16,7 +16,7 @@ import atexit
 import os
 import sys
 
-from . import channel_hooks, guard, patching, state
+from . import callsite, channel_hooks, guard, patching, state
 
 _start_orig = _bootstrap_orig = None
 
@@ -55,7 +55,10 @@ def _start(self):
     t1 = state.clock()
     try:
         method = getattr(self._popen, "method", None)
-        state.meta("start", child=self.pid, t0=t0, t1=t1, name=self.name, startMethod=method)
+        file, line = callsite.user_site()
+        state.meta(
+            "start", child=self.pid, t0=t0, t1=t1, name=self.name, startMethod=method, file=file, line=line
+        )
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "start")
 
