@@ -12,7 +12,8 @@ import { REPO_ROOT, startVsCodeSession, type VsCodeSession } from './harness';
 const VSIX = path.join(REPO_ROOT, 'out', 'poolscope.vsix');
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
 
-// ~2.5 s of CPU-bound tasks on two workers; the marker proves the panel was live before the end.
+// ~10 s of CPU-bound tasks on two workers; the marker file (outside the workspace, so that the
+// Explorer's rows do not move under the tests' clicks) proves the panel was live before the end.
 const STEADY = `
 import math
 import pathlib
@@ -26,7 +27,7 @@ if __name__ == "__main__":
         for i, r in enumerate(pool.imap(work, [600_000] * 500)):
             pass
     print("steady done")
-    pathlib.Path("steady.done").write_text("1")
+    pathlib.Path(MARKER).write_text("1")
 `;
 
 // Runs for minutes unless cancelled.
@@ -43,7 +44,21 @@ if __name__ == "__main__":
         pool.map(nap, range(3000), chunksize=1)
 `;
 
+// Does pool work, then fails: the panel must still show what was recorded.
+const FAILING = `
+from multiprocessing import Pool
+
+def double(x):
+    return 2 * x
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(sum(pool.map(double, range(50))))
+    raise SystemExit(3)
+`;
+
 let workspace: string;
+let marker: string;
 let session: VsCodeSession;
 
 function pythonProcessesRunning(scriptName: string): number[] {
@@ -88,8 +103,10 @@ before(async () => {
     assert.equal(res.status, 0, `packaging failed:\n${res.stdout}\n${res.stderr}`);
   }
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-ws-'));
-  fs.writeFileSync(path.join(workspace, 'steady.py'), STEADY);
+  marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-marker-')), 'steady.done');
+  fs.writeFileSync(path.join(workspace, 'steady.py'), STEADY.replace('MARKER', JSON.stringify(marker)));
   fs.writeFileSync(path.join(workspace, 'endless_naps.py'), ENDLESS);
+  fs.writeFileSync(path.join(workspace, 'fails_late.py'), FAILING);
   session = await startVsCodeSession({
     vsix: VSIX,
     folder: workspace,
@@ -108,6 +125,7 @@ afterEach(async (t) => {
 after(async () => {
   await session?.dispose();
   fs.rmSync(workspace, { recursive: true, force: true });
+  if (marker) fs.rmSync(path.dirname(marker), { recursive: true, force: true });
 });
 
 describe('Profile Parallel Run in VS Code', () => {
@@ -123,16 +141,12 @@ describe('Profile Parallel Run in VS Code', () => {
     await waitFor('the first tasks on the timeline', async () =>
       (await taskCount(frame)) > 0 ? true : undefined,
     );
-    assert.equal(
-      fs.existsSync(path.join(workspace, 'steady.done')),
-      false,
-      'the panel showed data only after the end',
-    );
+    assert.equal(fs.existsSync(marker), false, 'the panel showed data only after the end');
     assert.match(await statusText(frame), /Running/);
     await waitFor('the run to finish', async () =>
       (await statusText(frame)).includes('Finished') ? true : undefined,
     );
-    assert.ok(fs.existsSync(path.join(workspace, 'steady.done')));
+    assert.ok(fs.existsSync(marker));
     assert.match(await statusText(frame), /exit code 0/);
     assert.equal(await taskCount(frame), 500);
     const matrix = await frame.locator('.ps-verdict').innerText();
@@ -141,14 +155,34 @@ describe('Profile Parallel Run in VS Code', () => {
     assert.match(verdict, /per task/);
     fs.mkdirSync(SHOTS, { recursive: true });
     await session.workbench.screenshot(path.join(SHOTS, 'profile-palette.png'));
+    // The call site in the matrix opens its line in the editor.
+    await frame.locator('.ps-chip', { hasText: 'steady.py:11' }).click();
+    await waitFor('the editor at line 11', async () => {
+      const pos = await session.browser.page.locator('.part.statusbar').innerText();
+      return /Ln 11\b/.test(pos) ? true : undefined;
+    });
+  });
+
+  test('a script that exits non-zero: the panel still shows what was recorded', async () => {
+    await session.workbench.runExplorerContextMenuItem('fails_late.py', 'Profile Parallel Run');
+    const frame = await waitFor('the panel of the failing run', async () => {
+      for (const f of session.browser.page.frames()) {
+        const t = await f
+          .locator('.ps-status')
+          .innerText({ timeout: 500 })
+          .catch(() => '');
+        if (t.includes('exit code 3')) return f;
+      }
+      return undefined;
+    });
+    assert.ok((await taskCount(frame)) > 0, 'the tasks recorded before the exit are shown');
+    await session.workbench.waitForNotification(/fails_late\.py exited with code 3/);
   });
 
   test('from the Explorer context menu', async () => {
-    fs.rmSync(path.join(workspace, 'steady.done'), { force: true });
+    fs.rmSync(marker, { force: true });
     await session.workbench.runExplorerContextMenuItem('steady.py', 'Profile Parallel Run');
-    await waitFor('the second run to finish', async () =>
-      fs.existsSync(path.join(workspace, 'steady.done')) ? true : undefined,
-    );
+    await waitFor('the second run to finish', async () => (fs.existsSync(marker) ? true : undefined));
     const frames = await waitFor('a finished panel for the second run', async () => {
       const found: Frame[] = [];
       for (const f of session.browser.page.frames()) {
