@@ -19,7 +19,7 @@ export const computeMs = (t: Task): number | null =>
  * their wall time, since a loop would wait as long.
  */
 export function sequentialWorkMs(tasks: Iterable<Task>): number {
-  const ratios: number[] = [];
+  const ratios = new NumberList();
   let wall = 0;
   let cpu = 0;
   for (const t of tasks) {
@@ -29,7 +29,7 @@ export function sequentialWorkMs(tasks: Iterable<Task>): number {
     cpu += t.cpuMs ?? c;
     if (t.cpuMs !== null && c > 0) ratios.push(t.cpuMs / c);
   }
-  const typical = median(ratios);
+  const typical = median(ratios.values());
   return typical !== null && typical >= CPU_BOUND_RATIO ? Math.min(cpu, wall) : wall;
 }
 
