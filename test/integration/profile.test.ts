@@ -1,15 +1,14 @@
 // PoolScope in real VS Code (code-server) driven from headless Chromium: the packaged .vsix is
 // installed, a workspace with pool scripts is opened, and the user's gestures are replayed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { REPO_ROOT, startVsCodeSession, type VsCodeSession } from './harness';
+import { ensureVsix, VSIX } from './vsix';
 
-const VSIX = path.join(REPO_ROOT, 'out', 'poolscope.vsix');
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
 
 // ~10 s of CPU-bound tasks on two workers; the marker file (outside the workspace, so that the
@@ -112,10 +111,7 @@ const taskCount = (f: Frame): Promise<number> =>
 const statusText = (f: Frame): Promise<string> => f.locator('.ps-status').innerText();
 
 before(async () => {
-  if (!fs.existsSync(VSIX) || process.env.POOLSCOPE_REPACKAGE !== '0') {
-    const res = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    assert.equal(res.status, 0, `packaging failed:\n${res.stdout}\n${res.stderr}`);
-  }
+  ensureVsix();
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-ws-'));
   marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-marker-')), 'steady.done');
   fs.writeFileSync(path.join(workspace, 'steady.py'), STEADY.replace('MARKER', JSON.stringify(marker)));

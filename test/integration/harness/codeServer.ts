@@ -47,6 +47,11 @@ export interface CodeServerOptions {
   vsix?: string | string[];
   /** Extra user settings, merged over DEFAULT_USER_SETTINGS. */
   settings?: Record<string, unknown>;
+  /**
+   * Keep workspace trust on (default off): the opened folder is then untrusted (restricted mode),
+   * since the start-up prompt stays disabled.
+   */
+  workspaceTrust?: boolean;
   /** Folder passed as code-server's last argument (the folder opened at `/`). */
   folder?: string;
   /** Temp root for all state; default: a new mkdtemp under os.tmpdir(). Removed by stop(). */
@@ -144,7 +149,15 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     fs.mkdirSync(d, { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...options.settings }, null, 2),
+    JSON.stringify(
+      {
+        ...DEFAULT_USER_SETTINGS,
+        ...(options.workspaceTrust ? { 'security.workspace.trust.enabled': true } : {}),
+        ...options.settings,
+      },
+      null,
+      2,
+    ),
   );
   // An explicit config file: code-server otherwise writes one (with a password) to ~/.config.
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
@@ -201,7 +214,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       ...(options.folder ? [path.resolve(options.folder)] : []),

@@ -1,0 +1,53 @@
+// Workspace trust in real VS Code: in an untrusted (restricted mode) workspace, Profile Parallel
+// Run explains why it is disabled and starts nothing.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startVsCodeSession, type VsCodeSession } from './harness';
+import { ensureVsix, VSIX } from './vsix';
+
+let workspace: string;
+let marker: string;
+let session: VsCodeSession;
+
+before(async () => {
+  ensureVsix();
+  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-untrusted-'));
+  marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-marker-')), 'ran');
+  fs.writeFileSync(
+    path.join(workspace, 'job.py'),
+    `import pathlib\nif __name__ == "__main__":\n    pathlib.Path(${JSON.stringify(marker)}).write_text("ran")\n`,
+  );
+  session = await startVsCodeSession({
+    vsix: VSIX,
+    folder: workspace,
+    workspaceTrust: true,
+    settings: { 'poolscope.pythonPath': 'python3' },
+  });
+});
+
+after(async () => {
+  await session?.dispose();
+  fs.rmSync(workspace, { recursive: true, force: true });
+  fs.rmSync(path.dirname(marker), { recursive: true, force: true });
+});
+
+test('an untrusted workspace runs nothing and says why', async () => {
+  await session.workbench.openFile('job.py');
+  const deadline = Date.now() + 60_000;
+  let said = '';
+  while (!said && Date.now() < deadline) {
+    // The extension host may still be starting: retry the command until the message comes.
+    await session.workbench
+      .runCommand('PoolScope: Profile Parallel Run', { timeoutMs: 5_000 })
+      .catch(() => undefined);
+    said = await session.workbench
+      .waitForNotification(/untrusted workspace/, { timeoutMs: 3_000 })
+      .catch(() => '');
+  }
+  assert.match(said, /PoolScope runs nothing in an untrusted workspace: profiling executes the script/);
+  await new Promise((r) => setTimeout(r, 2_000));
+  assert.equal(fs.existsSync(marker), false, 'the script must not have run');
+});
