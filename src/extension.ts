@@ -3,13 +3,19 @@ import { RunHistory } from './host/history';
 import { registerCommands } from './host/commands';
 import { MainGuardLens } from './host/mainGuardLens';
 import { RunsView } from './host/runsView';
+import { MainGuardFixProvider, StaticChecks } from './host/staticChecks';
 
-/** Wiring only: the run history, the Runs view and the commands. Everything else is lazy. */
+/** Wiring only: the run history, the Runs view, the commands and the static checks. Everything else is lazy. */
 export function activate(context: vscode.ExtensionContext): void {
   const storage = context.storageUri ?? context.globalStorageUri;
   const history = new RunHistory(vscode.Uri.joinPath(storage, 'runs').fsPath);
   const runsView = new RunsView(history);
+  const staticChecks = StaticChecks.fromExtension(context.extensionUri);
   context.subscriptions.push(
+    staticChecks,
+    vscode.languages.registerCodeActionsProvider('python', new MainGuardFixProvider(staticChecks), {
+      providedCodeActionKinds: MainGuardFixProvider.kinds,
+    }),
     vscode.window.registerTreeDataProvider('poolscope.runs', runsView),
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, new MainGuardLens()),
     ...registerCommands(context, history, runsView),
