@@ -1,14 +1,13 @@
 // Static checks in real VS Code (code-server): an unguarded pool script gets a PoolScope warning
 // while it is open, and the quick fix (Ctrl+.) wraps it in the __main__ guard.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT, startVsCodeSession, type VsCodeSession } from './harness';
+import { ensureVsix, VSIX } from './vsix';
 
-const VSIX = path.join(REPO_ROOT, 'out', 'poolscope.vsix');
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
 
 const UNGUARDED = `import multiprocessing as mp
@@ -36,11 +35,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 }
 
 before(async () => {
-  if (!fs.existsSync(VSIX) || process.env.POOLSCOPE_REPACKAGE !== '0') {
-    fs.mkdirSync(path.dirname(VSIX), { recursive: true }); // vsce does not create out/
-    const res = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    assert.equal(res.status, 0, `packaging failed:\n${res.stdout}\n${res.stderr}`);
-  }
+  ensureVsix();
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'poolscope-lint-ws-'));
   fs.writeFileSync(path.join(workspace, 'unguarded.py'), UNGUARDED);
   session = await startVsCodeSession({
