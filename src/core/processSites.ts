@@ -12,7 +12,7 @@
  */
 import type { Message, ProcessInfo, TraceModel } from './modelTypes';
 import type { CallSiteReport, Verdict, VerdictNumbers } from './report';
-import { median, ratio, sum } from './stats';
+import { median, quantileOfSorted, ratio, sum } from './stats';
 import { classify } from './verdict';
 
 export interface ProcessSite {
@@ -95,10 +95,7 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
     wallMs,
     compute: {
       medianMs: computePerTask,
-      p95Ms:
-        sortedWorks.length > 0
-          ? sortedWorks[Math.min(sortedWorks.length - 1, Math.floor(0.95 * sortedWorks.length))]
-          : null,
+      p95Ms: quantileOfSorted(sortedWorks, 0.95),
       totalMs: totalWork,
       cpuMs: sum(procs.map((p) => p.cpuMs ?? 0)),
       sequentialMs: totalWork,

@@ -9,7 +9,7 @@ import { LiveRun } from './liveRun';
 import { PoolScopePanel } from './panel';
 import { resolvePython } from './pythonEnv';
 import { RunItem, RunsView } from './runsView';
-import { lanesOf, sitesOf, TaskDeltas } from './viewRows';
+import { TaskDeltas } from './viewRows';
 import { parseArgsLine } from './argsLine';
 
 const RUNNING_CONTEXT = 'poolscope.running';
@@ -209,8 +209,6 @@ export function registerCommands(
         onDispose: () => undefined,
       },
     );
-    const { sites, siteOfTask } = sitesOf(model);
-    const { tasks, running } = new TaskDeltas().next(model, siteOfTask, model.wallMs);
     panel.post({
       type: 'run/reset',
       run: {
@@ -224,16 +222,7 @@ export function registerCommands(
         live: false,
       },
     });
-    panel.post({
-      type: 'run/delta',
-      runId: id,
-      lanes: lanesOf(model),
-      sites,
-      tasks,
-      running,
-      samples: [],
-      wallMs: model.wallMs,
-    });
+    panel.post(new TaskDeltas().message(model, id, model.wallMs));
     panel.post({ type: 'run/report', runId: id, report, final: true });
     panel.post({ type: 'run/status', runId: id, status: 'finished', exitCode: report.run.exitCode });
   }

@@ -10,7 +10,7 @@ import { RunHistory } from './history';
 import { PoolScopePanel } from './panel';
 import { PidSampler } from './pidSampler';
 import { ProgramTerminal } from './pseudoterminal';
-import { lanesOf, sitesOf, TaskDeltas } from './viewRows';
+import { TaskDeltas } from './viewRows';
 
 export interface LiveRunOptions {
   extensionUri: vscode.Uri;
@@ -196,18 +196,7 @@ export class LiveRun {
     this.model = model;
     for (const p of model.processes) if (p.endMs === null) this.sampler.watch(p.pid);
     const nowMs = model.originNs ? (Number(process.hrtime.bigint()) - model.originNs) / 1e6 : 0;
-    const { sites, siteOfTask } = sitesOf(model);
-    const { tasks, running } = this.deltas.next(model, siteOfTask, final ? model.wallMs : nowMs);
-    this.panel.post({
-      type: 'run/delta',
-      runId: this.runId,
-      lanes: lanesOf(model),
-      sites,
-      tasks,
-      running,
-      samples: this.samples,
-      wallMs: final ? model.wallMs : Math.max(model.wallMs, nowMs),
-    });
+    this.panel.post(this.deltas.message(model, this.runId, final ? model.wallMs : nowMs, this.samples));
     this.samples = [];
     // The interim verdict is worth a full analysis about once a second, not every tick.
     const now = Date.now();

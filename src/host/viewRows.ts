@@ -5,7 +5,7 @@
  */
 import { groupCallSites } from '../core/callSites';
 import type { Task, TraceModel } from '../core/modelTypes';
-import { emptyTaskColumns, Lane, SiteRef, TaskColumns } from '../shared/protocol';
+import { emptyTaskColumns, Lane, SiteRef, TaskColumns, ToWebview, UsageSample } from '../shared/protocol';
 
 const ROLE_NAMES: Record<string, string> = {
   main: 'main',
@@ -82,5 +82,21 @@ export class TaskDeltas {
       }
     });
     return { tasks, running };
+  }
+
+  /**
+   * The panel's `run/delta` for the model as it stands: every lane and call site, the tasks
+   * finished since the last call, and those still in flight (drawn up to `nowMs`).
+   */
+  message(
+    model: TraceModel,
+    runId: string,
+    nowMs: number,
+    samples: UsageSample[] = [],
+  ): Extract<ToWebview, { type: 'run/delta' }> {
+    const { sites, siteOfTask } = sitesOf(model);
+    const { tasks, running } = this.next(model, siteOfTask, nowMs);
+    const wallMs = Math.max(model.wallMs, nowMs);
+    return { type: 'run/delta', runId, lanes: lanesOf(model), sites, tasks, running, samples, wallMs };
   }
 }

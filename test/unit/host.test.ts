@@ -14,6 +14,7 @@ import { mainGuardLines } from '../../src/host/mainGuard';
 import { lanesOf, sitesOf, TaskDeltas } from '../../src/host/viewRows';
 import { launch, shellExitCode } from '../../src/run/launcher';
 import { isFromWebview } from '../../src/shared/protocol';
+import { processGroup } from '../integration/harness/processTree';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'traces');
 
@@ -113,22 +114,6 @@ test('the __main__ guard is found in both spellings', () => {
   assert.deepEqual(mainGuardLines(text), [1, 3]);
 });
 
-/** Pids in a process group that are still alive (zombies waiting for init do not count). */
-function liveGroupMembers(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(entry));
-    } catch {
-      continue;
-    }
-  }
-  return pids;
-}
-
 describe('launcher', () => {
   test('cancel ends the whole process group, grandchildren included', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ps-launch-'));
@@ -155,7 +140,7 @@ describe('launcher', () => {
     const exit = await run.exited;
     assert.equal(exit.signal, 'SIGTERM');
     assert.equal(shellExitCode(exit), 143);
-    assert.deepEqual(liveGroupMembers(pgid), [], 'no process of the group is left');
+    assert.deepEqual(processGroup(pgid), [], 'no process of the group is left');
     fs.rmSync(dir, { recursive: true });
   });
 
