@@ -75,6 +75,7 @@ export function analyze(model: TraceModel): Report {
     queues: queues(model),
     managers: managers(model),
     warnings: model.warnings,
+    whatIf: null,
   };
 }
 
@@ -132,6 +133,7 @@ function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: F
     quadrant: site.verdict.quadrant,
     verdict: site.verdict,
     errors: metrics.errors,
+    whatIf: null,
   };
   if (findings.some((f) => f.id === 'tasks-too-short')) {
     const s = suggestChunksize(site);

@@ -116,6 +116,7 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
     quadrant: verdict.quadrant,
     verdict,
     errors: procs.filter((p) => (p.exitCode !== null && p.exitCode !== 0) || p.signal !== null).length,
+    whatIf: null,
   };
   return { report, interval: [start, end], verdict };
 }

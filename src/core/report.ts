@@ -35,6 +35,45 @@ export interface Report {
   managers: ManagerReport[];
   /** Problems reading or joining the trace (corrupt data, agent errors), one sentence each. */
   warnings: string[];
+  /**
+   * The whole run replayed with other worker counts: its wall time minus its pool call sites'
+   * measured wall time plus their predicted wall time. Null when no call site could be modelled.
+   */
+  whatIf: RunWhatIf | null;
+}
+
+/** One predicted setting of a call site (or of the run). */
+export interface WhatIfPoint {
+  workers: number;
+  /** Items per task message; for the run-level curve, null (each site keeps its own). */
+  chunksize: number | null;
+  /** Predicted wall time. */
+  wallMs: number;
+  /** The site's (or run's) estimated sequential time / wallMs. */
+  speedup: number | null;
+}
+
+/**
+ * What-if predictions for a call site, from replaying its measured per-item compute and
+ * per-message IPC costs through a model of how the pool hands out work (docs/what-if.md).
+ */
+export interface SiteWhatIf {
+  /** The model's prediction for the recorded settings: compare with the measured wallMs. */
+  recorded: WhatIfPoint;
+  /** Workers 1 … 2 × cores, at the recorded chunksize. */
+  workers: WhatIfPoint[];
+  /** Other chunksizes at the recorded worker count; empty for APIs that send one item a message. */
+  chunksizes: WhatIfPoint[];
+  /** The chunksize with the lowest predicted wall time (null when chunksizes is empty). */
+  bestChunksize: number | null;
+  /** The worker count past which one more worker gains less than 10 %. */
+  recommendedWorkers: number;
+}
+
+export interface RunWhatIf {
+  /** Workers 1 … 2 × cores, every modelled call site at that worker count. */
+  workers: WhatIfPoint[];
+  recommendedWorkers: number;
 }
 
 export interface RunInfo {
@@ -217,6 +256,8 @@ export interface CallSiteReport {
   errors: number;
   /** Set when tasks-too-short fired: the chunksize it suggests. */
   suggestedChunksize?: number;
+  /** Predictions for other settings; null when its tasks could not be modelled. */
+  whatIf: SiteWhatIf | null;
 }
 
 export interface ProcessReport {

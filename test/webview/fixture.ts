@@ -243,6 +243,7 @@ function makeReport(
       quadrant: quadrants[i],
       verdict: verdictOf(i),
       errors: x.errors,
+      whatIf: null,
     };
   });
   const all = { tasks: 0, items: 0, comp: 0, ipc: 0, bytes: 0 };
@@ -347,6 +348,7 @@ function makeReport(
     queues: [],
     managers: [],
     warnings: [],
+    whatIf: null,
   };
 }
 
