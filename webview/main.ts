@@ -13,6 +13,7 @@ import { type StatusState, SummaryView } from './summary';
 import { palette, watchTheme } from './theme';
 import { Timeline } from './timeline';
 import { UsageView } from './usage';
+import { WhatIfView } from './whatIf';
 
 interface VsCodeApi {
   postMessage(msg: FromWebview): void;
@@ -59,12 +60,15 @@ const matrix = new MatrixView(openSource);
 const findings = new FindingsView(openSource);
 const timeline = new Timeline(store, { openSource, schedule: () => schedule() });
 const usage = new UsageView();
+const whatIf = new WhatIfView(openSource);
+let focusSite: string | null = null;
 add(app, summary.root);
 const columns = add(app, el('div', 'ps-columns'));
 add(columns, matrix.root);
 add(columns, findings.root);
 add(app, timeline.root);
 add(app, usage.root);
+add(app, whatIf.root);
 
 function schedule(): void {
   if (framePending) return;
@@ -99,6 +103,11 @@ function frame(): void {
     });
     matrix.update(report, reportFinal);
     findings.update(report, isRunning());
+    whatIf.update(reportFinal ? report : null);
+    if (focusSite && report && reportFinal) {
+      whatIf.focus(focusSite);
+      focusSite = null;
+    }
   }
   const running = isRunning();
   const drew = timeline.render({
@@ -140,6 +149,10 @@ function handle(msg: ToWebview): void {
     case 'run/status':
       if (header && msg.runId !== header.runId) return;
       status = { status: msg.status, message: msg.message, exitCode: msg.exitCode };
+      break;
+    case 'site/focus':
+      if (header && msg.runId !== header.runId) return;
+      focusSite = msg.callSiteId;
       break;
     default: {
       const unknown: never = msg;

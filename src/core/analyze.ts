@@ -29,6 +29,7 @@ import { processSites, type ProcessSite } from './processSites';
 import type { SiteAnalysis } from './siteAnalysis';
 import { median, ratio, sum, unionLength } from './stats';
 import { classify, runVerdict } from './verdict';
+import { runWhatIf, siteWhatIf } from './whatIf';
 
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
@@ -36,7 +37,11 @@ export function analyze(model: TraceModel): Report {
   const ctx = metricsContext(model);
   const cpuCount = model.run?.cpuCount ?? null;
   const groups = groupCallSites(model);
-  const sites = groups.map((g) => analyzeSite(ctx, g));
+  const sites = groups.map((g) => {
+    const site = analyzeSite(ctx, g);
+    site.whatIf = siteWhatIf(model, site);
+    return site;
+  });
   const findings: Finding[] = [];
   const callSites = sites.map((site) => {
     const own = siteFindings(model, site);
@@ -61,10 +66,11 @@ export function analyze(model: TraceModel): Report {
   findings.push(...queuePayloadFindings(model));
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 
+  const runSummary = summary(ctx, groups, procSites);
   return {
     formatVersion: 1,
     run: runInfo(model),
-    summary: summary(ctx, groups, procSites),
+    summary: runSummary,
     verdict: runVerdict([
       ...sites.map((s) => ({ id: s.group.id, wallMs: s.wallMs, verdict: s.verdict })),
       ...procSites.map((p) => ({ id: p.report.id, wallMs: p.report.wallMs, verdict: p.verdict })),
@@ -75,7 +81,7 @@ export function analyze(model: TraceModel): Report {
     queues: queues(model),
     managers: managers(model),
     warnings: model.warnings,
-    whatIf: null,
+    whatIf: runWhatIf(model.wallMs, runSummary.estSequentialMs, callSites),
   };
 }
 
@@ -107,10 +113,15 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup): SiteAnalysis {
     verdict: classify(numbers),
     workers,
     chunksize: firstCall?.chunksize ?? null,
+    whatIf: null,
   };
 }
 
-function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: Finding[]): CallSiteReport {
+function callSiteReport(
+  site: SiteAnalysis,
+  cpuCount: number | null,
+  findings: Finding[],
+): CallSiteReport {
   const { group, metrics } = site;
   const speedup = ratio(metrics.compute.sequentialMs, site.wallMs);
   const report: CallSiteReport = {
@@ -133,7 +144,7 @@ function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: F
     quadrant: site.verdict.quadrant,
     verdict: site.verdict,
     errors: metrics.errors,
-    whatIf: null,
+    whatIf: site.whatIf,
   };
   if (findings.some((f) => f.id === 'tasks-too-short')) {
     const s = suggestChunksize(site);

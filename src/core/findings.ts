@@ -22,6 +22,7 @@ import {
 } from './thresholds';
 import { fmtBytes, fmtMs, fmtPct, fmtX } from './units';
 import { passesOverheadRule, passesStartupRule } from './verdict';
+import { chunksizeCap } from './whatIf';
 
 const CHUNKSIZE_APIS = new Set([
   'map',
@@ -49,24 +50,46 @@ export function siteFindings(model: TraceModel, site: SiteAnalysis): Finding[] {
 const currentChunksize = (site: SiteAnalysis): number =>
   site.chunksize ?? Math.max(1, site.metrics.itemsPerTask ?? 1);
 
+export interface ChunksizeSuggestion {
+  chunksize: number;
+  /** Task messages it takes. */
+  messages: number;
+  /** The largest chunksize that keeps MIN_CHUNKS_PER_WORKER chunks per worker. */
+  cap: number;
+  /** The what-if prediction of the site's wall time with it, and at the recorded setting. */
+  predictedMs: number | null;
+  recordedPredictionMs: number | null;
+}
+
 /**
- * The chunksize tasks-too-short suggests: enough items that a chunk computes
- * CHUNK_COMPUTE_PER_OVERHEAD × the per-message overhead, capped at
- * ceil(items / (MIN_CHUNKS_PER_WORKER × workers)); with the task messages it would take. Null
+ * The chunksize tasks-too-short suggests: the what-if model's best (whatIf.ts), or where the site
+ * could not be modelled, enough items that a chunk computes CHUNK_COMPUTE_PER_OVERHEAD × the
+ * per-message overhead. Either way at most ceil(items / (MIN_CHUNKS_PER_WORKER × workers)). Null
  * when that is no bigger than the chunksize already used (batching cannot help).
  */
-export function suggestChunksize(
-  site: SiteAnalysis,
-): { chunksize: number; messages: number; cap: number } | null {
+export function suggestChunksize(site: SiteAnalysis): ChunksizeSuggestion | null {
   const m = site.metrics;
+  const cap = chunksizeCap(m.items, site.workers);
+  const w = site.whatIf;
+  if (w && w.bestChunksize !== null) {
+    const chunksize = w.bestChunksize;
+    const point = w.chunksizes.find((p) => p.chunksize === chunksize);
+    if (chunksize <= currentChunksize(site)) return null;
+    return {
+      chunksize,
+      messages: Math.ceil(m.items / chunksize),
+      cap,
+      predictedMs: point?.wallMs ?? null,
+      recordedPredictionMs: w.recorded.wallMs,
+    };
+  }
   const overhead = m.perMessageOverheadMs;
   if (m.compute.medianMs === null || overhead === null || m.items === 0) return null;
   const perItem = m.compute.medianMs / Math.max(1, m.itemsPerTask ?? 1);
   const need = perItem > 0 ? Math.ceil((CHUNK_COMPUTE_PER_OVERHEAD * overhead) / perItem) : Infinity;
-  const cap = Math.ceil(m.items / (MIN_CHUNKS_PER_WORKER * Math.max(1, site.workers)));
   const chunksize = Math.max(1, Math.min(need, cap));
   return chunksize > currentChunksize(site)
-    ? { chunksize, messages: Math.ceil(m.items / chunksize), cap }
+    ? { chunksize, messages: Math.ceil(m.items / chunksize), cap, predictedMs: null, recordedPredictionMs: null }
     : null;
 }
 
@@ -83,7 +106,7 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
   const s = suggestChunksize(site);
   const perItem = (n.computeMsPerTask ?? 0) / Math.max(1, m.itemsPerTask ?? 1);
   if (!s) {
-    const cap = Math.ceil(m.items / (MIN_CHUNKS_PER_WORKER * Math.max(1, site.workers)));
+    const cap = chunksizeCap(m.items, site.workers);
     return {
       id: 'tasks-too-short',
       severity: 'warning',
@@ -98,17 +121,18 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
   const how = CHUNKSIZE_APIS.has(site.group.api)
     ? `Pass chunksize=${s.chunksize} to ${site.group.api}()`
     : `Batch the items into lists of ${s.chunksize} and make one ${site.group.api}() call per batch`;
-  return {
-    id: 'tasks-too-short',
-    severity: 'warning',
-    ...siteLocation(site),
-    message,
-    advice:
-      `${how}: a chunk of ${count(s.chunksize)} items computes about ${fmtMs(perItem * s.chunksize)} ` +
-      `(≥ ${CHUNK_COMPUTE_PER_OVERHEAD}× the overhead, or as many as still leaves ${MIN_CHUNKS_PER_WORKER} chunks ` +
-      `per worker), so ${count(m.items)} items go in ${count(s.messages)} task messages (and as many results) ` +
-      `instead of ${count(m.tasks)}.`,
-  };
+  const messages =
+    `${count(m.items)} items go in ${count(s.messages)} task messages (and as many results) ` +
+    `instead of ${count(m.tasks)}`;
+  const advice =
+    s.predictedMs !== null && s.recordedPredictionMs !== null
+      ? `${how}: ${messages}. Replaying this run's costs, the what-if model predicts ` +
+        `${fmtMs(s.predictedMs)} for this call site, against ${fmtMs(s.recordedPredictionMs)} with the ` +
+        `current chunksize (measured: ${fmtMs(site.wallMs)}).`
+      : `${how}: a chunk of ${count(s.chunksize)} items computes about ${fmtMs(perItem * s.chunksize)} ` +
+        `(≥ ${CHUNK_COMPUTE_PER_OVERHEAD}× the overhead, or as many as still leaves ${MIN_CHUNKS_PER_WORKER} chunks ` +
+        `per worker), so ${messages}.`;
+  return { id: 'tasks-too-short', severity: 'warning', ...siteLocation(site), message, advice };
 }
 
 function largePayload(site: SiteAnalysis): Finding | null {

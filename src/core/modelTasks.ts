@@ -131,6 +131,7 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
         pool: poolChan === null ? -1 : poolTable.byTask(poolChan, executor ? 'ProcessPoolExecutor' : 'Pool'),
         api,
         chunksize: num(m.data, 'chunksize'),
+        chunksizeAuto: m.data.auto === true,
         items: num(m.data, 'items'),
         job: num(m.data, 'job'),
         file: str(m.data, 'file'),

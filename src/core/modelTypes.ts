@@ -98,6 +98,8 @@ export interface CallInfo {
   pool: number;
   api: string;
   chunksize: number | null;
+  /** The pool picked the chunksize (map/starmap called without one): it follows the worker count. */
+  chunksizeAuto: boolean;
   items: number | null;
   job: number | null;
   file: string | null;

@@ -64,7 +64,10 @@ export interface SiteWhatIf {
   workers: WhatIfPoint[];
   /** Other chunksizes at the recorded worker count; empty for APIs that send one item a message. */
   chunksizes: WhatIfPoint[];
-  /** The chunksize with the lowest predicted wall time (null when chunksizes is empty). */
+  /**
+   * The smallest chunksize predicted within 2 % of the fastest, among those that leave at least 4
+   * chunks per worker (null when chunksizes is empty).
+   */
   bestChunksize: number | null;
   /** The worker count past which one more worker gains less than 10 %. */
   recommendedWorkers: number;

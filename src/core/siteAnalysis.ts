@@ -1,7 +1,7 @@
 /** What the analysis knows about one call site: its tasks' metrics and its verdict. */
 import type { SiteGroup } from './callSites';
 import type { TaskMetrics } from './metrics';
-import type { Finding, Verdict, VerdictNumbers } from './report';
+import type { Finding, SiteWhatIf, Verdict, VerdictNumbers } from './report';
 
 export interface SiteAnalysis {
   group: SiteGroup;
@@ -13,6 +13,8 @@ export interface SiteAnalysis {
   workers: number;
   /** The chunksize its calls asked for (the first call's), if any. */
   chunksize: number | null;
+  /** Predictions for other settings (whatIf.ts); null when its tasks could not be modelled. */
+  whatIf: SiteWhatIf | null;
 }
 
 /** The `file`/`line`/`callSiteId` of a finding about this site (omitted where unknown). */

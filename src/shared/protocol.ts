@@ -82,7 +82,9 @@ export type ToWebview =
       wallMs: number;
     }
   | { type: 'run/report'; runId: string; report: Report; final: boolean }
-  | { type: 'run/status'; runId: string; status: RunStatus; message?: string; exitCode?: number | null };
+  | { type: 'run/status'; runId: string; status: RunStatus; message?: string; exitCode?: number | null }
+  /** Show this call site's predictions (a CodeLens was clicked). */
+  | { type: 'site/focus'; runId: string; callSiteId: string };
 
 export type FromWebview =
   | { type: 'webview/ready' }

@@ -1,9 +1,13 @@
 /** What the browser tests of the panel share: loading a run, pointing at a task, the end-of-test check. */
 import assert from 'node:assert/strict';
-import type { ToWebview } from '../../src/shared/protocol';
+import { join } from 'node:path';
+import { loadRun } from '../../src/core';
+import type { Report } from '../../src/core/report';
+import { lanesOf, TaskDeltas } from '../../src/host/viewRows';
+import type { Lane, ToWebview } from '../../src/shared/protocol';
 import { LANE_H } from '../../webview/timelineDraw';
 import { PHASE1_TASKS, PHASE2_TASKS, type RunFixture } from './fixture';
-import type { PanelPage } from './harness';
+import { ROOT, type PanelPage } from './harness';
 
 /** Sends a whole finished run as the host does: reset, one delta, the report, the final status. */
 export async function load(panel: PanelPage, run: RunFixture): Promise<void> {
@@ -22,6 +26,45 @@ export async function load(panel: PanelPage, run: RunFixture): Promise<void> {
     { type: 'run/status', runId: run.header.runId, status: 'finished', exitCode: 0 },
   ];
   for (const m of msgs) await panel.post(m);
+}
+
+/**
+ * Sends a recorded trace (test/fixtures/traces/NAME.pstrace) through the real core and the host's
+ * row builder, as the extension opens a saved run.
+ */
+export async function loadRecorded(
+  panel: PanelPage,
+  name: string,
+): Promise<{
+  lanes: Lane[];
+  report: Report;
+  runId: string;
+  delta: Extract<ToWebview, { type: 'run/delta' }>;
+}> {
+  const { model, report } = loadRun(join(ROOT, 'test', 'fixtures', 'traces', `${name}.pstrace`));
+  const lanes = lanesOf(model);
+  const runId = `real-${name}`;
+  const delta = new TaskDeltas().message(model, runId, report.run.wallMs);
+  const msgs: ToWebview[] = [
+    {
+      type: 'run/reset',
+      run: {
+        runId,
+        script: report.run.script,
+        scriptPath: report.run.script,
+        python: report.run.python,
+        startMethod: report.run.startMethod,
+        cpuCount: report.run.cpuCount,
+        startedAt: report.run.startedAt,
+        live: false,
+      },
+    },
+    delta,
+    { type: 'run/report', runId, report, final: true },
+    { type: 'run/status', runId, status: 'finished', exitCode: report.run.exitCode },
+  ];
+  for (const m of msgs) await panel.post(m);
+  return { lanes, report, runId, delta };
 }
 
 /** Every test ends here: no CSP violation, no console error, no uncaught exception. */

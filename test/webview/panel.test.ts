@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fmtBytes, fmtMs, fmtPct, fmtX } from '../../webview/units';
 import { EVIL, EVIL_NAME, makeRun } from './fixture';
-import { loadRun } from '../../src/core';
-import { lanesOf, sitesOf, TaskDeltas } from '../../src/host/viewRows';
-import type { ToWebview } from '../../src/shared/protocol';
+import { emptyTaskColumns } from '../../src/shared/protocol';
 import { Harness, ROOT } from './harness';
-import { assertClean, load, pointAt, rowOf } from './helpers';
+import { assertClean, load, loadRecorded, pointAt, rowOf } from './helpers';
 
 let h: Harness;
 
@@ -183,31 +181,9 @@ describe('PoolScope panel', () => {
 
   it("renders recorded runs through the real core and the host's row builder", async () => {
     for (const name of ['image_resize', 'big_payload']) {
-      const { model, report } = loadRun(join(ROOT, 'test', 'fixtures', 'traces', `${name}.pstrace`));
-      const lanes = lanesOf(model);
-      const { sites, siteOfTask } = sitesOf(model);
-      const { tasks, running } = new TaskDeltas().next(model, siteOfTask, report.run.wallMs);
       const panel = await h.open();
-      const runId = `real-${name}`;
-      const msgs: ToWebview[] = [
-        {
-          type: 'run/reset',
-          run: {
-            runId,
-            script: report.run.script,
-            scriptPath: report.run.script,
-            python: report.run.python,
-            startMethod: report.run.startMethod,
-            cpuCount: report.run.cpuCount,
-            startedAt: report.run.startedAt,
-            live: false,
-          },
-        },
-        { type: 'run/delta', runId, lanes, sites, tasks, running, samples: [], wallMs: report.run.wallMs },
-        { type: 'run/report', runId, report, final: true },
-        { type: 'run/status', runId, status: 'finished', exitCode: report.run.exitCode },
-      ];
-      for (const m of msgs) await panel.post(m);
+      const { lanes, report, delta } = await loadRecorded(panel, name);
+      const { tasks, running = emptyTaskColumns() } = delta;
       assert.equal(await panel.page.locator('.ps-lane-label').count(), lanes.length, name);
       assert.equal(
         await panel.page.locator('.ps-cell-on').getAttribute('data-quadrant'),

@@ -43,6 +43,9 @@ const LIGHT: Record<string, string> = {
   'charts-orange': '#d18616',
   'charts-green': '#388a34',
   'charts-purple': '#652d90',
+  'dropdown-background': '#ffffff',
+  'dropdown-foreground': '#3b3b3b',
+  'dropdown-border': '#cecece',
 };
 
 const DARK: Record<string, string> = {
@@ -83,6 +86,9 @@ const DARK: Record<string, string> = {
   'charts-orange': '#d18616',
   'charts-green': '#89d185',
   'charts-purple': '#b180d7',
+  'dropdown-background': '#313131',
+  'dropdown-foreground': '#cccccc',
+  'dropdown-border': '#3c3c3c',
 };
 
 export const THEMES = { light: LIGHT, dark: DARK };

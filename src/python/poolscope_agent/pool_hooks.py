@@ -23,6 +23,8 @@ _APIS = {
     "apply_async": False,
 }
 _SINGLE_TASK = ("apply", "apply_async")
+# Calls whose chunksize defaults to None: the pool then picks ceil(items / (4 × workers)).
+_MAPS = ("map", "starmap", "map_async", "starmap_async")
 
 _Pool_init_orig = _setup_queues_orig = None
 _ApplyResult_init_orig = _MapResult_init_orig = _IMapIterator_init_orig = None
@@ -32,10 +34,12 @@ _ThreadPool = _MapResult = None
 class Call:
     """A pool call in progress on this thread (pool_hooks and executor_hooks)."""
 
-    __slots__ = ("api", "pool", "file", "line", "t", "chunksize", "items", "id", "first_job", "count")
+    __slots__ = ("api", "pool", "file", "line", "t", "chunksize", "auto", "items", "id", "first_job", "count")
 
-    def __init__(self, api, pool, chunksize=None, items=None):
+    def __init__(self, api, pool, chunksize=None, items=None, auto=False):
         self.api, self.pool, self.chunksize, self.items = api, pool, chunksize, items
+        # The pool picked the chunksize itself (map/starmap without one): it changes with the workers.
+        self.auto = auto
         self.file, self.line = callsite.user_site()
         self.t = state.clock()
         self.id = 0
@@ -57,6 +61,7 @@ class Call:
             job=job,
             file=self.file,
             line=self.line,
+            **({"auto": True} if self.auto else {}),
         )
 
 
@@ -122,8 +127,10 @@ def _api_wrapper(api, orig, blocking):
         if pool is None or tls.call is not None or not state.enabled:
             return orig(self, *args, **kwargs)  # a ThreadPool, or apply() inside apply_async()
         try:
-            chunksize = _imap_chunksize(args, kwargs) if api.startswith("imap") else None
-            tls.call = Call(api, pool, chunksize=chunksize)
+            if api.startswith("imap"):
+                tls.call = Call(api, pool, chunksize=_imap_chunksize(args, kwargs))
+            else:
+                tls.call = Call(api, pool, auto=api in _MAPS and _map_chunksize(args, kwargs) is None)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, api)
             return orig(self, *args, **kwargs)
@@ -142,6 +149,13 @@ def _imap_chunksize(args, kwargs):
     if "chunksize" in kwargs:
         return kwargs["chunksize"]
     return args[2] if len(args) > 2 else 1
+
+
+def _map_chunksize(args, kwargs):
+    # map/starmap(_async)(func, iterable, chunksize=None, ...)
+    if "chunksize" in kwargs:
+        return kwargs["chunksize"]
+    return args[2] if len(args) > 2 else None
 
 
 def _open(job, chunksize, items):

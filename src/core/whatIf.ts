@@ -1,0 +1,464 @@
+/**
+ * What-if predictions: a call site's recorded tasks replayed through a model of how a pool hands
+ * out work, for other worker counts and chunksizes. docs/what-if.md explains the model and what
+ * it leaves out. The simulation ({@link simulate}) takes plain numbers, so it can be checked
+ * against closed-form answers; {@link siteWorkload} is the one place that reads the trace.
+ */
+import { computeMs, taskEndMs } from './metrics';
+import type { TraceModel } from './modelTypes';
+import type { RunWhatIf, SiteWhatIf, WhatIfPoint } from './report';
+import type { SiteAnalysis } from './siteAnalysis';
+import { median, NumberList, ratio, sum } from './stats';
+import { MIN_CHUNKS_PER_WORKER, SMALL_MESSAGE_BYTES } from './thresholds';
+
+/** A message cost that grows with the items it carries: fixedMs + perItemMs × items. */
+export interface Cost {
+  fixedMs: number;
+  perItemMs: number;
+}
+
+/** Everything the simulation needs about one call site's work. */
+export interface Workload {
+  /**
+   * Compute demand of each item, ms, in the order the pool hands them out: CPU time for CPU-bound
+   * work, else wall time.
+   */
+  itemMs: Float64Array;
+  /** Calls (or overlapping async calls): items [from, to), and their fixed costs around the work. */
+  batches: Batch[];
+  /** Parent: pickling a task message and writing it to the pipe. */
+  send: Cost;
+  /** Worker: unpickling the task message. */
+  receive: Cost;
+  /** Worker: pickling the result and writing it. */
+  reply: Cost;
+  /** Parent: unpickling the result. */
+  collect: Cost;
+  /** A message's wait in the pipe for a receiver that is idle, ms. */
+  latencyMs: number;
+  /**
+   * Compute is CPU-bound: it shares the cores with the other workers and with `otherLoad`. Work
+   * that waits (I/O, sleep) takes its recorded wall time whatever else runs.
+   */
+  cpuBound: boolean;
+  /**
+   * Runnable processes besides the workers that competed for the cores in the recorded run, as
+   * inferred from how much of their compute time the workers spent on a CPU ({@link otherLoad}).
+   */
+  otherLoad: number;
+  /** How items are cut into task messages. */
+  chunking: Chunking;
+}
+
+export interface Batch {
+  from: number;
+  to: number;
+  /** Call start to the first task message being pickled (e.g. list(iterable), chunking). */
+  setupMs: number;
+  /** The last result unpickled to the call's return. */
+  teardownMs: number;
+  /** When each worker could take its first task, ms after the batch start, earliest first. */
+  workerReadyMs: number[];
+}
+
+/**
+ * 'fixed': the chunksize stays as given; 'auto': Pool.map without a chunksize, which picks
+ * ceil(items / (4 × workers)); 'single': one item a message (apply_async, submit), no chunksize.
+ */
+export type Chunking = 'fixed' | 'auto' | 'single';
+
+export interface Setting {
+  workers: number;
+  /** Items per task message; ignored for 'auto' (it follows the workers) and 'single' (1). */
+  chunksize: number;
+  cores: number;
+}
+
+/** Pool's chunksize when map is called without one (multiprocessing.pool.Pool._map_async). */
+export function autoChunksize(items: number, workers: number): number {
+  if (items === 0) return 0;
+  return Math.ceil(items / (4 * Math.max(1, workers)));
+}
+
+export function chunksizeFor(w: Workload, s: Setting, items: number): number {
+  if (w.chunking === 'single') return 1;
+  if (w.chunking === 'auto') return autoChunksize(items, s.workers);
+  return Math.max(1, Math.round(s.chunksize));
+}
+
+const cost = (c: Cost, items: number): number => c.fixedMs + c.perItemMs * items;
+const scaleCost = (c: Cost, by: number): Cost => ({ fixedMs: c.fixedMs * by, perItemMs: c.perItemMs * by });
+
+/**
+ * Predicted wall time of the workload, ms. Per batch: the parent pickles and writes every task
+ * message in order (one thread, as Pool's task handler does); each message is taken by the worker
+ * that frees up first, which unpickles it, computes its items (waiting for a core when more items
+ * compute than there are cores, for CPU-bound work) and sends the result back; the parent unpickles
+ * results one at a time, in the order they arrive. Batches run one after another.
+ */
+export function simulate(w: Workload, s: Setting): number {
+  let total = 0;
+  for (const b of w.batches) total += b.setupMs + simulateBatch(w, b, s) + b.teardownMs;
+  return total;
+}
+
+function simulateBatch(w: Workload, b: Batch, s: Setting): number {
+  const n = b.to - b.from;
+  if (n <= 0) return 0;
+  const workers = Math.max(1, Math.floor(s.workers));
+  const size = Math.max(1, chunksizeFor(w, s, n));
+  const free = new Float64Array(workers);
+  for (let k = 0; k < workers; k++) free[k] = readyAt(b.workerReadyMs, k);
+  const speed = w.cpuBound ? cpuShare(s.cores, w.otherLoad, workers) : 1;
+  let sent = 0;
+  let collectedAt = 0;
+  for (let from = b.from; from < b.to; from += size) {
+    const to = Math.min(b.to, from + size);
+    const items = to - from;
+    let demand = 0;
+    for (let i = from; i < to; i++) demand += w.itemMs[i];
+    sent += cost(w.send, items);
+    const k = earliest(free);
+    // A worker's own message handling is CPU work too: it slows down with compute when shared.
+    const overheadSpeed = w.cpuBound ? speed : 1;
+    const received = Math.max(free[k], sent + w.latencyMs) + cost(w.receive, items) / overheadSpeed;
+    free[k] = received + demand / speed + cost(w.reply, items) / overheadSpeed;
+    collectedAt = Math.max(collectedAt, free[k] + w.latencyMs) + cost(w.collect, items);
+  }
+  return collectedAt;
+}
+
+/**
+ * The share of a core each busy worker gets when `workers` of them and `other` runnable processes
+ * share `cores` cores fairly (as Linux's scheduler does): min(1, cores / (other + workers)).
+ */
+export function cpuShare(cores: number, other: number, workers: number): number {
+  return Math.min(1, Math.max(1, cores) / (Math.max(0, other) + Math.max(1, workers)));
+}
+
+/**
+ * The other runnable processes that explain a recorded CPU share: the busy workers spent `share`
+ * of their compute time on a CPU, so cores / (other + workers) = share.
+ */
+export function otherLoad(cores: number, workers: number, share: number): number {
+  if (!(share > 0) || share >= 1) return 0;
+  return Math.max(0, Math.max(1, cores) / share - Math.max(1, workers));
+}
+
+/**
+ * Tasks that ran at least this share of their compute time on a CPU count as CPU-bound here. It is
+ * lower than the report's CPU_BOUND_RATIO: under load, CPU-bound tasks get a fraction of a core
+ * (a fixture recorded on a busy 2-core machine showed 0.47), while tasks that wait on I/O or sleep
+ * show a few percent. Treating such work as waiting would predict that more workers than cores help.
+ */
+const WHATIF_CPU_BOUND_RATIO = 0.2;
+
+/**
+ * CPU-bound tasks that ran at least this share of their compute time on a CPU count as
+ * uncontended: the rest is their own waiting (allocation, page faults), not other processes.
+ */
+const QUIET_SHARE = 0.9;
+
+/** Worker k's ready time: as recorded, or (beyond the recorded workers) the latest recorded. */
+function readyAt(ready: number[], k: number): number {
+  if (ready.length === 0) return 0;
+  return ready[Math.min(k, ready.length - 1)];
+}
+
+function earliest(times: Float64Array): number {
+  let best = 0;
+  for (let k = 1; k < times.length; k++) if (times[k] < times[best]) best = k;
+  return best;
+}
+
+/**
+ * Per-byte costs used to split a measured message cost into its fixed and per-item parts, ns per
+ * byte: CPython's pickle and unpickle of lists of numbers, strings and tuples ran at 1–5 ns/B on
+ * this project's 2-core test machine, a pipe write at about 0.2 ns/B.
+ */
+const PICKLE_NS_PER_BYTE = 3;
+const WRITE_NS_PER_BYTE = 0.2;
+/** Bytes of a task or result message that do not grow with its items (job id, function, tuple). */
+const TASK_ENVELOPE_BYTES = 100;
+const RESULT_ENVELOPE_BYTES = 40;
+
+/**
+ * A message cost measured at `items` items a message: its per-item part is the bytes an item adds
+ * times the per-byte cost (never more than the whole), the rest is fixed.
+ */
+export function splitCost(medianMs: number, items: number, bytesPerItem: number, nsPerByte: number): Cost {
+  const k = Math.max(1, items);
+  const perItemMs = Math.min(medianMs / k, (bytesPerItem * nsPerByte) / 1e6);
+  return { fixedMs: Math.max(0, medianMs - perItemMs * k), perItemMs };
+}
+
+/** The recorded call site as a workload; null when too little of it was recorded to model. */
+export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | null {
+  const { group } = site;
+  const tasks = group.tasks
+    .map((i) => model.tasks[i])
+    .filter((t) => computeMs(t) !== null && t.items !== null && t.items > 0);
+  if (tasks.length === 0 || tasks.length < group.tasks.length * 0.9) return null;
+  const calls = group.calls.map((c) => model.calls[c]);
+  const api = group.api;
+  const chunking: Chunking =
+    api === 'apply_async' || api === 'apply' || api === 'submit'
+      ? 'single'
+      : calls.length > 0 && calls.every((c) => c.chunksizeAuto)
+        ? 'auto'
+        : 'fixed';
+
+  // Batches: calls that overlap in time form one; the calls' tasks in the order they were handed out.
+  const order = (t: Recorded): number => t.dispatchMs ?? t.pickleStartMs ?? t.computeStartMs ?? 0;
+  tasks.sort((a, b) => order(a) - order(b) || a.job - b.job || a.index - b.index);
+  const intervals = group.intervals.map(([s, e]) => [s, e] as [number, number]).sort((a, b) => a[0] - b[0]);
+  const spans: [number, number][] = [];
+  for (const iv of intervals) {
+    const last = spans[spans.length - 1];
+    if (last && iv[0] <= last[1]) last[1] = Math.max(last[1], iv[1]);
+    else spans.push(iv);
+  }
+  // CPU-bound work is replayed at the CPU share the workers got: its demand is its compute time
+  // at that share, and the competing load that explains the share stays in the predictions.
+  const ratios = new NumberList();
+  let cpu = 0;
+  let wall = 0;
+  for (const t of tasks) {
+    const c = computeMs(t) as number;
+    if (t.cpuMs === null || c <= 0) continue;
+    ratios.push(t.cpuMs / c);
+    cpu += Math.min(c, t.cpuMs);
+    wall += c;
+  }
+  const cpuBound = (median(ratios.values()) ?? 0) >= WHATIF_CPU_BOUND_RATIO;
+  const cores = Math.max(1, model.run?.cpuCount ?? site.workers);
+  const share = cpuBound && wall > 0 && cpu / wall < QUIET_SHARE ? cpu / wall : 1;
+  const load = share < 1 ? otherLoad(cores, site.workers, share) : 0;
+  const speed = cpuBound ? cpuShare(cores, load, site.workers) : 1;
+  const demand = (t: Recorded): number => (computeMs(t) as number) * speed;
+
+  const itemMs: number[] = [];
+  const batches: Batch[] = [];
+  let at = 0;
+  for (const [start, end] of spans) {
+    const from = itemMs.length;
+    let firstPickle = Infinity;
+    let lastDone = -Infinity;
+    const seen = new Set<number>();
+    while (at < tasks.length && order(tasks[at]) <= end) {
+      const t = tasks[at++];
+      const each = demand(t) / (t.items as number);
+      for (let k = 0; k < (t.items as number); k++) itemMs.push(each);
+      firstPickle = Math.min(firstPickle, t.pickleStartMs ?? t.dispatchMs ?? start);
+      lastDone = Math.max(lastDone, taskEndMs(t) ?? end);
+      if (t.worker >= 0) seen.add(t.worker);
+    }
+    if (itemMs.length === from) continue;
+    const ready = [...seen]
+      .map((p) => Math.max(0, (model.processes[p].userStartMs ?? start) - start))
+      .sort((a, b) => a - b);
+    batches.push({
+      from,
+      to: itemMs.length,
+      setupMs: Math.max(0, firstPickle - start),
+      teardownMs: Math.max(0, end - lastDone),
+      workerReadyMs: ready,
+    });
+  }
+  if (batches.length === 0) return null;
+
+  const med = (f: (t: Recorded) => number | null): number => median(tasks.map(f).filter(isNumber)) ?? 0;
+  const items = med((t) => t.items);
+  const bytesIn = med((t) => t.bytesIn);
+  const inPerItem = Math.max(0, (bytesIn - TASK_ENVELOPE_BYTES) / items);
+  const outPerItem = Math.max(0, (med((t) => t.bytesOut) - RESULT_ENVELOPE_BYTES) / items);
+  const c = cadences(tasks);
+  const pickleIn = med((t) => t.pickleInMs);
+  const writeIn = med((t) => t.writeInMs);
+  const unpickleIn = med((t) => t.unpickleInMs);
+  const replyParts = med((t) => t.pickleOutMs) + med((t) => t.writeOutMs);
+  // A small message's cost is best seen as the pace of a busy loop (it includes the loop's own
+  // work: locks, bookkeeping, the result handler's callbacks); a large one's as its own parts,
+  // since a writer blocked on a full pipe is queueing, not cost.
+  const large = bytesIn >= SMALL_MESSAGE_BYTES;
+  const send = large || c.send === null ? pickleIn + writeIn : c.send;
+  const worker = c.worker === null ? unpickleIn + replyParts : Math.max(c.worker, unpickleIn + replyParts);
+  const collect = c.collect ?? med((t) => t.unpickleOutMs);
+  const delivery = site.metrics.deliveryMs ?? 0;
+  return {
+    itemMs: Float64Array.from(itemMs),
+    batches,
+    send: splitCost(send, items, inPerItem, PICKLE_NS_PER_BYTE + WRITE_NS_PER_BYTE),
+    // Worker-side costs as recorded at the workers' CPU share, as demand at a whole core.
+    receive: scaleCost(splitCost(unpickleIn, items, inPerItem, PICKLE_NS_PER_BYTE), speed),
+    reply: scaleCost(
+      splitCost(worker - unpickleIn, items, outPerItem, PICKLE_NS_PER_BYTE + WRITE_NS_PER_BYTE),
+      speed,
+    ),
+    collect: splitCost(collect, items, outPerItem, PICKLE_NS_PER_BYTE),
+    // Delivery is measured from the write starting; the write itself is already in send/reply.
+    latencyMs: Math.max(0, delivery - writeIn),
+    cpuBound,
+    otherLoad: load,
+    chunking,
+  };
+}
+
+type Recorded = TraceModel['tasks'][number];
+const isNumber = (x: number | null): x is number => x !== null && Number.isFinite(x);
+
+/**
+ * The pace of each loop while it had work waiting, ms per message (null without a sample):
+ * - send: the parent's task handler, start of one task's pickling to the next's;
+ * - worker: end of one compute to the start of the next on the same worker, where the next
+ *   message was already in the pipe (reply, read, unpickle and the worker loop);
+ * - collect: the parent's result handler, one result done to the next, where the next had
+ *   been sent before the previous was done.
+ */
+function cadences(tasks: Recorded[]): { send: number | null; worker: number | null; collect: number | null } {
+  const send = new NumberList();
+  const byPickle = tasks.filter((t) => t.pickleStartMs !== null);
+  byPickle.sort((a, b) => (a.pickleStartMs as number) - (b.pickleStartMs as number));
+  for (let k = 1; k < byPickle.length; k++) {
+    if (byPickle[k].pool === byPickle[k - 1].pool)
+      send.push((byPickle[k].pickleStartMs as number) - (byPickle[k - 1].pickleStartMs as number));
+  }
+  const worker = new NumberList();
+  const byWorker = new Map<number, Recorded[]>();
+  for (const t of tasks) if (t.worker >= 0) byWorker.set(t.worker, [...(byWorker.get(t.worker) ?? []), t]);
+  for (const list of byWorker.values()) {
+    list.sort((a, b) => (a.computeStartMs as number) - (b.computeStartMs as number));
+    for (let k = 1; k < list.length; k++) {
+      const [prev, next] = [list[k - 1], list[k]];
+      const end = prev.computeEndMs as number;
+      if (next.dispatchMs !== null && next.dispatchMs <= end)
+        worker.push((next.computeStartMs as number) - end);
+    }
+  }
+  const collect = new NumberList();
+  const done = (t: Recorded): number => (t.resultArrivalMs as number) + (t.unpickleOutMs ?? 0);
+  const byArrival = tasks.filter((t) => t.resultArrivalMs !== null);
+  byArrival.sort((a, b) => done(a) - done(b));
+  for (let k = 1; k < byArrival.length; k++) {
+    const [prev, next] = [byArrival[k - 1], byArrival[k]];
+    if (next.pool === prev.pool && next.resultSentMs !== null && next.resultSentMs <= done(prev))
+      collect.push(done(next) - done(prev));
+  }
+  // The mean, not the median: a loop's throughput pays for its slow turns (preemption) too.
+  const pace = (xs: NumberList): number | null => (xs.length > 0 ? sum(xs.values()) / xs.length : null);
+  return { send: pace(send), worker: pace(worker), collect: pace(collect) };
+}
+
+/** Gain below which one more worker is not worth it (issue: "below 10 %"). */
+export const WORKER_GAIN_THRESHOLD = 0.1;
+
+/** The worker count past which one more worker shortens the wall time by less than 10 %. */
+export function recommendedWorkers(curve: readonly WhatIfPoint[]): number {
+  const sorted = [...curve].sort((a, b) => a.workers - b.workers);
+  for (let k = 0; k + 1 < sorted.length; k++) {
+    const gain = sorted[k].wallMs / sorted[k + 1].wallMs - 1;
+    if (gain < WORKER_GAIN_THRESHOLD) return sorted[k].workers;
+  }
+  return sorted.length > 0 ? sorted[sorted.length - 1].workers : 1;
+}
+
+/** Worker counts to predict: 1 … 2 × cores (and the recorded count, if beyond). */
+export function workerCounts(cores: number, recorded: number): number[] {
+  const top = Math.max(2 * Math.max(1, cores), recorded);
+  return Array.from({ length: top }, (_, i) => i + 1);
+}
+
+/**
+ * Chunksizes to try: powers of two up to one chunk per worker, the recorded one, and the one that
+ * leaves MIN_CHUNKS_PER_WORKER chunks per worker (what Pool.map picks by itself).
+ */
+export function chunksizeCandidates(items: number, workers: number, recorded: number): number[] {
+  const top = Math.max(1, Math.ceil(items / Math.max(1, workers)));
+  const out = new Set<number>([recorded, chunksizeCap(items, workers)]);
+  for (let c = 1; c <= top; c *= 2) out.add(c);
+  out.add(top);
+  return [...out].filter((c) => c >= 1).sort((a, b) => a - b);
+}
+
+/** Two wall times this close count as equal when picking the best chunksize. */
+const CHUNKSIZE_TIE = 0.02;
+
+/**
+ * The largest chunksize we recommend: one that still leaves MIN_CHUNKS_PER_WORKER chunks per
+ * worker. The model knows only the recorded costs; with fewer, larger chunks one slow chunk (or a
+ * worker that is preempted) leaves the others idle at the end.
+ */
+export function chunksizeCap(items: number, workers: number): number {
+  return Math.max(1, Math.ceil(items / (MIN_CHUNKS_PER_WORKER * Math.max(1, workers))));
+}
+
+/** The smallest chunksize within CHUNKSIZE_TIE of the fastest, among those up to the cap. */
+export function bestChunksize(points: readonly WhatIfPoint[], cap: number): number | null {
+  const options = points.filter((p) => p.chunksize !== null && p.chunksize <= cap);
+  if (options.length === 0) return null;
+  const least = Math.min(...options.map((p) => p.wallMs));
+  return options.find((p) => p.wallMs <= least * (1 + CHUNKSIZE_TIE))?.chunksize ?? null;
+}
+
+export function siteWhatIf(model: TraceModel, site: SiteAnalysis): SiteWhatIf | null {
+  const w = siteWorkload(model, site);
+  if (!w) return null;
+  const cores = Math.max(1, model.run?.cpuCount ?? site.workers);
+  const recordedWorkers = Math.max(1, site.workers);
+  const recordedChunk = Math.max(1, site.chunksize ?? 1);
+  const seq = site.metrics.compute.sequentialMs;
+  const point = (workers: number, chunksize: number): WhatIfPoint => {
+    const wallMs = simulate(w, { workers, chunksize, cores });
+    const items = w.batches[0].to - w.batches[0].from;
+    return {
+      workers,
+      chunksize: w.chunking === 'single' ? null : chunksizeFor(w, { workers, chunksize, cores }, items),
+      wallMs,
+      speedup: ratio(seq, wallMs),
+    };
+  };
+  const workers = workerCounts(cores, recordedWorkers).map((n) => point(n, recordedChunk));
+  let chunksizes: WhatIfPoint[] = [];
+  let best: number | null = null;
+  if (w.chunking !== 'single') {
+    const fixed: Workload = { ...w, chunking: 'fixed' };
+    const items = Math.max(...w.batches.map((b) => b.to - b.from));
+    chunksizes = chunksizeCandidates(items, recordedWorkers, recordedChunk).map((c) => {
+      const wallMs = simulate(fixed, { workers: recordedWorkers, chunksize: c, cores });
+      return { workers: recordedWorkers, chunksize: c, wallMs, speedup: ratio(seq, wallMs) };
+    });
+    best = bestChunksize(chunksizes, chunksizeCap(items, recordedWorkers));
+  }
+  return {
+    recorded: point(recordedWorkers, recordedChunk),
+    workers,
+    chunksizes,
+    bestChunksize: best,
+    recommendedWorkers: recommendedWorkers(workers),
+  };
+}
+
+/**
+ * The run at other worker counts: its measured wall time, with each modelled call site's measured
+ * wall time replaced by its prediction at that count.
+ */
+export function runWhatIf(
+  wallMs: number,
+  estSequentialMs: number | null,
+  sites: readonly { wallMs: number; whatIf: SiteWhatIf | null }[],
+): RunWhatIf | null {
+  const modelled = sites.filter((s): s is { wallMs: number; whatIf: SiteWhatIf } => s.whatIf !== null);
+  if (modelled.length === 0) return null;
+  const counts = modelled[0].whatIf.workers.map((p) => p.workers);
+  const rest = wallMs - modelled.reduce((a, s) => a + s.wallMs, 0);
+  const workers = counts.map((n): WhatIfPoint => {
+    let wall = Math.max(0, rest);
+    for (const s of modelled) {
+      const p =
+        s.whatIf.workers.find((q) => q.workers === n) ?? s.whatIf.workers[s.whatIf.workers.length - 1];
+      wall += p.wallMs;
+    }
+    return { workers: n, chunksize: null, wallMs: wall, speedup: ratio(estSequentialMs, wall) };
+  });
+  return { workers, recommendedWorkers: recommendedWorkers(workers) };
+}
