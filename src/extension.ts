@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { RunHistory } from './host/history';
 import { registerCommands } from './host/commands';
+import { CallSiteLens } from './host/callSiteLens';
 import { MainGuardLens } from './host/mainGuardLens';
 import { RunsView } from './host/runsView';
 import { MainGuardFixProvider, StaticChecks } from './host/staticChecks';
@@ -11,8 +12,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const history = new RunHistory(vscode.Uri.joinPath(storage, 'runs').fsPath);
   const runsView = new RunsView(history);
   const staticChecks = StaticChecks.fromExtension(context.extensionUri);
+  const callSiteLens = new CallSiteLens(history, staticChecks, runsView.onDidChangeTreeData);
   context.subscriptions.push(
     staticChecks,
+    callSiteLens,
+    vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, callSiteLens),
     vscode.languages.registerCodeActionsProvider('python', new MainGuardFixProvider(staticChecks), {
       providedCodeActionKinds: MainGuardFixProvider.kinds,
     }),

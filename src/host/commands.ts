@@ -187,15 +187,15 @@ export function registerCommands(
     void vscode.window.showInformationMessage(`PoolScope: exported to ${target.fsPath}`);
   }
 
-  function openSaved(arg: unknown): void {
+  function openSaved(arg: unknown): PoolScopePanel | undefined {
     const id = runIdOf(arg);
-    if (!id) return;
+    if (!id) return undefined;
     let loaded;
     try {
       loaded = loadRun(history.tracePath(id));
     } catch (err) {
       void vscode.window.showErrorMessage(`PoolScope: cannot open this run: ${(err as Error).message}`);
-      return;
+      return undefined;
     }
     const { model, report } = loaded;
     const panel: PoolScopePanel = new PoolScopePanel(
@@ -225,6 +225,7 @@ export function registerCommands(
     panel.post(new TaskDeltas().message(model, id, model.wallMs));
     panel.post({ type: 'run/report', runId: id, report, final: true });
     panel.post({ type: 'run/status', runId: id, status: 'finished', exitCode: report.run.exitCode });
+    return panel;
   }
 
   return [
@@ -234,7 +235,11 @@ export function registerCommands(
       profile(uri, true),
     ),
     vscode.commands.registerCommand('poolscope.cancelRun', () => current?.cancel()),
-    vscode.commands.registerCommand('poolscope.openRun', openSaved),
+    vscode.commands.registerCommand('poolscope.openRun', (arg: unknown) => void openSaved(arg)),
+    vscode.commands.registerCommand('poolscope.showCallSite', (runId: unknown, callSiteId: unknown) => {
+      if (typeof runId !== 'string' || typeof callSiteId !== 'string') return;
+      openSaved(runId)?.post({ type: 'site/focus', runId, callSiteId });
+    }),
     vscode.commands.registerCommand('poolscope.deleteRun', async (arg: unknown) => {
       const id = runIdOf(arg);
       if (!id) return;

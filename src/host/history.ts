@@ -12,11 +12,19 @@ export interface RunMeta {
   exitCode: number | null;
   workers: number;
   tasks: number;
+  /** Files with call sites in the report (absent in runs saved before 0.2). */
+  files?: string[];
 }
 
 export const TRACE_FILE = 'trace.pstrace';
 const REPORT_FILE = 'report.json';
 const META_FILE = 'run.json';
+const SOURCES_FILE = 'sources.json';
+/** Source files larger than this are not kept with a run (their lenses then cannot follow edits). */
+const MAX_SOURCE_BYTES = 1024 * 1024;
+
+/** The text of each call-site file as it was profiled, by absolute path. */
+export type Sources = Record<string, string>;
 
 /**
  * Saved runs, one folder each under the extension's workspace storage: the packed trace, the
@@ -39,12 +47,23 @@ export class RunHistory {
     return path.join(this.dir(id), TRACE_FILE);
   }
 
-  /** Saves a finished run; `writeTrace` packs the trace into the path it is given. */
-  save(id: string, report: Report, writeTrace: (file: string) => void): RunMeta {
+  /**
+   * Saves a finished run; `writeTrace` packs the trace into the path it is given. `sources`: the
+   * text of files as they were when the run started (the script); other call-site files are read
+   * now. They let CodeLenses follow later edits (see callSiteLens.ts).
+   */
+  save(id: string, report: Report, writeTrace: (file: string) => void, sources: Sources = {}): RunMeta {
     const dir = this.dir(id);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeTrace(path.join(dir, TRACE_FILE));
     fs.writeFileSync(path.join(dir, REPORT_FILE), JSON.stringify(report));
+    const files = [...new Set(report.callSites.map((s) => s.file).filter((f) => path.isAbsolute(f)))];
+    const kept: Sources = {};
+    for (const f of files) {
+      const text = sources[f] ?? readSource(f);
+      if (text !== undefined && Buffer.byteLength(text) <= MAX_SOURCE_BYTES) kept[f] = text;
+    }
+    fs.writeFileSync(path.join(dir, SOURCES_FILE), JSON.stringify(kept));
     const meta: RunMeta = {
       id,
       script: report.run.script,
@@ -54,6 +73,7 @@ export class RunHistory {
       exitCode: report.run.exitCode ?? null,
       workers: report.summary.workers,
       tasks: report.summary.tasks,
+      files,
     };
     // The header is written last: a run without it was interrupted and is not listed.
     fs.writeFileSync(path.join(dir, META_FILE), JSON.stringify(meta));
@@ -83,6 +103,15 @@ export class RunHistory {
     return JSON.parse(fs.readFileSync(path.join(this.dir(id), REPORT_FILE), 'utf8')) as Report;
   }
 
+  /** The sources kept with a run ({} for runs saved without them). */
+  readSources(id: string): Sources {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir(id), SOURCES_FILE), 'utf8')) as Sources;
+    } catch {
+      return {};
+    }
+  }
+
   delete(id: string): void {
     fs.rmSync(this.dir(id), { recursive: true, force: true });
   }
@@ -94,5 +123,15 @@ export class RunHistory {
       .map((r) => r.id);
     for (const id of removed) this.delete(id);
     return removed;
+  }
+}
+
+/** A file's text, or undefined when it cannot be read or is too large to keep. */
+export function readSource(file: string): string | undefined {
+  try {
+    if (fs.statSync(file).size > MAX_SOURCE_BYTES) return undefined;
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }

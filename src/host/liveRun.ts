@@ -6,7 +6,7 @@ import type { Report } from '../core/report';
 import { launch, RunExit, RunningScript } from '../run/launcher';
 import { createRunDir, removeRunDir } from '../run/runDir';
 import { RunHeader, UsageSample } from '../shared/protocol';
-import { RunHistory } from './history';
+import { readSource, RunHistory, type Sources } from './history';
 import { PoolScopePanel } from './panel';
 import { PidSampler } from './pidSampler';
 import { ProgramTerminal } from './pseudoterminal';
@@ -57,6 +57,7 @@ export class LiveRun {
   private running: RunningScript | undefined;
   private timer: NodeJS.Timeout | undefined;
   private cancelled = false;
+  private readonly sources: Sources = {};
   private ended = false;
   private lastReportAt = 0;
   readonly panel: PoolScopePanel;
@@ -98,6 +99,9 @@ export class LiveRun {
 
   /** Starts the program; resolves when it has ended and the run is saved. */
   async run(): Promise<LiveRunResult> {
+    // The script as it runs: lenses compare later edits with it.
+    const scriptText = readSource(this.opts.script.fsPath);
+    if (scriptText !== undefined) this.sources[this.opts.script.fsPath] = scriptText;
     const header: RunHeader = {
       runId: this.runId,
       script: vscode.workspace.asRelativePath(this.opts.script),
@@ -213,7 +217,7 @@ export class LiveRun {
       if (this.model) {
         report = analyze(this.model);
         this.panel.post({ type: 'run/report', runId: this.runId, report, final: true });
-        this.opts.history.save(this.runId, report, (file) => packRunDir(this.runDir, file));
+        this.opts.history.save(this.runId, report, (file) => packRunDir(this.runDir, file), this.sources);
       }
       this.opts.onSaved(report ? this.runId : undefined);
     } catch (err) {

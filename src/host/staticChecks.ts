@@ -13,8 +13,16 @@ export interface LintDiagnostic extends Partial<GuardFix> {
   endColumn: number;
 }
 
+/** A pool or executor task-method call found by the linter (lines 1-based). */
+export interface PoolCall {
+  line: number;
+  endLine: number;
+  api: string;
+}
+
 interface LintOutput {
   diagnostics: LintDiagnostic[];
+  poolCalls?: PoolCall[];
   syntaxError: { line: number; column: number; message: string } | null;
 }
 
@@ -40,8 +48,14 @@ export class StaticChecks implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('poolscope');
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** The latest lint per document, with the version it was computed for (for the quick fix). */
-  private readonly results = new Map<string, { version: number; diagnostics: LintDiagnostic[] }>();
+  private readonly results = new Map<
+    string,
+    { version: number; diagnostics: LintDiagnostic[]; poolCalls: PoolCall[] }
+  >();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly updated = new vscode.EventEmitter<vscode.Uri>();
+  /** A document's lint results changed. */
+  readonly onDidUpdate = this.updated.event;
 
   constructor(private readonly linter: string) {
     this.disposables.push(
@@ -78,7 +92,13 @@ export class StaticChecks implements vscode.Disposable {
     );
   }
 
+  /** The pool calls of the document's latest lint (empty before the first, or when disabled). */
+  poolCalls(doc: vscode.TextDocument): PoolCall[] {
+    return this.results.get(doc.uri.toString())?.poolCalls ?? [];
+  }
+
   dispose(): void {
+    this.updated.dispose();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const d of this.disposables) d.dispose();
@@ -118,8 +138,13 @@ export class StaticChecks implements vscode.Disposable {
     const output = await runLinter(pythonFor(doc.uri), this.linter, doc.getText(), doc.fileName);
     // A newer edit or a close arrived while the linter ran: its own lint will report.
     if (doc.isClosed || doc.version !== version || !output) return;
-    this.results.set(doc.uri.toString(), { version, diagnostics: output.diagnostics });
+    this.results.set(doc.uri.toString(), {
+      version,
+      diagnostics: output.diagnostics,
+      poolCalls: output.poolCalls ?? [],
+    });
     this.collection.set(doc.uri, output.diagnostics.map(toDiagnostic));
+    this.updated.fire(doc.uri);
   }
 }
 

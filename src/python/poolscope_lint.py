@@ -3,7 +3,9 @@
     python poolscope_lint.py SCRIPT.py
     python poolscope_lint.py - SCRIPT.py   < source      (unsaved editor text)
 
-Prints one JSON object: {"diagnostics": [...], "syntaxError": null | {line, column, message}}.
+Prints one JSON object: {"diagnostics": [...], "poolCalls": [...], "syntaxError": null | {...}}.
+`poolCalls` lists each call of a task method (map, submit, ...) on a pool or executor:
+{line, endLine, api}, so the editor can mark the calls a run never reached.
 Lines are 1-based, columns 0-based in UTF-16 code units (what VS Code positions count).
 
 The source is only parsed (ast.parse + tokenize), never imported or executed, so this is safe
@@ -192,6 +194,7 @@ class _CallableCheck(ast.NodeVisitor):
         self.pool_names = pool_names
         self.scopes = []  # one set of nested def names per enclosing function
         self.out = []
+        self.calls = []
 
     def _visit_function(self, node):
         local = {
@@ -217,6 +220,7 @@ class _CallableCheck(ast.NodeVisitor):
         if isinstance(node.func, ast.Attribute) and node.func.attr in TASK_METHODS and self._is_pool(node.func.value):
             func = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in FUNC_KEYWORDS), None)
             kind = "pool"
+            self.calls.append({"line": node.lineno, "endLine": node.end_lineno, "api": node.func.attr})
         elif _creator(node) == "Process":
             func = next((k.value for k in node.keywords if k.arg == "target"), None)
             if func is None and len(node.args) >= 2:
@@ -282,16 +286,17 @@ def lint(text, filename="<string>"):
     except SyntaxError as e:
         return {
             "diagnostics": [],
+            "poolCalls": [],
             "syntaxError": {"line": e.lineno or 1, "column": max((e.offset or 1) - 1, 0), "message": e.msg},
         }
     except ValueError as e:  # null bytes before Python 3.12
-        return {"diagnostics": [], "syntaxError": {"line": 1, "column": 0, "message": str(e)}}
+        return {"diagnostics": [], "poolCalls": [], "syntaxError": {"line": 1, "column": 0, "message": str(e)}}
     pos = _Positions(text)
     check = _CallableCheck(pos, _pool_names(tree))
     check.visit(tree)
     diags = _missing_guard(tree, text, pos) + check.out
     diags.sort(key=lambda d: (d["line"], d["column"]))
-    return {"diagnostics": diags, "syntaxError": None}
+    return {"diagnostics": diags, "poolCalls": check.calls, "syntaxError": None}
 
 
 def _decode(data):

@@ -313,3 +313,46 @@ def test_source_is_only_parsed_never_run(tmp_path):
     out = lint(f"open({str(marker)!r}, 'w').close()\nimport multiprocessing\nmultiprocessing.Pool()\n")
     assert [d["code"] for d in out["diagnostics"]] == ["missing-main-guard"]
     assert not marker.exists()
+
+
+# --- poolCalls (where the editor's call-site lenses go) ------------------------------------
+
+
+def test_pool_calls_are_listed_with_their_lines():
+    out = lint(
+        """\
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        def work(x):
+            return x
+
+        if __name__ == "__main__":
+            with mp.Pool(2) as pool:
+                a = pool.map(work, range(10))
+                b = pool.imap_unordered(
+                    work,
+                    range(10),
+                )
+            with ProcessPoolExecutor() as ex:
+                f = ex.submit(work, 1)
+            print(list(map(work, a)))
+        """
+    )
+    assert out["poolCalls"] == [
+        {"line": 9, "endLine": 9, "api": "map"},
+        {"line": 10, "endLine": 13, "api": "imap_unordered"},
+        {"line": 15, "endLine": 15, "api": "submit"},
+    ]
+
+
+def test_pool_calls_on_other_objects_are_not_listed():
+    out = lint(
+        """\
+        import pandas as pd
+        df = pd.DataFrame()
+        df.apply(len)
+        df.map(len)
+        """
+    )
+    assert out["poolCalls"] == []

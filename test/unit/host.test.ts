@@ -18,11 +18,12 @@ import { processGroup } from '../integration/harness/processTree';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'traces');
 
-function fakeReport(script: string, startedAt: string, quadrant = 'clear-win'): Report {
+function fakeReport(script: string, startedAt: string, quadrant = 'clear-win', files: string[] = []): Report {
   return {
     run: { script, startedAt, exitCode: 0 },
     summary: { wallMs: 1234, workers: 2, tasks: 10 },
     verdict: { quadrant },
+    callSites: files.map((file) => ({ file, line: 3 })),
   } as unknown as Report;
 }
 
@@ -57,6 +58,28 @@ describe('RunHistory', () => {
       h.list().map((r) => r.id),
       [ids[1]],
     );
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('keeps the call-site files as they were profiled, for the lenses', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ps-history-'));
+    const script = path.join(root, 'main.py');
+    const helper = path.join(root, 'helper.py');
+    fs.writeFileSync(script, 'edited after the run\n');
+    fs.writeFileSync(helper, 'def work(x):\n    return x\n');
+    const h = new RunHistory(path.join(root, 'runs'));
+    const meta = h.save(
+      'r1',
+      fakeReport(script, '2026-01-01T00:00:00.000Z', 'clear-win', [script, helper]),
+      (f) => fs.writeFileSync(f, 'T'),
+      { [script]: 'as it ran\n' },
+    );
+    assert.deepEqual(meta.files, [script, helper]);
+    assert.deepEqual(h.readSources('r1'), {
+      [script]: 'as it ran\n',
+      [helper]: 'def work(x):\n    return x\n',
+    });
+    assert.deepEqual(h.readSources('no-such-run'), {});
     fs.rmSync(root, { recursive: true });
   });
 
