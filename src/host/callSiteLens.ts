@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Report } from '../core/report';
 import type { RunHistory, RunMeta, Sources } from './history';
-import { lensTitle, lensTooltip } from './lensText';
+import { lensTitle, lensTooltip, queueLensTitle } from './lensText';
 import { LineMap } from './lineMap';
 import type { StaticChecks } from './staticChecks';
 
@@ -79,6 +79,20 @@ export class CallSiteLens implements vscode.CodeLensProvider, vscode.Disposable 
             : lensTooltip(site, when),
           command: 'poolscope.showCallSite',
           arguments: [run.meta.id, site.id],
+        }),
+      );
+    }
+    for (const q of run.report.queues) {
+      if (q.file !== file || !q.line || q.messages === 0) continue;
+      const moved = map ? map.newLine(q.line) : q.line;
+      const line = Math.min(moved ?? map?.nearestLine(q.line) ?? q.line, doc.lineCount);
+      const title = queueLensTitle(q);
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(line - 1, 0, line - 1, 0), {
+          title: stale || moved === null ? `$(history) Stale — re-run · was: ${title}` : title,
+          tooltip: `Messages through this ${q.api} in the run of ${when}. Click to open the run.`,
+          command: 'poolscope.openRun',
+          arguments: [run.meta.id],
         }),
       );
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadRun } from '../../src/core';
 import { codeOf, LineMap } from '../../src/host/lineMap';
-import { lensTitle, predictedChange } from '../../src/host/lensText';
+import { lensTitle, predictedChange, queueLensTitle } from '../../src/host/lensText';
 import { fmtMs } from '../../src/core/units';
 
 const SCRIPT = [
@@ -83,6 +83,16 @@ describe('lens text', () => {
         `— chunksize 1 → ${w.bestChunksize} predicted ${fmtMs(best.wallMs)} (now ${fmtMs(site.wallMs)})`,
       ),
       title,
+    );
+  });
+
+  test('a queue: its traffic', () => {
+    const { report } = loadRun(`${__dirname}/../fixtures/traces/process_queue.pstrace`);
+    const q = report.queues.find((x) => x.messages > 0);
+    assert.ok(q);
+    assert.match(
+      queueLensTitle(q),
+      /^⇄ \w+: [\d,]+ messages? · [\d.]+ [KM]?B each · pickling [\d.]+ (µs|ms|s), unpickling [\d.]+ (µs|ms|s) in all$/,
     );
   });
 
