@@ -42,6 +42,18 @@ export function formatSummary(report: Report, style: Style): string {
       `  call site  ${site.file}:${site.line}  ${site.api}  ${site.tasks} tasks, chunksize ${site.chunksize ?? '–'}, ` +
         `${fmtMs(site.compute.medianMs)}/task, ${fmtX(site.estSpeedup)}  [${site.quadrant}]`,
     );
+    const w = site.whatIf;
+    if (w) {
+      const curve = w.workers.map((p) => `${p.workers}: ${fmtMs(p.wallMs)}`).join(', ');
+      const chunk =
+        w.bestChunksize !== null && w.bestChunksize !== site.chunksize
+          ? `; chunksize ${w.bestChunksize}: ${fmtMs(w.chunksizes.find((p) => p.chunksize === w.bestChunksize)?.wallMs)}`
+          : '';
+      lines.push(
+        `    what if  workers ${curve} (recommended ${w.recommendedWorkers})${chunk}; ` +
+          `model ${fmtMs(w.recorded.wallMs)} vs measured ${fmtMs(site.wallMs)}`,
+      );
+    }
   }
   if (report.findings.length > 0) {
     lines.push('  findings');

@@ -109,7 +109,10 @@ function simulateBatch(w: Workload, b: Batch, s: Setting): number {
   const size = Math.max(1, chunksizeFor(w, s, n));
   const free = new Float64Array(workers);
   for (let k = 0; k < workers; k++) free[k] = readyAt(b.workerReadyMs, k);
-  const speed = w.cpuBound ? cpuShare(s.cores, w.otherLoad, workers) : 1;
+  // A worker's own message handling (unpickling, pickling, the pipe) is CPU work whatever its
+  // tasks do: it always shares the cores; compute only when it is CPU-bound.
+  const overheadSpeed = cpuShare(s.cores, w.otherLoad, workers);
+  const speed = w.cpuBound ? overheadSpeed : 1;
   let sent = 0;
   let collectedAt = 0;
   for (let from = b.from; from < b.to; from += size) {
@@ -119,8 +122,6 @@ function simulateBatch(w: Workload, b: Batch, s: Setting): number {
     for (let i = from; i < to; i++) demand += w.itemMs[i];
     sent += cost(w.send, items);
     const k = earliest(free);
-    // A worker's own message handling is CPU work too: it slows down with compute when shared.
-    const overheadSpeed = w.cpuBound ? speed : 1;
     const received = Math.max(free[k], sent + w.latencyMs) + cost(w.receive, items) / overheadSpeed;
     free[k] = received + demand / speed + cost(w.reply, items) / overheadSpeed;
     collectedAt = Math.max(collectedAt, free[k] + w.latencyMs) + cost(w.collect, items);
@@ -158,6 +159,9 @@ const WHATIF_CPU_BOUND_RATIO = 0.2;
  * uncontended: the rest is their own waiting (allocation, page faults), not other processes.
  */
 const QUIET_SHARE = 0.9;
+
+/** Only tasks with at least this much CPU work tell how much of a core the workers got. */
+const SHARE_MIN_CPU_MS = 0.5;
 
 /** Worker k's ready time: as recorded, or (beyond the recorded workers) the latest recorded. */
 function readyAt(ready: number[], k: number): number {
@@ -227,6 +231,9 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
     const c = computeMs(t) as number;
     if (t.cpuMs === null || c <= 0) continue;
     ratios.push(t.cpuMs / c);
+    // A share measured over microseconds of work says more about the clocks and one preemption
+    // than about the load.
+    if (t.cpuMs < SHARE_MIN_CPU_MS) continue;
     cpu += Math.min(c, t.cpuMs);
     wall += c;
   }
@@ -234,7 +241,8 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   const cores = Math.max(1, model.run?.cpuCount ?? site.workers);
   const share = cpuBound && wall > 0 && cpu / wall < QUIET_SHARE ? cpu / wall : 1;
   const load = share < 1 ? otherLoad(cores, site.workers, share) : 0;
-  const speed = cpuBound ? cpuShare(cores, load, site.workers) : 1;
+  const overheadSpeed = cpuShare(cores, load, site.workers);
+  const speed = cpuBound ? overheadSpeed : 1;
   const demand = (t: Recorded): number => (computeMs(t) as number) * speed;
 
   const itemMs: number[] = [];
@@ -290,10 +298,10 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
     batches,
     send: splitCost(send, items, inPerItem, PICKLE_NS_PER_BYTE + WRITE_NS_PER_BYTE),
     // Worker-side costs as recorded at the workers' CPU share, as demand at a whole core.
-    receive: scaleCost(splitCost(unpickleIn, items, inPerItem, PICKLE_NS_PER_BYTE), speed),
+    receive: scaleCost(splitCost(unpickleIn, items, inPerItem, PICKLE_NS_PER_BYTE), overheadSpeed),
     reply: scaleCost(
       splitCost(worker - unpickleIn, items, outPerItem, PICKLE_NS_PER_BYTE + WRITE_NS_PER_BYTE),
-      speed,
+      overheadSpeed,
     ),
     collect: splitCost(collect, items, outPerItem, PICKLE_NS_PER_BYTE),
     // Delivery is measured from the write starting; the write itself is already in send/reply.
