@@ -44,3 +44,13 @@ export {
   type RunComparison,
   type SiteComparison,
 } from './compare';
+export {
+  defaultWorkerCounts,
+  parseCountList,
+  sweepResult,
+  type PredictedPoint,
+  type SweepKind,
+  type SweepPoint,
+  type SweepResult,
+  type SweepRun,
+} from './sweep';
