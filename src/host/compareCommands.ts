@@ -15,7 +15,7 @@ import type { PreparedRun } from './commands';
 import { ComparePanel } from './comparePanel';
 import { RunHistory, RunMeta } from './history';
 import { RunItem, RunsView } from './runsView';
-import { TaskDeltas } from './viewRows';
+import { compareSide } from './compareRows';
 
 export interface CompareDeps {
   context: vscode.ExtensionContext;
@@ -147,17 +147,8 @@ export class CompareSweepCommands {
 
   private side(meta: RunMeta, tag: 'A' | 'B'): CompareSide {
     const { model, report } = loadRun(this.deps.history.tracePath(meta.id));
-    const delta = new TaskDeltas().message(model, meta.id, model.wallMs);
-    if (delta.type !== 'run/delta') throw new Error('unexpected rows');
-    return {
-      runId: meta.id,
-      label: `${tag} · ${path.basename(meta.script)} · ${new Date(meta.startedAt).toLocaleString()}`,
-      lanes: delta.lanes,
-      sites: delta.sites,
-      tasks: delta.tasks,
-      wallMs: report.summary.wallMs,
-      report,
-    };
+    const label = `${tag} · ${path.basename(meta.script)} · ${new Date(meta.startedAt).toLocaleString()}`;
+    return compareSide(model, report, meta.id, label);
   }
 
   private onMessage(msg: FromCompareView): void {

@@ -10,7 +10,7 @@ import { fmtX } from '../units';
 
 const W = 640;
 const H = 300;
-const M = { top: 16, right: 20, bottom: 42, left: 52 };
+const M = { top: 30, right: 20, bottom: 42, left: 52 };
 const SVG = 'http://www.w3.org/2000/svg';
 
 function svg<K extends keyof SVGElementTagNameMap>(
@@ -65,7 +65,7 @@ export function sweepChart(r: SweepResult): SVGSVGElement {
     svg(grid, 'text', { x: M.left - 6, y: y(t) + 4, 'text-anchor': 'end' }, 'ps-sweep-tick').textContent =
       `${t}×`;
   }
-  const xTicks = [...new Set(measured.map((p) => p.value))];
+  const xTicks = [...new Set(values)];
   for (const v of xTicks) {
     svg(
       grid,

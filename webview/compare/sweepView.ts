@@ -43,12 +43,12 @@ export class SweepView {
     const legend = add(s, el('ul', 'ps-sweep-legend'));
     const item = (cls: string, text: string): void => {
       const li = add(legend, el('li'));
-      add(li, el('span', `ps-swatch ${cls}`)).setAttribute('aria-hidden', 'true');
+      add(li, el('span', `ps-sweep-swatch ${cls}`)).setAttribute('aria-hidden', 'true');
       add(li, el('span', null, text));
     };
-    item('ps-swatch-measured', 'measured');
-    if (r.kind === 'workers') item('ps-swatch-ideal', 'ideal (speedup = workers)');
-    if (r.predicted) item('ps-swatch-predicted', 'predicted from the first run');
+    item('ps-sweep-swatch-measured', 'measured');
+    if (r.kind === 'workers') item('ps-sweep-swatch-ideal', 'ideal (speedup = workers)');
+    if (r.predicted) item('ps-sweep-swatch-predicted', 'predicted from the first run');
     else add(legend, el('li', 'ps-sweep-no-prediction', 'no prediction: the first run has no what-if model'));
     add(
       s,
