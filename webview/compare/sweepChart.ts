@@ -86,7 +86,13 @@ export function sweepChart(r: SweepResult): SVGSVGElement {
   if (r.recommended !== null) {
     const g = svg(root, 'g', {}, 'ps-sweep-recommended');
     svg(g, 'line', { x1: x(r.recommended), x2: x(r.recommended), y1: M.top, y2: H - M.bottom });
-    svg(g, 'text', { x: x(r.recommended) + 4, y: M.top + 10 }).textContent = `recommended: ${r.recommended}`;
+    // Near the right edge the label goes to the left of the line, so it is not cut off.
+    const atRight = x(r.recommended) > W - M.right - 110;
+    svg(g, 'text', {
+      x: x(r.recommended) + (atRight ? -4 : 4),
+      y: M.top + 10,
+      'text-anchor': atRight ? 'end' : 'start',
+    }).textContent = `recommended: ${r.recommended}`;
   }
   const line = (pts: [number, number][], cls: string): void => {
     if (pts.length < 1) return;
