@@ -120,4 +120,31 @@ describe('sweepResult', () => {
     runs[0].report.whatIf = null;
     assert.match(formatSweep(sweepResult('workers', runs)), /predicted: no prediction/);
   });
+
+  test('a chunksize sweep takes its prediction from the first run’s busiest call site', () => {
+    const runs = [run('chunksize', 1, 900), run('chunksize', 100, 200)];
+    assert.equal(sweepResult('chunksize', runs).predicted, null, 'no what-if: no prediction');
+    const site = runs[0].report.callSites[0];
+    const point = (chunksize: number, wallMs: number) => ({
+      workers: 2,
+      chunksize,
+      wallMs,
+      speedup: 300 / wallMs,
+    });
+    site.whatIf = {
+      recorded: point(1, 880),
+      workers: [],
+      chunksizes: [point(1, 880), point(10, 260), point(100, 210)],
+      bestChunksize: 100,
+      recommendedWorkers: 2,
+    };
+    assert.deepEqual(
+      sweepResult('chunksize', runs).predicted?.map((p) => [p.value, p.wallMs]),
+      [
+        [1, 880],
+        [10, 260],
+        [100, 210],
+      ],
+    );
+  });
 });
