@@ -13,7 +13,7 @@ import type { CompareSide } from '../shared/compareProtocol';
 import type { FromCompareView } from '../shared/compareProtocol';
 import type { PreparedRun } from './commands';
 import { ComparePanel } from './comparePanel';
-import { RunHistory, RunMeta } from './history';
+import { overridesText, RunHistory, RunMeta } from './history';
 import { RunItem, RunsView } from './runsView';
 import { compareSide } from './compareRows';
 
@@ -297,7 +297,15 @@ function pickItem(r: RunMeta, baseScript: string): vscode.QuickPickItem {
   const when = new Date(r.startedAt).toLocaleString();
   return {
     label: path.basename(r.script),
-    description: `${when} · ${fmtMs(r.wallMs)} · ${r.workers} workers · ${QUADRANT_TITLES[r.quadrant] ?? r.quadrant}`,
+    description: [
+      when,
+      fmtMs(r.wallMs),
+      `${r.workers} workers`,
+      QUADRANT_TITLES[r.quadrant] ?? r.quadrant,
+      overridesText(r.overrides),
+    ]
+      .filter(Boolean)
+      .join(' · '),
     detail: baseScript && r.script !== baseScript ? `another script: ${r.script}` : r.script,
   };
 }

@@ -12,6 +12,15 @@ export interface RunMeta {
   exitCode: number | null;
   workers: number;
   tasks: number;
+  /** Settings PoolScope overrode in this run (a sweep's `workers`, `chunksize`); absent in older runs. */
+  overrides?: Record<string, unknown>;
+}
+
+/** "workers=2, chunksize=10", or '' when nothing was overridden. */
+export function overridesText(o: Record<string, unknown> | undefined): string {
+  return Object.entries(o ?? {})
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
 }
 
 export const TRACE_FILE = 'trace.pstrace';
@@ -54,6 +63,7 @@ export class RunHistory {
       exitCode: report.run.exitCode ?? null,
       workers: report.summary.workers,
       tasks: report.summary.tasks,
+      overrides: report.run.overrides ?? {},
     };
     // The header is written last: a run without it was interrupted and is not listed.
     fs.writeFileSync(path.join(dir, META_FILE), JSON.stringify(meta));

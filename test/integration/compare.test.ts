@@ -201,8 +201,17 @@ describe('Compare and Sweep in VS Code', () => {
     await session.workbench.resetFocus();
     const rows = await runRows();
     await rows.nth(0).click(); // one run selected (and opened), not the two of the last test
-    await rows.nth(0).click({ button: 'right' });
-    await session.workbench.clickContextMenuItem('Compare with…');
+    // The run panel that click opens takes focus as it loads, which can close a menu opened
+    // meanwhile: open it again until the item is there.
+    await waitFor(
+      'Compare with… in the run’s context menu',
+      async () => {
+        await rows.nth(0).click({ button: 'right' });
+        await session.workbench.clickContextMenuItem('Compare with…');
+        return true;
+      },
+      30_000,
+    );
     const pick = session.browser.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await pick.first().waitFor({ state: 'visible', timeout: 10_000 });
     assert.equal(await pick.count(), 1);
@@ -239,6 +248,12 @@ describe('Compare and Sweep in VS Code', () => {
     const rows = await runRows();
     await waitFor('the two sweep runs in the Runs view', async () =>
       (await rows.count()) === 4 ? true : undefined,
+    );
+    // Each sweep run says what was overridden; the two profiled runs say nothing.
+    const texts = await rows.allInnerTexts();
+    assert.deepEqual(
+      texts.map((t) => /workers=\d/.exec(t)?.[0] ?? '-'),
+      ['workers=2', 'workers=1', '-', '-'],
     );
     await session.workbench.screenshot(path.join(SHOTS, 'sweep.png'));
   });
