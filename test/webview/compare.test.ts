@@ -69,6 +69,26 @@ describe('Compare panel', () => {
     await assertClean(panel);
   });
 
+  it('zooms and pans both timelines together', async () => {
+    const panel = await h.open();
+    await panel.post(compareMessage());
+    const domains = async (): Promise<[number, number][]> =>
+      (await panel.page.evaluate('window.__poolscope.timelineDomains()')) as [number, number][];
+    const [whole] = await domains();
+    await panel.page.locator('.ps-compare-lane[data-side="B"] .ps-plot').focus();
+    for (const key of ['+', '+', 'ArrowRight']) await panel.page.keyboard.press(key);
+    await panel.settle();
+    const [a, b] = await domains();
+    assert.ok(b[1] - b[0] < (whole[1] - whole[0]) / 2, `B zoomed in: ${b}`);
+    assert.ok(Math.abs(a[0] - b[0]) < 1e-6 && Math.abs(a[1] - b[1]) < 1e-6, `A follows B: ${a} vs ${b}`);
+    await panel.page.locator('.ps-compare-lane[data-side="A"] .ps-plot').focus();
+    await panel.page.keyboard.press('0');
+    await panel.settle();
+    const back = await domains();
+    for (const d of back) assert.ok(Math.abs(d[0] - whole[0]) < 1e-6 && Math.abs(d[1] - whole[1]) < 1e-6);
+    await assertClean(panel);
+  });
+
   it('shows the deltas with signs and units, per run and per matched call site', async () => {
     const panel = await h.open();
     const msg = compareMessage();

@@ -15,6 +15,8 @@ type CompareMsg = Extract<ToCompareView, { type: 'compare/show' }>;
 export class CompareView {
   readonly root = el('div', 'ps-compare');
   private lanes: { store: TaskStore; timeline: Timeline }[] = [];
+  /** Set while one timeline's zoom is copied to the other, so the copy is not copied back. */
+  private linking = false;
 
   constructor(
     private readonly openSource: (file: string, line: number) => void,
@@ -41,11 +43,16 @@ export class CompareView {
       ).setAttribute('data-side', tag);
     }
     const endMs = Math.max(msg.a.wallMs, msg.b.wallMs);
-    this.lanes = [msg.a, msg.b].map((side, i) => this.lane(side, i === 0 ? 'A' : 'B', endMs));
+    this.lanes = [msg.a, msg.b].map((side, i) => this.lane(side, i === 0 ? 'A' : 'B', endMs, i));
     add(this.root, deltaTables(msg.comparison, this.openSource));
   }
 
-  private lane(side: CompareSide, tag: string, endMs: number): { store: TaskStore; timeline: Timeline } {
+  private lane(
+    side: CompareSide,
+    tag: string,
+    endMs: number,
+    index: number,
+  ): { store: TaskStore; timeline: Timeline } {
     const section = add(this.root, el('section', 'ps-compare-lane'));
     section.setAttribute('data-side', tag);
     section.setAttribute('aria-label', `Run ${tag} timeline`);
@@ -56,7 +63,21 @@ export class CompareView {
     store.appendTasks(side.tasks);
     // One scale for both: each timeline spans the longer run.
     store.setWall(endMs);
-    const timeline = new Timeline(store, { openSource: this.openSource, schedule: this.schedule });
+    // Zoom and pan are shared: the two stay on one time scale while the user explores.
+    const timeline = new Timeline(store, {
+      openSource: this.openSource,
+      schedule: this.schedule,
+      onViewChange: ([a, b]) => {
+        const other = this.lanes[1 - index]?.timeline;
+        if (!other || this.linking) return;
+        this.linking = true;
+        try {
+          other.showDomain(a, b);
+        } finally {
+          this.linking = false;
+        }
+      },
+    });
     add(section, timeline.root);
     return { store, timeline };
   }
