@@ -90,5 +90,13 @@ export async function sweepCommand(args: SweepArgs, distDir: string): Promise<nu
     say('the sweep was interrupted; the table shows the runs that finished.');
     return 130;
   }
-  return outcome.workers || outcome.chunksize ? 0 : 1;
+  const results = [outcome.workers, outcome.chunksize].filter((r) => r !== null);
+  if (results.length === 0) return 1;
+  // The curve is printed either way; a run of the script that failed still fails the command.
+  const failed = results.flatMap((r) => r.points).filter((p) => p.exitCode !== 0);
+  if (failed.length) {
+    say(`${failed.length} of the sweep's runs exited with an error (see the warnings above).`);
+    return 1;
+  }
+  return 0;
 }

@@ -189,4 +189,16 @@ describe('poolscope sweep', () => {
     assert.equal(out.workers.recommended, null);
     assert.match(res.stderr, /did not use them: no Pool or ProcessPoolExecutor took the override/);
   });
+
+  test('a run of the script that fails fails the sweep, after the table', () => {
+    fs.writeFileSync(
+      path.join(tmp, 'fails.py'),
+      'from multiprocessing import Pool\nif __name__ == "__main__":\n    with Pool(2) as p:\n        p.map(abs, range(10))\n    raise SystemExit(3)\n',
+    );
+    const res = cli(['sweep', '--workers', '1,2', 'fails.py']);
+    assert.equal(res.status, 1, res.stderr);
+    assert.match(res.stdout, /^Worker sweep of fails\.py/m);
+    assert.match(res.stdout, /warning: The run with workers 1 exited with 3; its numbers may be partial\./);
+    assert.match(res.stderr, /2 of the sweep's runs exited with an error/);
+  });
 });
