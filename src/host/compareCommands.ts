@@ -9,13 +9,12 @@ import * as vscode from 'vscode';
 import { compareReports, defaultWorkerCounts, loadRun, packRunDir } from '../core';
 import { QUADRANT_TITLES, fmtMs } from '../core/units';
 import { Sweep, type SweepStep } from '../run/sweep';
-import type { CompareSide } from '../shared/compareProtocol';
-import type { FromCompareView } from '../shared/compareProtocol';
+import type { CompareSide, FromCompareView } from '../shared/compareProtocol';
 import type { PreparedRun } from './commands';
 import { ComparePanel } from './comparePanel';
+import { compareSide } from './compareRows';
 import { overridesText, RunHistory, RunMeta } from './history';
 import { RunItem, RunsView } from './runsView';
-import { compareSide } from './compareRows';
 
 export interface CompareDeps {
   context: vscode.ExtensionContext;

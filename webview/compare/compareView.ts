@@ -2,8 +2,7 @@
  * The Compare panel: run A's and run B's timelines one above the other on one time scale (both
  * stores end at the longer run's wall time, so a millisecond is as wide in both), then the deltas.
  */
-import type { ToCompareView } from '../../src/shared/compareProtocol';
-import type { CompareSide } from '../../src/shared/compareProtocol';
+import type { CompareSide, ToCompareView } from '../../src/shared/compareProtocol';
 import { add, clear, el } from '../dom';
 import { TaskStore } from '../store';
 import { Timeline } from '../timeline';
