@@ -33,6 +33,14 @@ const targets = [
     format: 'iife',
     target: 'es2020',
   },
+  {
+    // The Compare and Sweep panels (webview/compare): same options, their own page.
+    entryPoints: ['webview/compare/main.ts'],
+    outfile: 'dist/compare.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+  },
 ];
 
 /** Copies the stdlib-only agent next to the bundles; the CLI finds it at dist/python. */

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, ProfileArgs, ReportArgs, UsageError, USAGE } from './cli/args';
+import { compareCommand } from './cli/compareCmd';
+import { say, writeOut } from './cli/io';
+import { sweepCommand } from './cli/sweepCmd';
 import { formatSummary } from './cli/summary';
 import { loadRun, packRunDir, reportLanes, toChromeTrace } from './core';
 import { renderHtmlReport } from './core/htmlReport';
@@ -11,10 +14,6 @@ import { createRunDir, removeRunDir } from './run/runDir';
 import { checkScriptFile } from './run/scriptFile';
 
 const VERSION = '0.1.0';
-
-function say(message: string): void {
-  process.stderr.write(`poolscope: ${message}\n`);
-}
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -39,6 +38,10 @@ async function main(argv: string[]): Promise<number> {
       return report(args);
     case 'profile':
       return profile(args);
+    case 'compare':
+      return compareCommand(args);
+    case 'sweep':
+      return sweepCommand(args, __dirname);
     default: {
       const never: never = args;
       throw new Error(`unhandled command ${JSON.stringify(never)}`);
@@ -135,15 +138,6 @@ async function writeOutputs(
   if (args.html) writeOut(args.html, renderHtmlReport(report, reportLanes(model)));
   if (args.chrome) writeOut(args.chrome, JSON.stringify(toChromeTrace(model)));
   return report;
-}
-
-function writeOut(file: string, text: string): void {
-  if (file === '-') {
-    process.stdout.write(text);
-    return;
-  }
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, text);
 }
 
 /** A signal death is re-raised on ourselves so that the caller sees what a plain run gives. */

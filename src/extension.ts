@@ -20,7 +20,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerCodeActionsProvider('python', new MainGuardFixProvider(staticChecks), {
       providedCodeActionKinds: MainGuardFixProvider.kinds,
     }),
-    vscode.window.registerTreeDataProvider('poolscope.runs', runsView),
+    // canSelectMany: two selected runs can be compared.
+    vscode.window.createTreeView('poolscope.runs', { treeDataProvider: runsView, canSelectMany: true }),
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, new MainGuardLens()),
     ...registerCommands(context, history, runsView),
   );

@@ -23,6 +23,8 @@ const HOVER_PX = 3;
 export interface TimelineHost {
   openSource(file: string, line: number): void;
   schedule(): void;
+  /** The user zoomed or panned to this window (ms); the compare panel keeps its two in step. */
+  onViewChange?(domain: [number, number]): void;
 }
 
 export interface TimelineFrame {
@@ -118,6 +120,7 @@ export class Timeline {
         if (this.syncing) return;
         if (!this.cursorTip) this.tooltip.hide();
         this.invalidate();
+        this.host.onViewChange?.(this.domain());
       });
     this.plotSel.call(this.zoomer).on('dblclick.zoom', null);
     this.plot.addEventListener('keydown', (ev) => this.onKey(ev));

@@ -1,4 +1,5 @@
 /** Command-line parsing for `poolscope`, kept free of side effects so it can be unit-tested. */
+import { parseCountList } from '../core/sweep';
 
 export interface ProfileArgs {
   command: 'profile';
@@ -22,7 +23,29 @@ export interface ReportArgs {
   quiet: boolean;
 }
 
-export type CliArgs = ProfileArgs | ReportArgs | { command: 'help' } | { command: 'version' };
+export interface CompareArgs {
+  command: 'compare';
+  /** Report JSON files (from --json), .pstrace files or run directories: A (before) and B (after). */
+  a: string;
+  b: string;
+  json?: string;
+}
+
+export interface SweepArgs {
+  command: 'sweep';
+  /** Worker counts; undefined: 1, 2, 4, … up to the cores (none when only --chunksize is given). */
+  workers?: number[];
+  chunksizes?: number[];
+  json?: string;
+  /** Folder to keep each run's trace in (sweep-workers-2.pstrace, …). */
+  traces?: string;
+  python?: string;
+  script: string;
+  scriptArgs: string[];
+}
+
+export type CliArgs =
+  ProfileArgs | ReportArgs | CompareArgs | SweepArgs | { command: 'help' } | { command: 'version' };
 
 export class UsageError extends Error {}
 
@@ -39,9 +62,38 @@ export const USAGE = `Usage:
         --quiet         no summary
   poolscope report TRACE [--json FILE] [--html FILE] [--chrome FILE] [--quiet]
       Analyse a saved trace (.pstrace file or run directory) again.
+  poolscope compare A B [--json FILE]
+      Compare two runs (B is the "after"): a table of deltas for the whole run and each call
+      site both have, the verdicts and the findings new, fixed and unchanged. A and B are report
+      JSON files (profile --json), .pstrace files or run directories.
+  poolscope sweep [options] [--] script.py [args...]
+      Run script.py once per worker count (and per chunksize) and print the speedup curve
+      against the ideal line and the what-if prediction, with a recommendation.
+        --workers LIST    worker counts, e.g. 1,2,4 (default: 1, 2, 4, … up to the cores)
+        --chunksize LIST  chunksizes to try, at the recommended worker count, e.g. 1,10,100
+        --json FILE       write the result as JSON ("-" for stdout)
+        --traces DIR      keep each run's trace (.pstrace) in DIR
+        --python PATH     the interpreter
   poolscope --help | --version`;
 
-const VALUE_FLAGS = new Set(['--json', '--html', '--trace', '--chrome', '--python', '--workers']);
+const VALUE_FLAGS = new Set([
+  '--json',
+  '--html',
+  '--trace',
+  '--chrome',
+  '--python',
+  '--workers',
+  '--chunksize',
+  '--traces',
+]);
+
+/** Which value options each command takes. */
+const COMMAND_FLAGS: Record<string, string[]> = {
+  profile: ['json', 'html', 'trace', 'chrome', 'python', 'workers'],
+  report: ['json', 'html', 'chrome'],
+  compare: ['json'],
+  sweep: ['json', 'python', 'workers', 'chunksize', 'traces'],
+};
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv;
@@ -49,9 +101,10 @@ export function parseArgs(argv: string[]): CliArgs {
     return { command: 'help' };
   }
   if (command === '--version' || command === '-V') return { command: 'version' };
-  if (command !== 'profile' && command !== 'report') {
+  if (!(command in COMMAND_FLAGS)) {
     throw new UsageError(`unknown command "${command}"`);
   }
+  const runsScript = command === 'profile' || command === 'sweep';
   const flags: Record<string, string> = {};
   let quiet = false;
   const reportInputs: string[] = [];
@@ -77,16 +130,43 @@ export function parseArgs(argv: string[]): CliArgs {
       continue;
     }
     if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option "${a}"`);
-    if (command === 'profile') break;
-    // `report` has no script: its one positional may stand anywhere among the options.
+    if (runsScript) break;
+    // `report` and `compare` run no script: their inputs may stand anywhere among the options.
     reportInputs.push(a);
   }
-  const positional = command === 'report' ? [...reportInputs, ...rest.slice(i)] : rest.slice(i);
+  const positional = runsScript ? rest.slice(i) : [...reportInputs, ...rest.slice(i)];
+  for (const f of Object.keys(flags)) {
+    if (COMMAND_FLAGS[command].includes(f)) continue;
+    const owners = Object.keys(COMMAND_FLAGS).filter((c) => COMMAND_FLAGS[c].includes(f));
+    throw new UsageError(`--${f} is not an option of ${command} (it is for ${owners.join(' and ')})`);
+  }
+  if (command === 'compare') {
+    if (positional.length !== 2) throw new UsageError('compare takes two runs: A (before) and B (after)');
+    return { command, a: positional[0], b: positional[1], json: flags.json };
+  }
+  if (command === 'sweep') {
+    if (positional.length === 0) throw new UsageError('sweep needs a script to run');
+    const list = (name: string): number[] | undefined => {
+      if (flags[name] === undefined) return undefined;
+      try {
+        return parseCountList(flags[name], `--${name}`);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    };
+    return {
+      command,
+      workers: list('workers'),
+      chunksizes: list('chunksize'),
+      json: flags.json,
+      traces: flags.traces,
+      python: flags.python,
+      script: positional[0],
+      scriptArgs: positional.slice(1),
+    };
+  }
   if (command === 'report') {
     if (positional.length !== 1) throw new UsageError('report takes exactly one trace file or run directory');
-    for (const f of ['trace', 'python', 'workers']) {
-      if (flags[f] !== undefined) throw new UsageError(`--${f} is for profile, not report`);
-    }
     return { command, input: positional[0], json: flags.json, html: flags.html, chrome: flags.chrome, quiet };
   }
   if (positional.length === 0) throw new UsageError('profile needs a script to run');
@@ -96,7 +176,7 @@ export function parseArgs(argv: string[]): CliArgs {
     if (!Number.isInteger(workers) || workers < 1) throw new UsageError('--workers needs a whole number ≥ 1');
   }
   return {
-    command,
+    command: 'profile',
     json: flags.json,
     html: flags.html,
     trace: flags.trace,

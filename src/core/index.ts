@@ -35,3 +35,22 @@ export function loadRun(dirOrFile: string): { model: TraceModel; report: Report 
   const model = buildModel(loadRecords(dirOrFile));
   return { model, report: analyze(model) };
 }
+export {
+  compareReports,
+  matchSites,
+  peakWorkerRss,
+  type FindingChange,
+  type MetricDelta,
+  type RunComparison,
+  type SiteComparison,
+} from './compare';
+export {
+  defaultWorkerCounts,
+  parseCountList,
+  sweepResult,
+  type PredictedPoint,
+  type SweepKind,
+  type SweepPoint,
+  type SweepResult,
+  type SweepRun,
+} from './sweep';

@@ -11,8 +11,19 @@ import { resolvePython } from './pythonEnv';
 import { RunItem, RunsView } from './runsView';
 import { TaskDeltas } from './viewRows';
 import { parseArgsLine } from './argsLine';
+import { CompareSweepCommands } from './compareCommands';
 
 const RUNNING_CONTEXT = 'poolscope.running';
+
+/** A run ready to start: what prepareRun asked and checked. */
+export interface PreparedRun {
+  uri: vscode.Uri;
+  args: string[];
+  cwd: string;
+  python: string;
+  pythonVersion: string;
+  config: vscode.WorkspaceConfiguration;
+}
 
 export function registerCommands(
   context: vscode.ExtensionContext,
@@ -31,36 +42,36 @@ export function registerCommands(
     void vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: false });
   };
 
-  async function profile(target: vscode.Uri | undefined, askArgs: boolean): Promise<void> {
+  /**
+   * Everything a run needs before it starts, asked and checked the same way for a profile and a
+   * sweep: workspace trust, a Python file, its arguments, the interpreter, the working directory.
+   * Undefined (after telling the user why) when the run cannot go ahead.
+   */
+  async function prepareRun(
+    target: vscode.Uri | undefined,
+    askArgs: boolean,
+    busy: () => Promise<boolean>,
+  ): Promise<PreparedRun | undefined> {
     if (!vscode.workspace.isTrusted) {
       const pick = await vscode.window.showWarningMessage(
         'PoolScope runs nothing in an untrusted workspace: profiling executes the script. Trust this workspace to profile it.',
         'Manage Workspace Trust',
       );
       if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
-      return;
+      return undefined;
     }
     const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
     if (!uri) {
       void vscode.window.showErrorMessage('PoolScope: open or select a Python file to profile.');
-      return;
+      return undefined;
     }
     if (uri.scheme !== 'file' || !/\.pyw?$/i.test(uri.fsPath)) {
       void vscode.window.showErrorMessage(
         `PoolScope: ${path.basename(uri.fsPath)} is not a Python file. Right-click a .py file and choose Profile Parallel Run.`,
       );
-      return;
+      return undefined;
     }
-    if (current) {
-      const pick = await vscode.window.showWarningMessage(
-        'A PoolScope run is still in progress.',
-        'Cancel It',
-        'Show It',
-      );
-      if (pick === 'Cancel It') await current.cancel();
-      else if (pick === 'Show It') current.panel.reveal();
-      return;
-    }
+    if (await busy()) return undefined;
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (open?.isDirty) await open.save();
 
@@ -74,7 +85,7 @@ export function registerCommands(
         prompt: 'Passed to the script as sys.argv[1:]; quote arguments that contain spaces.',
         value: last,
       });
-      if (line === undefined) return;
+      if (line === undefined) return undefined;
       await context.workspaceState.update(argsKey, line);
     }
     const remembered = context.workspaceState.get<string>(argsKey);
@@ -85,7 +96,7 @@ export function registerCommands(
         void vscode.window.showErrorMessage(
           `PoolScope: ${(err as Error).message}. Use Profile Parallel Run with Arguments… to fix them.`,
         );
-        return;
+        return undefined;
       }
     }
 
@@ -102,7 +113,7 @@ export function registerCommands(
       if (pick === 'Select Interpreter') await vscode.commands.executeCommand('python.setInterpreter');
       if (pick === 'Open Settings')
         await vscode.commands.executeCommand('workbench.action.openSettings', 'poolscope.pythonPath');
-      return;
+      return undefined;
     }
     if (check.syntaxError) {
       const { line, message } = check.syntaxError;
@@ -111,7 +122,7 @@ export function registerCommands(
         'Go to Line',
       );
       if (pick) openSource(uri.fsPath, line);
-      return;
+      return undefined;
     }
     const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
     const cwdSetting = (config.get<string>('cwd') ?? '').replace('${workspaceFolder}', folder).trim();
@@ -120,8 +131,42 @@ export function registerCommands(
       void vscode.window.showErrorMessage(
         `PoolScope: the working directory ${cwd} does not exist (setting poolscope.cwd).`,
       );
-      return;
+      return undefined;
     }
+    return { uri, args, cwd, python: check.python, pythonVersion: check.version, config };
+  }
+
+  const sweeps = new CompareSweepCommands({
+    context,
+    history,
+    runsView,
+    openSource,
+    prepareRun,
+    profiling: () => current !== undefined,
+    setRunning: (running) => void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT, running),
+  });
+
+  async function profile(target: vscode.Uri | undefined, askArgs: boolean): Promise<void> {
+    const prepared = await prepareRun(target, askArgs, async () => {
+      if (sweeps.running) {
+        void vscode.window.showWarningMessage(
+          'A PoolScope sweep is still in progress; cancel it or wait for it to end.',
+        );
+        return true;
+      }
+      if (!current) return false;
+      const pick = await vscode.window.showWarningMessage(
+        'A PoolScope run is still in progress.',
+        'Cancel It',
+        'Show It',
+      );
+      if (pick === 'Cancel It') await current.cancel();
+      else if (pick === 'Show It') current.panel.reveal();
+      return true;
+    });
+    if (!prepared) return;
+    const { uri, args, cwd, config } = prepared;
+    const check = { python: prepared.python, version: prepared.pythonVersion };
 
     const run = new LiveRun({
       extensionUri: context.extensionUri,
@@ -234,7 +279,10 @@ export function registerCommands(
     vscode.commands.registerCommand('poolscope.profileFileWithArgs', (uri?: vscode.Uri) =>
       profile(uri, true),
     ),
-    vscode.commands.registerCommand('poolscope.cancelRun', () => current?.cancel()),
+    vscode.commands.registerCommand('poolscope.cancelRun', () =>
+      current ? current.cancel() : sweeps.cancel(),
+    ),
+    ...sweeps.register(),
     vscode.commands.registerCommand('poolscope.openRun', (arg: unknown) => void openSaved(arg)),
     vscode.commands.registerCommand('poolscope.showCallSite', (runId: unknown, callSiteId: unknown) => {
       if (typeof runId !== 'string' || typeof callSiteId !== 'string') return;

@@ -14,6 +14,15 @@ export interface RunMeta {
   tasks: number;
   /** Files with call sites in the report (absent in runs saved before 0.2). */
   files?: string[];
+  /** Settings PoolScope overrode in this run (a sweep's `workers`, `chunksize`); absent in older runs. */
+  overrides?: Record<string, unknown>;
+}
+
+/** "workers=2, chunksize=10", or '' when nothing was overridden. */
+export function overridesText(o: Record<string, unknown> | undefined): string {
+  return Object.entries(o ?? {})
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
 }
 
 export const TRACE_FILE = 'trace.pstrace';
@@ -74,6 +83,7 @@ export class RunHistory {
       workers: report.summary.workers,
       tasks: report.summary.tasks,
       files,
+      overrides: report.run.overrides ?? {},
     };
     // The header is written last: a run without it was interrupted and is not listed.
     fs.writeFileSync(path.join(dir, META_FILE), JSON.stringify(meta));

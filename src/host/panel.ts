@@ -72,10 +72,22 @@ export class PoolScopePanel {
   }
 }
 
-export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+/** The page: `scriptFile` from dist/, panel.css plus `extraCss` from media/. */
+export function panelHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  scriptFile = 'webview.js',
+  extraCss: string[] = [],
+): string {
   const nonce = randomBytes(18).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', scriptFile));
   const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const extra = extraCss
+    .map(
+      (f) =>
+        `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', f)).toString()}">\n`,
+    )
+    .join('');
   const codicons = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicon.css'));
   const csp = [
     "default-src 'none'",
@@ -94,7 +106,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${codicons}">
 <link rel="stylesheet" href="${css}">
-<title>PoolScope</title>
+${extra}<title>PoolScope</title>
 </head>
 <body>
 <main id="app"></main>

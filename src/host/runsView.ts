@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { QUADRANT_TITLES, fmtMs } from '../core/units';
-import { RunHistory, RunMeta } from './history';
+import { overridesText, RunHistory, RunMeta } from './history';
 
 const QUADRANT_ICONS: Record<string, [string, string]> = {
   'clear-win': ['pass', 'testing.iconPassed'],
@@ -15,13 +15,15 @@ export class RunItem extends vscode.TreeItem {
   constructor(readonly meta: RunMeta) {
     super(path.basename(meta.script), vscode.TreeItemCollapsibleState.None);
     const when = new Date(meta.startedAt);
-    this.description = `${when.toLocaleTimeString()} · ${fmtMs(meta.wallMs)} · ${QUADRANT_TITLES[meta.quadrant] ?? meta.quadrant}`;
+    const overridden = overridesText(meta.overrides);
+    this.description = `${when.toLocaleTimeString()} · ${fmtMs(meta.wallMs)} · ${QUADRANT_TITLES[meta.quadrant] ?? meta.quadrant}${overridden ? ` · ${overridden}` : ''}`;
     this.tooltip = new vscode.MarkdownString(
       [
         `**${meta.script}**`,
         `${when.toLocaleString()}`,
         `wall ${fmtMs(meta.wallMs)} · ${meta.workers} workers · ${meta.tasks} tasks · exit ${meta.exitCode ?? '–'}`,
         `verdict: ${QUADRANT_TITLES[meta.quadrant] ?? meta.quadrant}`,
+        ...(overridden ? [`overridden by PoolScope: ${overridden}`] : []),
       ].join('\n\n'),
     );
     const [icon, colour] = QUADRANT_ICONS[meta.quadrant] ?? ['circle-outline', 'descriptionForeground'];

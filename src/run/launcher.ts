@@ -12,6 +12,8 @@ export interface LaunchOptions {
   runDir: string;
   /** Override the worker count of every Pool / ProcessPoolExecutor (the run header says so). */
   workers?: number;
+  /** Override the chunksize of every chunked pool call (map, imap, starmap, executor.map). */
+  chunksize?: number;
   env?: NodeJS.ProcessEnv;
   /** 'inherit' for the CLI (the program owns the terminal); 'pipe' for a pseudoterminal. */
   stdio?: StdioOptions;
@@ -45,6 +47,7 @@ export function launch(opts: LaunchOptions): RunningScript {
   }
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), POOLSCOPE_RUN_DIR: opts.runDir };
   if (opts.workers !== undefined) env.POOLSCOPE_WORKERS = String(opts.workers);
+  if (opts.chunksize !== undefined) env.POOLSCOPE_CHUNKSIZE = String(opts.chunksize);
   const child = spawn(opts.python, [launcher, opts.script, ...opts.args], {
     cwd: opts.cwd,
     env,

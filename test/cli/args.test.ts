@@ -45,3 +45,40 @@ test('help and version', () => {
   assert.deepEqual(parseArgs(['--help']), { command: 'help' });
   assert.deepEqual(parseArgs(['--version']), { command: 'version' });
 });
+
+test('compare takes two runs anywhere among its options', () => {
+  assert.deepEqual(parseArgs(['compare', 'a.json', '--json', 'out.json', 'b.pstrace']), {
+    command: 'compare',
+    a: 'a.json',
+    b: 'b.pstrace',
+    json: 'out.json',
+  });
+  assert.throws(() => parseArgs(['compare', 'a.json']), /two runs/);
+  assert.throws(
+    () => parseArgs(['compare', 'a', 'b', '--workers', '2']),
+    /--workers is not an option of compare \(it is for profile and sweep\)/,
+  );
+});
+
+test('sweep: count lists, then the script and its arguments', () => {
+  assert.deepEqual(
+    parseArgs(['sweep', '--workers', '1,2,4', '--chunksize=1,100', 's.py', '--workers', '9']),
+    {
+      command: 'sweep',
+      workers: [1, 2, 4],
+      chunksizes: [1, 100],
+      json: undefined,
+      traces: undefined,
+      python: undefined,
+      script: 's.py',
+      scriptArgs: ['--workers', '9'],
+    },
+  );
+  assert.equal((parseArgs(['sweep', 's.py']) as { workers?: number[] }).workers, undefined);
+  assert.throws(
+    () => parseArgs(['sweep', '--workers', '1,x', 's.py']),
+    /--workers: "x" is not a whole number ≥ 1/,
+  );
+  assert.throws(() => parseArgs(['sweep']), /needs a script/);
+  assert.throws(() => parseArgs(['sweep', '--html', 'r.html', 's.py']), /--html is not an option of sweep/);
+});

@@ -195,6 +195,53 @@ def test_workers_override(runner):
     assert bad.returncode == 2 and bad.stderr.startswith(b"poolscope: ")
 
 
+def test_chunksize_override(runner):
+    # Every form of passing chunksize (positional, keyword, none) gets the override; results
+    # and their order are the program's own.
+    script = runner.script(
+        """\
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        def sq(x):
+            return x * x
+
+        def add(a, b):
+            return a + b
+
+        if __name__ == "__main__":
+            ctx = mp.get_context("fork")
+            with ctx.Pool(2) as pool:
+                print(sum(pool.map(sq, range(40))))
+                print(sum(pool.map(sq, range(40), 1)))
+                print(sum(pool.imap(sq, range(40), chunksize=3)))
+                print(sum(pool.starmap(add, [(i, i) for i in range(40)])))
+                print(pool.apply(sq, (7,)))
+            with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as ex:
+                print(sum(ex.map(sq, range(40))))
+        """
+    )
+    plain = runner.plain(script)
+    done, run = runner.launch(script, env={"POOLSCOPE_CHUNKSIZE": "8"})
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == plain.stdout
+    assert run.main.metas("run")[0]["overrides"] == {"chunksize": 8}
+    calls = run.main.metas("call")
+    assert [(c["api"], c["chunksize"]) for c in calls] == [
+        ("map", 8),
+        ("map", 8),
+        ("imap", 8),
+        ("starmap", 8),
+        ("apply", 1),
+        ("executor.map", 8),
+    ]
+    both, run = runner.launch(script, env={"POOLSCOPE_CHUNKSIZE": "5", "POOLSCOPE_WORKERS": "1"})
+    assert both.returncode == 0 and both.stdout == plain.stdout
+    assert run.main.metas("run")[0]["overrides"] == {"workers": 1, "chunksize": 5}
+    bad, _ = runner.launch(script, env={"POOLSCOPE_CHUNKSIZE": "-3"})
+    assert bad.returncode == 2 and b"POOLSCOPE_CHUNKSIZE=-3 is not a positive integer" in bad.stderr
+
+
 def test_an_agent_fault_is_reported_once_and_the_program_goes_on(runner):
     # The script breaks the agent's recorder: every message record then fails.
     script = runner.script(

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { CHROMIUM_ARGS } from '../integration/harness/workbench';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ToCompareView } from '../../src/shared/compareProtocol';
 import type { FromWebview, ToWebview } from '../../src/shared/protocol';
 import { THEME_CSS } from './theme';
 
@@ -49,6 +50,14 @@ export interface OpenOptions {
   csp?: CspVariant;
 }
 
+/** Which page to serve: the run panel (default) or another entry point with its own stylesheet. */
+export interface PageOptions {
+  /** Entry point, relative to ROOT (default webview/main.ts). */
+  entry?: string;
+  /** Extra stylesheets from media/, linked after panel.css as src/host/panel.ts does. */
+  extraCss?: string[];
+}
+
 export class Harness {
   private constructor(
     readonly browser: Browser,
@@ -57,12 +66,14 @@ export class Harness {
     private readonly dir: string,
   ) {}
 
-  static async start(): Promise<Harness> {
+  static async start(pageOpts: PageOptions = {}): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'poolscope-webview-'));
     const outfile = join(dir, 'webview.js');
-    await esbuild.build({ ...WEBVIEW_BUILD, outfile, logLevel: 'warning' });
+    const entryPoints = pageOpts.entry ? [join(ROOT, pageOpts.entry)] : WEBVIEW_BUILD.entryPoints;
+    await esbuild.build({ ...WEBVIEW_BUILD, entryPoints, outfile, logLevel: 'warning' });
     const bundle = readFileSync(outfile);
     const css = readFileSync(join(ROOT, 'media', 'panel.css'));
+    const extraCss = pageOpts.extraCss ?? [];
     let origin = '';
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', origin);
@@ -73,9 +84,11 @@ export class Harness {
       if (url.pathname === '/panel.html') {
         const theme = url.searchParams.get('theme') === 'dark' ? 'dark' : 'light';
         const csp = url.searchParams.get('csp') === 'current' ? 'current' : 'styleNonce';
-        send('text/html; charset=utf-8', panelPage(origin, theme, csp));
+        send('text/html; charset=utf-8', panelPage(origin, theme, csp, extraCss));
       } else if (url.pathname === '/dist/webview.js') send('text/javascript; charset=utf-8', bundle);
       else if (url.pathname === '/media/panel.css') send('text/css; charset=utf-8', css);
+      else if (extraCss.some((f) => url.pathname === `/media/${f}`))
+        send('text/css; charset=utf-8', readFileSync(join(ROOT, url.pathname.slice(1))));
       else if (url.pathname === '/dist/codicon.css') send('text/css; charset=utf-8', codicons('codicon.css'));
       else if (url.pathname === '/dist/codicon.ttf') send('font/ttf', codicons('codicon.ttf'));
       else if (url.pathname === '/theme.css') send('text/css; charset=utf-8', THEME_CSS);
@@ -132,7 +145,7 @@ export class PanelPage {
   }
 
   /** Delivers a host message as VS Code does: JSON-serialised (NaN arrives as null). */
-  async post(msg: ToWebview | { type: string }): Promise<void> {
+  async post(msg: ToWebview | ToCompareView | { type: string }): Promise<void> {
     const wire: unknown = JSON.parse(JSON.stringify(msg));
     await this.page.evaluate((m) => window.postMessage(m, '*'), wire);
     await this.settle();
@@ -173,7 +186,7 @@ export class PanelPage {
 }
 
 /** The panel's HTML as src/host/panel.ts writes it, plus the test stub and the theme sheet. */
-function panelPage(cspSource: string, theme: ThemeKind, variant: CspVariant): string {
+function panelPage(cspSource: string, theme: ThemeKind, variant: CspVariant, extraCss: string[]): string {
   const nonce = randomBytes(18).toString('base64');
   const styleNonce = variant === 'styleNonce';
   const csp = [
@@ -192,7 +205,7 @@ ${styleNonce ? `<meta property="csp-nonce" content="${nonce}">\n` : ''}<meta nam
 <link rel="stylesheet" href="${cspSource}/theme.css">
 <link rel="stylesheet" href="${cspSource}/dist/codicon.css">
 <link rel="stylesheet" href="${cspSource}/media/panel.css">
-<title>PoolScope</title>
+${extraCss.map((f) => `<link rel="stylesheet" href="${cspSource}/media/${f}">\n`).join('')}<title>PoolScope</title>
 <script nonce="${nonce}">
   window.__posted = [];
   window.__csp = [];

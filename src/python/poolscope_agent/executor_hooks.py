@@ -97,6 +97,8 @@ def _map(self, fn, *iterables, **kwargs):
     pool = getattr(self, "_ps_pool", None)
     if pool is None or tls.call is not None or not state.enabled:
         return _map_orig(self, fn, *iterables, **kwargs)
+    if state.chunksize_override:
+        kwargs["chunksize"] = state.chunksize_override  # keyword-only in executor.map
     current = Call("executor.map", pool, chunksize=kwargs.get("chunksize", 1), items=_known_length(iterables))
     tls.call = current
     try:

@@ -45,9 +45,9 @@ def _install_hooks():
         os.register_at_fork(after_in_child=process_hooks.after_fork_in_child)
 
 
-def start_main(run_dir, agent_dir, workers, run_meta):
+def start_main(run_dir, agent_dir, workers, run_meta, chunksize=None):
     state.agent_code = codecache.origin
-    state.start(run_dir, agent_dir, None, workers)
+    state.start(run_dir, agent_dir, None, workers, chunksize)
     state.is_main = True
     state.role, state.name = "main", "MainProcess"
     state.run_meta = run_meta
@@ -56,10 +56,10 @@ def start_main(run_dir, agent_dir, workers, run_meta):
     process_hooks.exit_at_interpreter_end()
 
 
-def start_child(run_dir, agent_dir, kind, workers, agent_code):
+def start_child(run_dir, agent_dir, kind, workers, agent_code, chunksize=None):
     """kind: 'spawn' (a spawned child) or 'forkserver' (the fork server itself)."""
     state.agent_code = agent_code
-    state.start(run_dir, agent_dir, kind, workers)
+    state.start(run_dir, agent_dir, kind, workers, chunksize)
     state.parent_pid = os.getppid()  # spawn: the OS parent is the multiprocessing parent
     if kind == "forkserver":
         state.role, state.name = "forkserver", "ForkServer"

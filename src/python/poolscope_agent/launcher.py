@@ -22,7 +22,8 @@ def main(agent_dir):
     if not script_args:
         _fail("usage: poolscope_launch.py SCRIPT [ARGS...] (with POOLSCOPE_RUN_DIR set)")
     run_dir = _run_dir()
-    workers = _workers_override()
+    workers = _positive_env("POOLSCOPE_WORKERS")
+    chunksize = _positive_env("POOLSCOPE_CHUNKSIZE")
     script = script_args[0]
     try:
         with io.open_code(script) as f:
@@ -32,7 +33,9 @@ def main(agent_dir):
         sys.exit(USAGE_EXIT)
     path = os.path.abspath(script)
     try:
-        install.start_main(run_dir, agent_dir, workers, _run_meta(path, script_args, workers))
+        install.start_main(
+            run_dir, agent_dir, workers, _run_meta(path, script_args, workers, chunksize), chunksize
+        )
     except Exception as e:  # noqa: BLE001 - the program runs, unprofiled
         state.enabled = False
         sys.stderr.write("poolscope: agent error: %s: %s (the program runs unprofiled)\n" % (type(e).__name__, e))
@@ -58,17 +61,18 @@ def _run_dir():
     return os.path.abspath(run_dir)
 
 
-def _workers_override():
-    value = os.environ.get("POOLSCOPE_WORKERS", "").strip()
+def _positive_env(name):
+    """An override from the environment: None when unset, a clear stop when not a count."""
+    value = os.environ.get(name, "").strip()
     if not value:
         return None
     try:
-        workers = int(value)
+        number = int(value)
     except ValueError:
-        workers = 0
-    if workers < 1:
-        _fail("POOLSCOPE_WORKERS=%s is not a positive integer" % value)
-    return workers
+        number = 0
+    if number < 1:
+        _fail("%s=%s is not a positive integer" % (name, value))
+    return number
 
 
 def _program():
@@ -83,7 +87,12 @@ def default_start_method():
     return "forkserver" if sys.version_info >= (3, 14) else "fork"
 
 
-def _run_meta(path, script_args, workers):
+def _run_meta(path, script_args, workers, chunksize):
+    overrides = {}
+    if workers:
+        overrides["workers"] = workers
+    if chunksize:
+        overrides["chunksize"] = chunksize
     return {
         "k": "run",
         "t": state.clock(),
@@ -96,7 +105,7 @@ def _run_meta(path, script_args, workers):
         "cpuCount": os.cpu_count(),
         "agentVersion": AGENT_VERSION,
         "formatVersion": FORMAT_VERSION,
-        "overrides": {"workers": workers} if workers else {},
+        "overrides": overrides,
     }
 
 

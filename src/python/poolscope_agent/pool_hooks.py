@@ -25,6 +25,8 @@ _APIS = {
 _SINGLE_TASK = ("apply", "apply_async")
 # Calls whose chunksize defaults to None: the pool then picks ceil(items / (4 × workers)).
 _MAPS = ("map", "starmap", "map_async", "starmap_async")
+# The APIs whose third argument is `chunksize` (POOLSCOPE_CHUNKSIZE overrides it).
+_CHUNKED = _MAPS + ("imap", "imap_unordered")
 
 _Pool_init_orig = _setup_queues_orig = None
 _ApplyResult_init_orig = _MapResult_init_orig = _IMapIterator_init_orig = None
@@ -126,6 +128,8 @@ def _api_wrapper(api, orig, blocking):
         pool = getattr(self, "_ps_pool", None)
         if pool is None or tls.call is not None or not state.enabled:
             return orig(self, *args, **kwargs)  # a ThreadPool, or apply() inside apply_async()
+        if state.chunksize_override and api in _CHUNKED:
+            args, kwargs = override_chunksize(args, kwargs, 2)
         try:
             if api.startswith("imap"):
                 tls.call = Call(api, pool, chunksize=_imap_chunksize(args, kwargs))
@@ -142,6 +146,15 @@ def _api_wrapper(api, orig, blocking):
                 state.meta("call-end", id=current.id)
 
     return call
+
+
+def override_chunksize(args, kwargs, position):
+    """(args, kwargs) with `chunksize` set to the sweep's override, wherever it was given."""
+    if len(args) > position:
+        args = args[:position] + (state.chunksize_override,) + args[position + 1 :]
+    else:
+        kwargs = dict(kwargs, chunksize=state.chunksize_override)
+    return args, kwargs
 
 
 def _imap_chunksize(args, kwargs):

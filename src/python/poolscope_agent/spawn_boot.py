@@ -26,7 +26,7 @@ _TRACKER_PROGRAM = "from multiprocessing.resource_tracker import main"
 # The boot prefix. Kept small: every child compiles it. It must leave nothing behind in
 # the `-c` program's namespace (which becomes the child's __main__ until spawn swaps it).
 _BOOT = """\
-def _poolscope_boot(run_dir, agent_dir, cache, tag, kind, workers):
+def _poolscope_boot(run_dir, agent_dir, cache, tag, kind, workers, chunksize):
     import sys
     try:
         if sys.implementation.cache_tag != tag:  # set_executable() to another Python
@@ -43,13 +43,13 @@ def _poolscope_boot(run_dir, agent_dir, cache, tag, kind, workers):
         origin = "source"
     try:
         from poolscope_agent import install
-        install.start_child(run_dir, agent_dir, kind, workers, origin)
+        install.start_child(run_dir, agent_dir, kind, workers, origin, chunksize)
     except Exception as e:
         sys.stderr.write("poolscope: agent error: " + type(e).__name__ + ": " + str(e) + " (not profiled)\\n")
     finally:
         if origin == "source":
             sys.path.remove(agent_dir)
-_poolscope_boot(%(run_dir)r, %(agent_dir)r, %(cache)r, %(tag)r, %(kind)r, %(workers)r)
+_poolscope_boot(%(run_dir)r, %(agent_dir)r, %(cache)r, %(tag)r, %(kind)r, %(workers)r, %(chunksize)r)
 del _poolscope_boot
 """
 
@@ -117,6 +117,7 @@ def _with_boot(cmd, kind):
         "tag": sys.implementation.cache_tag,
         "kind": kind,
         "workers": state.workers_override,
+        "chunksize": state.chunksize_override,
     }
     cmd[i + 1] = boot + cmd[i + 1]
     return cmd

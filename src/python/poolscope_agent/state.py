@@ -30,6 +30,7 @@ enabled = False
 run_dir = None
 agent_dir = None
 workers_override = None
+chunksize_override = None
 pid = 0
 agent_start = 0
 is_main = False
@@ -54,9 +55,10 @@ _errors_reported = 0
 _MAX_ERROR_METAS = 20
 
 
-def start(run_dir_, agent_dir_, started_by_, workers=None):
-    global enabled, run_dir, agent_dir, started_by, workers_override
+def start(run_dir_, agent_dir_, started_by_, workers=None, chunksize=None):
+    global enabled, run_dir, agent_dir, started_by, workers_override, chunksize_override
     run_dir, agent_dir, started_by, workers_override = run_dir_, agent_dir_, started_by_, workers
+    chunksize_override = chunksize
     _new_identity()
     enabled = True
 
