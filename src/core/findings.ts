@@ -163,7 +163,7 @@ function loadImbalance(model: TraceModel, site: SiteAnalysis): Finding | null {
   const busy = new Map<number, number>();
   const byCall = new Map<number, number[]>();
   for (const i of site.group.tasks) {
-    const t = model.tasks[i];
+    const t = model.tasks.at(i);
     const c = computeMs(t);
     if (c === null || t.worker < 0) continue;
     busy.set(t.worker, (busy.get(t.worker) ?? 0) + c);
@@ -220,7 +220,7 @@ function tailOf(
     let start = Infinity;
     let end = -Infinity;
     for (let k = 0; k < list.length; k++) {
-      const t = model.tasks[list[k]];
+      const t = model.tasks.at(list[k]);
       if (t.computeEndMs !== null && t.worker >= 0) {
         lastEnd.set(t.worker, Math.max(lastEnd.get(t.worker) ?? -Infinity, t.computeEndMs));
       }
