@@ -44,8 +44,19 @@ async function load(file: string): Promise<void> {
   );
 }
 
-function main(): void {
-  const tasks = arg('--tasks', 1_000_000);
+/**
+ * The synthetic trace of `tasks` tasks, made once and kept in .cache/bench (making a million
+ * tasks takes about a minute); remade when the generator changes.
+ */
+function syntheticTrace(tasks: number): string {
+  const generator = path.join(__dirname, '..', 'test', 'unit', 'helpers', 'synthetic.ts');
+  const cache = path.join(__dirname, '..', '.cache', 'bench');
+  const stamp = Math.floor(fs.statSync(generator).mtimeMs);
+  const trace = path.join(cache, `pool-${tasks}-${stamp}.pstrace`);
+  if (fs.existsSync(trace)) return trace;
+  fs.mkdirSync(cache, { recursive: true });
+  for (const old of fs.readdirSync(cache))
+    if (old.startsWith(`pool-${tasks}-`)) fs.rmSync(path.join(cache, old));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ps-bench-load-'));
   const t = performance.now();
   const { run } = poolRun(
@@ -53,11 +64,18 @@ function main(): void {
     { chunksize: 1, tasks: repeat(tasks, { computeMs: 0.01, bytesIn: 120, bytesOut: 60 }) },
   );
   run.writeDir(path.join(dir, 'run'));
-  const trace = path.join(dir, 'big.pstrace');
-  packRunDir(path.join(dir, 'run'), trace);
+  packRunDir(path.join(dir, 'run'), `${trace}.tmp`);
+  fs.renameSync(`${trace}.tmp`, trace);
+  fs.rmSync(dir, { recursive: true, force: true });
   console.log(
     `generated ${tasks.toLocaleString('en')} tasks (${(fs.statSync(trace).size / 2 ** 20).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
+  return trace;
+}
+
+function main(): void {
+  const tasks = arg('--tasks', 1_000_000);
+  const trace = syntheticTrace(tasks);
   const runs = [];
   for (let i = 0; i < 3; i++) {
     const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--load', trace], {
@@ -66,7 +84,6 @@ function main(): void {
     if (res.status !== 0) throw new Error(res.stderr);
     runs.push(JSON.parse(res.stdout.trim().split('\n').pop() as string));
   }
-  fs.rmSync(dir, { recursive: true, force: true });
   runs.sort((a, b) => a.total - b.total);
   const m = runs[1];
   const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
