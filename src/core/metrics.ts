@@ -202,9 +202,12 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   const items = new NumberList();
   const deliveries = new NumberList();
   const serialization = new NumberList();
-  const workers = new Set<number>();
-  const pools = new Set<number>();
-  const computeByPool = new Map<number, number>();
+  // Workers and pools seen, by index (pools in the order first seen, which sums below follow).
+  const workerSeen = new Uint8Array(model.processes.length);
+  let workersUsed = 0;
+  const computeByPool = new Float64Array(model.pools.length);
+  const poolSeen = new Uint8Array(model.pools.length);
+  const pools: number[] = [];
   // Sums skip what was not recorded (NaN), as if it were 0.
   const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
   let cpu = 0;
@@ -222,11 +225,18 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
     if (!Number.isNaN(compute)) {
       computes.push(compute);
       computeCpus.push(c.cpuMs[i]);
-      computeByPool.set(pool, (computeByPool.get(pool) ?? 0) + compute);
+      computeByPool[pool] += compute;
     }
     items.push(Number.isNaN(c.items[i]) ? 1 : c.items[i]);
-    if (tasks.worker[i] >= 0) workers.add(tasks.worker[i]);
-    pools.add(pool);
+    const worker = tasks.worker[i];
+    if (worker >= 0 && workerSeen[worker] === 0) {
+      workerSeen[worker] = 1;
+      workersUsed++;
+    }
+    if (poolSeen[pool] === 0) {
+      poolSeen[pool] = 1;
+      pools.push(pool);
+    }
     cpu += or0(c.cpuMs[i]);
     pickle += or0(c.pickleInMs[i]) + or0(c.pickleOutMs[i]);
     unpickle += or0(c.unpickleInMs[i]) + or0(c.unpickleOutMs[i]);
@@ -268,20 +278,20 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
     if (s.startupMs !== null) {
       startupCost += s.workersUsed * s.startupMs;
       startupWorkers += s.workersUsed;
-      const share = s.computeMs > 0 ? (computeByPool.get(p) ?? 0) / s.computeMs : 1;
+      const share = s.computeMs > 0 ? computeByPool[p] / s.computeMs : 1;
       startupCharged = (startupCharged ?? 0) + s.startupMs * share;
     }
   }
   const computePerWorkerMs = ratio(poolCompute, poolWorkers);
   const startupMs = ratio(startupCost, startupWorkers);
   const knownCompute = sum(
-    [...pools].filter((p) => ctx.pools[p].startupMs !== null).map((p) => ctx.pools[p].computeMs),
+    pools.filter((p) => ctx.pools[p].startupMs !== null).map((p) => ctx.pools[p].computeMs),
   );
 
   return {
     tasks: n,
     items: sum(items.values()),
-    workersUsed: workers.size,
+    workersUsed,
     compute: {
       medianMs: quantileOfSorted(computeSorted, 0.5),
       p95Ms: quantileOfSorted(computeSorted, 0.95),

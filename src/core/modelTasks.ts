@@ -157,6 +157,14 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
   const apiOf = (kind: number): string =>
     kind === MessageKind.ExecutorTask ? 'ProcessPoolExecutor' : 'Pool';
 
+  // A map() call's tasks follow each other: remember the last call looked up.
+  let [lastStream, lastCallId, lastCall] = [-1, -1, -1];
+  const callOf = (stream: number, id: number): number => {
+    if (stream !== lastStream || id !== lastCallId) {
+      [lastStream, lastCallId, lastCall] = [stream, id, callByKey.get(`${stream}:${id}`) ?? -1];
+    }
+    return lastCall;
+  };
   // 1. The parent's task messages, first, so that tasks come in dispatch order.
   for (const chunk of records.chunks) {
     const proc = byStream[chunk.stream];
@@ -171,7 +179,7 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
       v.pickleInMs[i] = dur(send.t0, send.t1);
       v.writeInMs[i] = dur(send.t1, send.t2);
       v.dispatchMs[i] = ms(send.t2);
-      if (send.call !== 0) join.call[i] = callByKey.get(`${chunk.stream}:${send.call}`) ?? -1;
+      if (send.call !== 0) join.call[i] = callOf(chunk.stream, send.call);
     }
   }
   // 2. Compute, by workers; this also tells which pool a worker serves.

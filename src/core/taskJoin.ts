@@ -4,7 +4,7 @@
  * work ids are small consecutive integers), so a million-task trace costs no hashing and no object
  * per record; the columns then become the model's {@link TaskTable}.
  */
-import { TASK_NUMBERS, TaskTable, type TaskNumber } from './taskTable';
+import { numberColumns, TaskTable, type NumberColumns } from './taskTable';
 
 /** Jobs up to this use a dense array; larger (or negative) ones a Map. */
 const DENSE_JOBS = 1 << 24;
@@ -43,7 +43,7 @@ export class TaskJoin {
   /** -1 unknown, 0 the task raised, 1 success. */
   ok = new Int8Array(0);
   /** By field: one value per task, NaN where not recorded. */
-  readonly v = {} as Record<TaskNumber, Float64Array>;
+  readonly v: NumberColumns = numberColumns(() => new Float64Array(0));
   /** `Type: message` from `task-error` METAs, by row. */
   readonly errors = new Map<number, string>();
   private readonly keys: PoolKeys[] = [];
@@ -52,7 +52,6 @@ export class TaskJoin {
   private lastSlot: JobSlot | undefined;
 
   constructor(expected = 1024) {
-    for (const f of TASK_NUMBERS) this.v[f] = new Float64Array(0);
     this.grow(Math.max(16, expected));
   }
 
@@ -105,7 +104,11 @@ export class TaskJoin {
     this.worker = copy(this.worker, -1);
     this.call = copy(this.call, -1);
     this.ok = copy(this.ok, -1);
-    for (const f of TASK_NUMBERS) this.v[f] = copy(this.v[f], NaN);
+    // The same object, new arrays: callers may hold on to `v`.
+    Object.assign(
+      this.v,
+      numberColumns((f) => copy(this.v[f], NaN)),
+    );
     this.capacity = capacity;
   }
 
@@ -115,8 +118,7 @@ export class TaskJoin {
     // Trim to the rows in use: a view when little is wasted, else a copy so the slack is freed.
     const fit = <T extends Float64Array | Int32Array | Int8Array>(a: T): T =>
       (n >= this.capacity * 0.75 ? a.subarray(0, n) : a.slice(0, n)) as T;
-    const num = {} as Record<TaskNumber, Float64Array>;
-    for (const f of TASK_NUMBERS) num[f] = fit(this.v[f]);
+    const num = numberColumns((f) => fit(this.v[f]));
     return new TaskTable({
       pool: fit(this.pool),
       call: fit(this.call),

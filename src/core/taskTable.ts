@@ -33,6 +33,36 @@ export const TASK_NUMBERS = [
 
 export type TaskNumber = (typeof TASK_NUMBERS)[number];
 
+export type NumberColumns = Record<TaskNumber, Float64Array>;
+
+/**
+ * One column per numeric field, each made by `make`. Written out key by key so that V8 gives the
+ * object a fixed shape: one filled in a loop over TASK_NUMBERS becomes a dictionary, and reading
+ * a column then costs a hash lookup per task.
+ */
+export function numberColumns(make: (field: TaskNumber) => Float64Array): NumberColumns {
+  return {
+    items: make('items'),
+    bytesIn: make('bytesIn'),
+    bytesOut: make('bytesOut'),
+    pickleStartMs: make('pickleStartMs'),
+    pickleInMs: make('pickleInMs'),
+    writeInMs: make('writeInMs'),
+    dispatchMs: make('dispatchMs'),
+    arrivalMs: make('arrivalMs'),
+    unpickleInMs: make('unpickleInMs'),
+    computeStartMs: make('computeStartMs'),
+    computeEndMs: make('computeEndMs'),
+    cpuMs: make('cpuMs'),
+    resultPickleStartMs: make('resultPickleStartMs'),
+    pickleOutMs: make('pickleOutMs'),
+    writeOutMs: make('writeOutMs'),
+    resultSentMs: make('resultSentMs'),
+    resultArrivalMs: make('resultArrivalMs'),
+    unpickleOutMs: make('unpickleOutMs'),
+  };
+}
+
 /** `TaskTable.state` codes, in the order a task gets through them. */
 export const TASK_STATES: readonly TaskState[] = ['queued', 'received', 'computed', 'done', 'failed'];
 export const StateCode = { Queued: 0, Received: 1, Computed: 2, Done: 3, Failed: 4 } as const;
@@ -59,7 +89,7 @@ export class TaskTable implements Iterable<Task> {
   /** 1 where its worker died holding it. */
   readonly inFlightAtCrash: Uint8Array;
   /** By field: one value per task, NaN where not recorded. */
-  readonly num: Readonly<Record<TaskNumber, Float64Array>>;
+  readonly num: Readonly<NumberColumns>;
   /** `Type: message` of the tasks that raised, by row. */
   readonly errors: ReadonlyMap<number, string>;
 
@@ -71,7 +101,7 @@ export class TaskTable implements Iterable<Task> {
     job: Float64Array;
     index: Float64Array;
     ok: Int8Array;
-    num: Record<TaskNumber, Float64Array>;
+    num: NumberColumns;
     errors: ReadonlyMap<number, string>;
   }) {
     const n = columns.pool.length;
@@ -92,8 +122,7 @@ export class TaskTable implements Iterable<Task> {
   }
 
   static empty(): TaskTable {
-    const num = {} as Record<TaskNumber, Float64Array>;
-    for (const f of TASK_NUMBERS) num[f] = new Float64Array(0);
+    const num = numberColumns(() => new Float64Array(0));
     const [i32, f64] = [new Int32Array(0), new Float64Array(0)];
     return new TaskTable({
       pool: i32,
