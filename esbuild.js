@@ -22,6 +22,15 @@ const targets = [
     platform: 'node',
     format: 'cjs',
     target: 'node18',
+    external: ['vscode', './commands.js'],
+  },
+  {
+    // The commands and what they use, loaded on first use (see src/extension.ts).
+    entryPoints: ['src/host/commands.ts'],
+    outfile: 'dist/commands.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
     external: ['vscode'],
   },
   {
