@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyze, appendRecords, buildModel, emptyRecords, packRunDir, TraceTail } from '../core';
-import type { TraceModel } from '../core/modelTypes';
+import { analyze, packRunDir } from '../core';
 import type { Report } from '../core/report';
 import { launch, RunExit, RunningScript } from '../run/launcher';
 import { createRunDir, removeRunDir } from '../run/runDir';
@@ -10,7 +9,7 @@ import { RunHistory } from './history';
 import { PoolScopePanel } from './panel';
 import { PidSampler } from './pidSampler';
 import { ProgramTerminal } from './pseudoterminal';
-import { TaskDeltas } from './viewRows';
+import { LiveIngest } from './liveIngest';
 
 export interface LiveRunOptions {
   extensionUri: vscode.Uri;
@@ -32,15 +31,6 @@ export interface LiveRunResult {
   cancelled: boolean;
 }
 
-/** How often the run directory is read for the panel: the issue asks for ≤ 250 ms behind. */
-const POLL_MS = 200;
-/**
- * Each tick rebuilds the model from every record so far, which grows with the run (about 1 s
- * for 200 000 tasks). The next tick waits at least this many times the last one's duration, so
- * a big run keeps the extension host mostly free instead of rebuilding back to back.
- */
-const TICK_BACKOFF = 4;
-
 /**
  * One profiling run in VS Code: the program in a terminal view, its trace read live into the
  * panel, CPU/memory sampled per process, and at the end the report saved to the run history.
@@ -48,24 +38,19 @@ const TICK_BACKOFF = 4;
 export class LiveRun {
   readonly runId: string;
   private readonly runDir: string;
-  private readonly tail: TraceTail;
-  private readonly records = emptyRecords();
-  private readonly deltas = new TaskDeltas();
+  private readonly ingest: LiveIngest;
   private readonly sampler: PidSampler;
   private samples: UsageSample[] = [];
-  private model: TraceModel | undefined;
   private running: RunningScript | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private cancelled = false;
   private ended = false;
-  private lastReportAt = 0;
   readonly panel: PoolScopePanel;
   private readonly terminal: ProgramTerminal;
 
   constructor(private readonly opts: LiveRunOptions) {
     this.runId = opts.history.newRunId();
     this.runDir = createRunDir();
-    this.tail = new TraceTail(this.runDir);
+    this.ingest = new LiveIngest(this.runDir, this.runId);
     this.sampler = new PidSampler(opts.sampleIntervalMs, (s) => this.addSamples(s));
     const name = path.basename(opts.script.fsPath);
     this.panel = new PoolScopePanel(opts.extensionUri, `PoolScope: ${name}`, {
@@ -130,7 +115,7 @@ export class LiveRun {
     child.stdin?.on('error', () => undefined); // the program may close stdin early
     if (child.pid !== undefined) this.sampler.watch(child.pid);
     this.sampler.start();
-    this.schedule(POLL_MS);
+    this.ingest.start((final) => this.tick(final));
 
     let exit: RunExit;
     try {
@@ -167,51 +152,27 @@ export class LiveRun {
   }
 
   private addSamples(samples: { pid: number; monoNs: number; cpu: number; memoryBytes: number }[]): void {
-    const origin = this.model?.originNs;
+    const origin = this.ingest.model?.originNs;
     if (!origin) return; // nothing to align with until the main process has written its header
     for (const s of samples) {
       this.samples.push({ pid: s.pid, t: (s.monoNs - origin) / 1e6, cpu: s.cpu, memoryBytes: s.memoryBytes });
     }
   }
 
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      const started = performance.now();
-      try {
-        this.tick(false);
-      } finally {
-        if (this.timer) this.schedule(Math.max(POLL_MS, TICK_BACKOFF * (performance.now() - started)));
-      }
-    }, delayMs);
-  }
-
   /** Reads what is new, rebuilds the model and sends the panel what changed. */
   private tick(final: boolean): void {
-    const fresh = this.tail.poll();
-    const hasNew =
-      fresh.streams.length + fresh.metas.length + fresh.chunks.length > 0 || this.samples.length > 0 || final;
-    if (!hasNew) return;
-    appendRecords(this.records, fresh);
-    const model = buildModel(this.records);
-    this.model = model;
-    for (const p of model.processes) if (p.endMs === null) this.sampler.watch(p.pid);
-    const nowMs = model.originNs ? (Number(process.hrtime.bigint()) - model.originNs) / 1e6 : 0;
-    this.panel.post(this.deltas.message(model, this.runId, final ? model.wallMs : nowMs, this.samples));
+    for (const msg of this.ingest.tick(final, this.samples)) this.panel.post(msg);
     this.samples = [];
-    // The interim verdict is worth a full analysis about once a second, not every tick.
-    const now = Date.now();
-    if (!final && now - this.lastReportAt > 1000) {
-      this.lastReportAt = now;
-      this.panel.post({ type: 'run/report', runId: this.runId, report: analyze(model), final: false });
-    }
+    for (const p of this.ingest.model?.processes ?? []) if (p.endMs === null) this.sampler.watch(p.pid);
   }
 
   private finish(exit: RunExit): Report | undefined {
     let report: Report | undefined;
     try {
       this.tick(true);
-      if (this.model) {
-        report = analyze(this.model);
+      const model = this.ingest.model;
+      if (model) {
+        report = analyze(model);
         this.panel.post({ type: 'run/report', runId: this.runId, report, final: true });
         this.opts.history.save(this.runId, report, (file) => packRunDir(this.runDir, file));
       }
@@ -230,8 +191,7 @@ export class LiveRun {
   }
 
   private stopTimers(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.ingest.stop();
     this.sampler.stop();
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * The live panel's reading loop, without VS Code: polls a run directory, folds what is new into
+ * the records so far, rebuilds the model and hands over the panel's messages. LiveRun drives it
+ * in the extension host; bench/liveIngest.ts drives the same code against a replayed trace to
+ * measure how long it blocks the event loop.
+ */
+import { analyze, appendRecords, buildModel, emptyRecords, TraceTail } from '../core';
+import type { TraceModel } from '../core/modelTypes';
+import type { ToWebview, UsageSample } from '../shared/protocol';
+import { TaskDeltas } from './viewRows';
+
+/** How often the run directory is read for the panel: the issue asks for ≤ 250 ms behind. */
+export const POLL_MS = 200;
+/**
+ * Each tick rebuilds the model from every record so far, which grows with the run. The next
+ * tick waits at least this many times the last one's duration, so a big run keeps the extension
+ * host mostly free instead of rebuilding back to back.
+ */
+export const TICK_BACKOFF = 4;
+/** The interim verdict is worth a full analysis about once a second, not every tick. */
+const REPORT_EVERY_MS = 1000;
+
+export class LiveIngest {
+  private readonly tail: TraceTail;
+  private readonly records = emptyRecords();
+  private readonly deltas = new TaskDeltas();
+  private lastReportAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  model: TraceModel | undefined;
+
+  constructor(
+    runDir: string,
+    private readonly runId: string,
+  ) {
+    this.tail = new TraceTail(runDir);
+  }
+
+  /**
+   * Reads what is new, rebuilds the model and returns what the panel needs: a `run/delta` (and
+   * about once a second an interim `run/report`); nothing when nothing changed.
+   */
+  tick(final: boolean, samples: UsageSample[] = []): ToWebview[] {
+    const fresh = this.tail.poll();
+    const hasNew =
+      fresh.streams.length + fresh.metas.length + fresh.chunks.length > 0 || samples.length > 0 || final;
+    if (!hasNew) return [];
+    appendRecords(this.records, fresh);
+    const model = buildModel(this.records);
+    this.model = model;
+    const nowMs = model.originNs ? (Number(process.hrtime.bigint()) - model.originNs) / 1e6 : 0;
+    const out: ToWebview[] = [this.deltas.message(model, this.runId, final ? model.wallMs : nowMs, samples)];
+    const now = Date.now();
+    if (!final && now - this.lastReportAt > REPORT_EVERY_MS) {
+      this.lastReportAt = now;
+      out.push({ type: 'run/report', runId: this.runId, report: analyze(model), final: false });
+    }
+    return out;
+  }
+
+  /** Ticks every POLL_MS (backing off after long ticks) until stop(); `onTick` gets each result. */
+  start(onTick: (final: boolean) => void): void {
+    const schedule = (delayMs: number): void => {
+      this.timer = setTimeout(() => {
+        const started = performance.now();
+        try {
+          onTick(false);
+        } finally {
+          if (this.timer) schedule(Math.max(POLL_MS, TICK_BACKOFF * (performance.now() - started)));
+        }
+      }, delayMs);
+    };
+    schedule(POLL_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
