@@ -91,6 +91,31 @@ if __name__ == "__main__":
         ["16", "0"],
         ["8", "0"],
     ),
+    (
+        "Queue flood: 100 000 small messages",
+        1.15,
+        _COMMON
+        + """\
+def produce(q, n):
+    for i in range(n):
+        q.put(i)
+    q.put(None)
+
+if __name__ == "__main__":
+    n = int(sys.argv[1])
+    ctx = mp.get_context(sys.argv[3])
+    q = ctx.Queue()
+    p = ctx.Process(target=produce, args=(q, n))
+    p.start()
+    count = 0
+    while q.get() is not None:
+        count += 1
+    p.join()
+    assert count == n
+""",
+        ["100000", "0"],
+        ["30000", "0"],
+    ),
 ]
 
 
