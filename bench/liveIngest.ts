@@ -26,8 +26,12 @@ import { segmentHeader, specSegmentSize } from '../test/unit/helpers/traceWriter
 import { syntheticTrace } from './syntheticTrace';
 
 const TARGET_RATE = 200_000;
-/** The host counts as blocked when a timer runs this late (a frame of UI input at 10 fps). */
-const TARGET_DELAY_P99_MS = 100;
+/**
+ * The host counts as blocked when its event loop stalls longer than this (input to other
+ * extensions then waits visibly). The longest stall is the figure: a percentile of the delay
+ * histogram hides a one-second stall among thousands of 5 ms samples.
+ */
+const TARGET_STALL_MS = 100;
 
 interface ReplayStream {
   name: string;
@@ -213,13 +217,13 @@ async function main(): Promise<void> {
     );
     console.log(
       `  event-loop delay: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms   ` +
-        `target p99 < ${TARGET_DELAY_P99_MS} ms`,
+        `target: longest stall < ${TARGET_STALL_MS} ms`,
     );
     console.log(
       `BENCH ${JSON.stringify({ figure: 'live ingestion rate', value: achieved, unit: 'events/s', target: TARGET_RATE * 0.98, op: '>', note: `panel ${lagMs.toFixed(0)} ms behind at the end` })}`,
     );
     console.log(
-      `BENCH ${JSON.stringify({ figure: 'live ingestion: event-loop delay p99', value: p99, unit: 'ms', target: TARGET_DELAY_P99_MS, op: '<', note: `max ${max.toFixed(0)} ms, longest tick ${ticks[ticks.length - 1].toFixed(0)} ms` })}`,
+      `BENCH ${JSON.stringify({ figure: 'live ingestion: longest event-loop stall', value: max, unit: 'ms', target: TARGET_STALL_MS, op: '<', note: `p99 ${p99.toFixed(0)} ms, ${ticks.length} ticks` })}`,
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
