@@ -4,6 +4,7 @@
  */
 import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { Task, TraceModel } from './modelTypes';
+import type { TaskTable } from './taskTable';
 import { groupByKey, median, NumberList, quantileOfSorted, ratio, sortRangeBy, sum } from './stats';
 import { CPU_BOUND_RATIO, SMALL_MESSAGE_BYTES } from './thresholds';
 
@@ -45,6 +46,31 @@ export function taskEndMs(t: Task): number | null {
   if (t.computeEndMs !== null) return t.computeEndMs;
   if (t.arrivalMs !== null) return t.arrivalMs + (t.unpickleInMs ?? 0);
   return t.dispatchMs;
+}
+
+/** {@link taskStartMs} of row `i`, read from the columns; NaN where nothing is known. */
+export function taskStartAt(tasks: TaskTable, i: number): number {
+  const c = tasks.num;
+  for (const x of [
+    c.pickleStartMs[i],
+    c.dispatchMs[i],
+    c.arrivalMs[i],
+    c.computeStartMs[i],
+    c.resultSentMs[i],
+  ])
+    if (!Number.isNaN(x)) return x;
+  return c.resultArrivalMs[i];
+}
+
+/** {@link taskEndMs} of row `i`, read from the columns; NaN where nothing is known. */
+export function taskEndAt(tasks: TaskTable, i: number): number {
+  const c = tasks.num;
+  const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
+  if (!Number.isNaN(c.resultArrivalMs[i])) return c.resultArrivalMs[i] + or0(c.unpickleOutMs[i]);
+  if (!Number.isNaN(c.resultSentMs[i])) return c.resultSentMs[i];
+  if (!Number.isNaN(c.computeEndMs[i])) return c.computeEndMs[i];
+  if (!Number.isNaN(c.arrivalMs[i])) return c.arrivalMs[i] + or0(c.unpickleInMs[i]);
+  return c.dispatchMs[i];
 }
 
 /**
