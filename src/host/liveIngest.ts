@@ -17,14 +17,18 @@ export const POLL_MS = 200;
  * host mostly free instead of rebuilding back to back.
  */
 export const TICK_BACKOFF = 4;
-/** The interim verdict is worth a full analysis about once a second, not every tick. */
+/**
+ * The interim verdict is worth a full analysis about once a second, not every tick; and, as a
+ * run grows, no more often than every REPORT_BACKOFF times its last duration.
+ */
 const REPORT_EVERY_MS = 1000;
+const REPORT_BACKOFF = 10;
 
 export class LiveIngest {
   private readonly tail: TraceTail;
   private readonly records = emptyRecords();
   private readonly deltas = new TaskDeltas();
-  private lastReportAt = 0;
+  private nextReportAt = 0;
   private timer: NodeJS.Timeout | undefined;
   model: TraceModel | undefined;
 
@@ -49,10 +53,11 @@ export class LiveIngest {
     this.model = model;
     const nowMs = model.originNs ? (Number(process.hrtime.bigint()) - model.originNs) / 1e6 : 0;
     const out: ToWebview[] = [this.deltas.message(model, this.runId, final ? model.wallMs : nowMs, samples)];
-    const now = Date.now();
-    if (!final && now - this.lastReportAt > REPORT_EVERY_MS) {
-      this.lastReportAt = now;
+    const now = performance.now();
+    if (!final && now >= this.nextReportAt) {
       out.push({ type: 'run/report', runId: this.runId, report: analyze(model), final: false });
+      const took = performance.now() - now;
+      this.nextReportAt = now + Math.max(REPORT_EVERY_MS, REPORT_BACKOFF * took);
     }
     return out;
   }
