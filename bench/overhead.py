@@ -199,11 +199,12 @@ def measure(launcher, script, args, pairs):
 
 
 def _noise(ratios):
-    """The spread of one pair's ratio, robustly: 1.4826 x the median absolute deviation
-    (the standard deviation, were the ratios normal). A figure misses its target only by more
-    than this."""
+    """How far the median ratio may be off from run to run: its standard error, robustly,
+    1.2533 x sigma / sqrt(n), with sigma = 1.4826 x the median absolute deviation of the pairs.
+    A figure misses its target only by more than this."""
     m = statistics.median(ratios)
-    return 1.4826 * statistics.median(abs(r - m) for r in ratios)
+    sigma = 1.4826 * statistics.median(abs(r - m) for r in ratios)
+    return 1.2533 * sigma / len(ratios) ** 0.5
 
 
 def bench_line(**figure):

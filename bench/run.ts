@@ -9,7 +9,8 @@
  * or 'info'), noise?, best?, spread?, note? }. The verdict of a figure:
  * - ok: it meets the target;
  * - within noise: it misses by no more than its noise — for paired ratios the `noise` the step
- *   measured (1.4826 × the median absolute deviation of the pairs), for times and rates taken in
+ *   measured (the standard error of the median pair ratio, from the pairs' median absolute
+ *   deviation), for times and rates taken in
  *   repeated runs the distance from the median to the best run (load from other programs on this
  *   shared machine only ever slows a run down, so the best run bounds what the code costs);
  * - MISSED: it misses by more. Sizes and memory have no noise: any miss is a miss.
