@@ -34,6 +34,14 @@ const targets = [
     external: ['vscode'],
   },
   {
+    // The live run's trace reading, on a worker thread (src/host/liveIngestThread.ts).
+    entryPoints: ['src/host/liveIngestWorker.ts'],
+    outfile: 'dist/liveIngestWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+  },
+  {
     // The panel: browser code, one IIFE loaded with the page's CSP nonce (test/webview builds
     // the same options to test it in Chromium).
     entryPoints: ['webview/main.ts'],

@@ -1,15 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyze, packRunDir } from '../core';
+import { packRunDir } from '../core';
 import type { Report } from '../core/report';
 import { launch, RunExit, RunningScript } from '../run/launcher';
 import { createRunDir, removeRunDir } from '../run/runDir';
-import { RunHeader, UsageSample } from '../shared/protocol';
+import { RunHeader } from '../shared/protocol';
 import { RunHistory } from './history';
 import { PoolScopePanel } from './panel';
 import { PidSampler } from './pidSampler';
 import { ProgramTerminal } from './pseudoterminal';
-import { LiveIngest } from './liveIngest';
+import { LiveIngestThread, type IngestTick } from './liveIngestThread';
 
 export interface LiveRunOptions {
   extensionUri: vscode.Uri;
@@ -38,9 +38,11 @@ export interface LiveRunResult {
 export class LiveRun {
   readonly runId: string;
   private readonly runDir: string;
-  private readonly ingest: LiveIngest;
+  /** Reads the trace on a worker thread while the program runs (from run() on). */
+  private ingest: LiveIngestThread | undefined;
+  /** The model's origin as of the last tick; 0 until the main process's header is read. */
+  private originNs = 0;
   private readonly sampler: PidSampler;
-  private samples: UsageSample[] = [];
   private running: RunningScript | undefined;
   private cancelled = false;
   private ended = false;
@@ -50,7 +52,6 @@ export class LiveRun {
   constructor(private readonly opts: LiveRunOptions) {
     this.runId = opts.history.newRunId();
     this.runDir = createRunDir();
-    this.ingest = new LiveIngest(this.runDir, this.runId);
     this.sampler = new PidSampler(opts.sampleIntervalMs, (s) => this.addSamples(s));
     const name = path.basename(opts.script.fsPath);
     this.panel = new PoolScopePanel(opts.extensionUri, `PoolScope: ${name}`, {
@@ -115,13 +116,20 @@ export class LiveRun {
     child.stdin?.on('error', () => undefined); // the program may close stdin early
     if (child.pid !== undefined) this.sampler.watch(child.pid);
     this.sampler.start();
-    this.ingest.start((final) => this.tick(final));
+    this.ingest = new LiveIngestThread(
+      path.join(this.opts.extensionUri.fsPath, 'dist', 'liveIngestWorker.js'),
+      this.runDir,
+      this.runId,
+      (tick) => this.onTick(tick),
+      (message) => this.terminal.write(`\nPoolScope: could not read the trace: ${message}\n`),
+    );
 
     let exit: RunExit;
     try {
       exit = await this.running.exited;
     } catch (err) {
       this.stopTimers();
+      this.ingest?.dispose();
       this.panel.post({
         type: 'run/status',
         runId: this.runId,
@@ -133,7 +141,7 @@ export class LiveRun {
     }
     this.stopTimers();
     this.ended = true;
-    const report = this.finish(exit);
+    const report = await this.finish(exit);
     return { exit, report, cancelled: this.cancelled };
   }
 
@@ -152,27 +160,30 @@ export class LiveRun {
   }
 
   private addSamples(samples: { pid: number; monoNs: number; cpu: number; memoryBytes: number }[]): void {
-    const origin = this.ingest.model?.originNs;
+    const origin = this.originNs;
     if (!origin) return; // nothing to align with until the main process has written its header
-    for (const s of samples) {
-      this.samples.push({ pid: s.pid, t: (s.monoNs - origin) / 1e6, cpu: s.cpu, memoryBytes: s.memoryBytes });
-    }
+    this.ingest?.addSamples(
+      samples.map((s) => ({
+        pid: s.pid,
+        t: (s.monoNs - origin) / 1e6,
+        cpu: s.cpu,
+        memoryBytes: s.memoryBytes,
+      })),
+    );
   }
 
-  /** Reads what is new, rebuilds the model and sends the panel what changed. */
-  private tick(final: boolean): void {
-    for (const msg of this.ingest.tick(final, this.samples)) this.panel.post(msg);
-    this.samples = [];
-    for (const p of this.ingest.model?.processes ?? []) if (p.endMs === null) this.sampler.watch(p.pid);
+  /** What the reading thread found new: the panel's messages, and processes to sample. */
+  private onTick(tick: IngestTick): void {
+    this.originNs = tick.originNs;
+    for (const msg of tick.messages) this.panel.post(msg);
+    for (const pid of tick.runningPids) this.sampler.watch(pid);
   }
 
-  private finish(exit: RunExit): Report | undefined {
+  private async finish(exit: RunExit): Promise<Report | undefined> {
     let report: Report | undefined;
     try {
-      this.tick(true);
-      const model = this.ingest.model;
-      if (model) {
-        report = analyze(model);
+      report = await this.ingest?.finish();
+      if (report) {
         this.panel.post({ type: 'run/report', runId: this.runId, report, final: true });
         this.opts.history.save(this.runId, report, (file) => packRunDir(this.runDir, file));
       }
@@ -191,7 +202,6 @@ export class LiveRun {
   }
 
   private stopTimers(): void {
-    this.ingest.stop();
     this.sampler.stop();
   }
 }
