@@ -30,9 +30,11 @@ class Uri {
     return `file://${this.fsPath}`;
   }
 }
-// The bundle copies the module's own keys (esbuild's __toESM), so every name it uses must be one.
+// The bundle copies the module's own keys (esbuild's __toESM), so every name of the API must be
+// one: they are taken from @types/vscode (the bundle may be minified).
 const stub = { Uri };
-for (const m of fs.readFileSync(extension, 'utf8').matchAll(/\bvscode\d*\.([A-Za-z_]\w*)/g)) {
+const api = fs.readFileSync(require.resolve('@types/vscode/index.d.ts', { paths: [root] }), 'utf8');
+for (const m of api.matchAll(/^\s*export (?:declare )?(?:class|namespace|enum|function|const|let) (\w+)/gm)) {
   if (!(m[1] in stub)) stub[m[1]] = noop;
 }
 const load = Module._load;

@@ -62,15 +62,18 @@ export class LiveIngest {
     return out;
   }
 
-  /** Ticks every POLL_MS (backing off after long ticks) until stop(); `onTick` gets each result. */
-  start(onTick: (final: boolean) => void): void {
+  /**
+   * Calls `onTick` every POLL_MS until stop(), and no sooner than `backoff` times the last
+   * tick's duration after it.
+   */
+  start(onTick: (final: boolean) => void, backoff = TICK_BACKOFF): void {
     const schedule = (delayMs: number): void => {
       this.timer = setTimeout(() => {
         const started = performance.now();
         try {
           onTick(false);
         } finally {
-          if (this.timer) schedule(Math.max(POLL_MS, TICK_BACKOFF * (performance.now() - started)));
+          if (this.timer) schedule(Math.max(POLL_MS, backoff * (performance.now() - started)));
         }
       }, delayMs);
     };

@@ -7,14 +7,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { analyze } from '../core';
 import type { UsageSample } from '../shared/protocol';
 import { LiveIngest } from './liveIngest';
-import type { FromIngest, ToIngest } from './liveIngestThread';
+import { packMessage, type FromIngest, type ToIngest } from './liveIngestThread';
 
 const { runDir, runId } = workerData as { runDir: string; runId: string };
 const ingest = new LiveIngest(runDir, runId);
 let samples: UsageSample[] = [];
 
-function post(msg: FromIngest): void {
-  parentPort?.postMessage(msg);
+function post(msg: FromIngest, transfer: ArrayBuffer[] = []): void {
+  parentPort?.postMessage(msg, transfer);
 }
 
 function tick(final: boolean): void {
@@ -22,12 +22,16 @@ function tick(final: boolean): void {
   samples = [];
   const model = ingest.model;
   if (messages.length === 0 || !model) return;
-  post({
-    type: 'tick',
-    messages,
-    originNs: model.originNs,
-    runningPids: model.processes.filter((p) => p.endMs === null).map((p) => p.pid),
-  });
+  const transfer: ArrayBuffer[] = [];
+  post(
+    {
+      type: 'tick',
+      messages: messages.map((m) => packMessage(m, transfer)),
+      originNs: model.originNs,
+      runningPids: model.processes.filter((p) => p.endMs === null).map((p) => p.pid),
+    },
+    transfer,
+  );
 }
 
 parentPort?.on('message', (msg: ToIngest) => {
@@ -48,10 +52,12 @@ parentPort?.on('message', (msg: ToIngest) => {
   }
 });
 
+// Off the host's thread, ticks need no long pauses between them (LiveIngest's back-off keeps the
+// host free when it runs there); once each POLL_MS after the last one ended is enough.
 ingest.start((final) => {
   try {
     tick(final);
   } catch (err) {
     post({ type: 'error', message: (err as Error).message });
   }
-});
+}, 1);
