@@ -18,6 +18,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -159,15 +160,37 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(cmd, env):
-    """(wall seconds, CPU seconds of the whole process tree)."""
+def _timed(cmd, env, timeout=None):
+    """(wall seconds, CPU seconds of the whole process tree). With a timeout (anchors), the
+    command runs in its own process group, which is killed afterwards: a profiler that hangs, or
+    leaves pool workers spinning (scalene does, here), must not load the runs that follow."""
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if timeout is None:
+        done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stderr, returncode = done.stderr, done.returncode
+    else:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            stderr = proc.communicate(timeout=timeout)[1]
+            returncode = proc.returncode
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            proc.communicate()
+            sys.exit("no exit after %.0f s (hung); its process group was killed" % timeout)
+        finally:
+            _kill_group(proc.pid)
     elapsed = time.perf_counter() - t0
-    if done.returncode != 0:
-        sys.exit("benchmark run failed (%d): %s\n%s" % (done.returncode, " ".join(cmd), done.stderr.decode()))
+    if returncode != 0:
+        sys.exit("benchmark run failed (%d): %s\n%s" % (returncode, " ".join(cmd), stderr.decode()))
     return elapsed, _children_cpu() - cpu0
+
+
+def _kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _plain(script, args):
@@ -274,10 +297,11 @@ def anchors(launcher, script, args, pairs, ours):
         scalene = "scalene" in prefix
         run_args = (["---"] + args) if scalene else args
         ratios = []
+        limit = max(60.0, 20 * statistics.median(r[2] for r in ours))
         try:
             for i in range(pairs):
                 plain = lambda: _timed([python, script] + args, dict(os.environ))  # noqa: E731
-                anchor = lambda: _timed(prefix + [script] + run_args, dict(os.environ))  # noqa: E731
+                anchor = lambda: _timed(prefix + [script] + run_args, dict(os.environ), timeout=limit)  # noqa: E731
                 if i % 2 == 0:
                     p, q = plain(), anchor()
                 else:
