@@ -223,11 +223,13 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   const { model, delivery } = ctx;
   const { tasks } = model;
   const c = tasks.num;
-  const computes = new NumberList();
-  const computeCpus = new NumberList();
-  const items = new NumberList();
-  const deliveries = new NumberList();
-  const serialization = new NumberList();
+  // Sized for the worst case up front: a million tasks' lists never grow (and copy) twice over.
+  const n = taskIndices.length;
+  const computes = new NumberList(n);
+  const computeCpus = new NumberList(n);
+  const items = new NumberList(n);
+  const deliveries = new NumberList(2 * n);
+  const serialization = new NumberList(2 * n);
   // Workers and pools seen, by index (pools in the order first seen, which sums below follow).
   const workerSeen = new Uint8Array(model.processes.length);
   let workersUsed = 0;
@@ -282,7 +284,6 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
     const serOut = c.pickleOutMs[i] + c.unpickleOutMs[i];
     if (c.bytesOut[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serOut)) serialization.push(serOut);
   }
-  const n = taskIndices.length;
   const computeSorted = computes.values().slice().sort();
   const computeTotal = sum(computeSorted);
   const ipcTotal = pickle + unpickle + transfer;

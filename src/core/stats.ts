@@ -2,8 +2,13 @@
 
 /** A growable list of numbers backed by a Float64Array (no boxing, cheap to sort). */
 export class NumberList {
-  private data = new Float64Array(16);
+  private data: Float64Array;
   length = 0;
+
+  /** `capacity`: how many values are expected (it still grows past that). */
+  constructor(capacity = 16) {
+    this.data = new Float64Array(Math.max(1, capacity));
+  }
 
   push(x: number): void {
     if (this.length === this.data.length) {
