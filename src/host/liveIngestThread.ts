@@ -74,6 +74,7 @@ export class LiveIngestThread {
   private readonly worker: Worker;
   private finished: ((report: Report | undefined) => void) | undefined;
   private failed: ((err: Error) => void) | undefined;
+  private exited: Error | undefined;
 
   /**
    * Starts reading `runDir` at once. `workerFile` is the bundled worker (dist/liveIngestWorker.js).
@@ -99,6 +100,11 @@ export class LiveIngestThread {
       if (this.failed) this.failed(err);
       else onError(err.message);
     });
+    // A worker that is gone answers nothing: finish() must not wait for it.
+    this.worker.on('exit', (code) => {
+      this.exited = new Error(`the trace reader stopped (exit code ${code})`);
+      this.failed?.(this.exited);
+    });
   }
 
   /** Hands CPU/memory samples to the next tick's delta. */
@@ -109,6 +115,7 @@ export class LiveIngestThread {
   /** Reads what is left, sends the last tick, and resolves with the final report (then ends the worker). */
   finish(): Promise<Report | undefined> {
     return new Promise<Report | undefined>((resolve, reject) => {
+      if (this.exited) return reject(this.exited);
       this.finished = resolve;
       this.failed = reject;
       this.worker.postMessage({ type: 'finish' } satisfies ToIngest);

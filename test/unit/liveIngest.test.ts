@@ -53,3 +53,19 @@ test('LiveIngestThread: every task reaches the panel once, and the final report 
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('LiveIngestThread: a reader that cannot start is reported, and finish() does not wait for it', async () => {
+  const errors: string[] = [];
+  const missing = path.join(os.tmpdir(), 'ps-no-such-worker.js');
+  const thread = new LiveIngestThread(
+    missing,
+    os.tmpdir(),
+    'r2',
+    () => undefined,
+    (e) => errors.push(e),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  await assert.rejects(thread.finish(), /trace reader stopped|Cannot find module/);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /Cannot find module/);
+});
