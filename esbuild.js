@@ -22,7 +22,24 @@ const targets = [
     platform: 'node',
     format: 'cjs',
     target: 'node18',
+    external: ['vscode', './commands.js'],
+  },
+  {
+    // The commands and what they use, loaded on first use (see src/extension.ts).
+    entryPoints: ['src/host/commands.ts'],
+    outfile: 'dist/commands.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
     external: ['vscode'],
+  },
+  {
+    // The live run's trace reading, on a worker thread (src/host/liveIngestThread.ts).
+    entryPoints: ['src/host/liveIngestWorker.ts'],
+    outfile: 'dist/liveIngestWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
   },
   {
     // The panel: browser code, one IIFE loaded with the page's CSP nonce (test/webview builds

@@ -66,7 +66,7 @@ export function analyze(model: TraceModel): Report {
   findings.push(...queuePayloadFindings(model));
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 
-  const runSummary = summary(ctx, groups, procSites);
+  const runSummary = summary(ctx, sites, procSites);
   return {
     formatVersion: 1,
     run: runInfo(model),
@@ -163,12 +163,18 @@ function parallelism(workers: number, cpuCount: number | null): number | null {
  * The run's headline numbers. Pool tasks come first; a run whose parallel work is only
  * `Process` children (no pool task) reports its largest Process call site's figures instead.
  */
-function summary(ctx: MetricsContext, groups: SiteGroup[], procSites: ProcessSite[]): Summary {
+function summary(ctx: MetricsContext, sites: SiteAnalysis[], procSites: ProcessSite[]): Summary {
   const { model } = ctx;
-  const all = new Int32Array(model.tasks.length).map((_, i) => i);
-  const m = measureTasks(ctx, all);
-  const poolsUsed = new Set<number>();
-  for (const t of model.tasks) poolsUsed.add(t.pool);
+  const groups = sites.map((s) => s.group);
+  // One call site with every task (in task order, as groups keep them): its figures are the run's.
+  const m =
+    sites.length === 1 && groups[0].tasks.length === model.tasks.length
+      ? sites[0].metrics
+      : measureTasks(
+          ctx,
+          new Int32Array(model.tasks.length).map((_, i) => i),
+        );
+  const poolsUsed = new Set(model.tasks.pool);
   const configured = [...poolsUsed].map((p) => model.pools[p].workers ?? 0);
   const workers = Math.max(0, ...configured) || m.workersUsed;
   const poolWall = unionLength(groups.flatMap((g) => g.intervals));

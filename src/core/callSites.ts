@@ -4,7 +4,7 @@
  * creation line.
  */
 import type { TraceModel } from './modelTypes';
-import { taskEndMs, taskStartMs } from './metrics';
+import { taskEndAt, taskStartAt } from './metrics';
 import { unionLength } from './stats';
 
 export interface SiteGroup {
@@ -61,26 +61,29 @@ export function groupCallSites(model: TraceModel): SiteGroup[] {
   }
   const callEnd = model.calls.map((c) => c.endMs ?? c.startMs);
   const loose = new Map<string, [number, number]>();
-  model.tasks.forEach((t, i) => {
-    const end = taskEndMs(t);
-    if (t.call >= 0) {
-      const g = groupOfCall[t.call];
+  const { tasks } = model;
+  for (let i = 0; i < tasks.length; i++) {
+    const end = taskEndAt(tasks, i);
+    const call = tasks.call[i];
+    const poolIndex = tasks.pool[i];
+    if (call >= 0) {
+      const g = groupOfCall[call];
       g.tasks.push(i);
-      if (!g.pools.includes(t.pool)) g.pools.push(t.pool);
-      if (end !== null && end > callEnd[t.call]) callEnd[t.call] = end;
-      return;
+      if (!g.pools.includes(poolIndex)) g.pools.push(poolIndex);
+      if (end > callEnd[call]) callEnd[call] = end; // false for NaN
+      continue;
     }
-    const start = taskStartMs(t);
-    const pool = model.pools[t.pool];
-    const key = `pool-${t.pool}`;
-    const g = group(key, pool.file, pool.line, t.pool);
+    const start = taskStartAt(tasks, i);
+    const pool = model.pools[poolIndex];
+    const key = `pool-${poolIndex}`;
+    const g = group(key, pool.file, pool.line, poolIndex);
     g.tasks.push(i);
     if (g.api === '') g.api = pool.api === 'ProcessPoolExecutor' ? 'submit' : 'apply_async';
     const span = loose.get(key) ?? [Infinity, -Infinity];
-    if (start !== null) span[0] = Math.min(span[0], start);
-    if (end !== null) span[1] = Math.max(span[1], end);
+    if (!Number.isNaN(start)) span[0] = Math.min(span[0], start);
+    if (!Number.isNaN(end)) span[1] = Math.max(span[1], end);
     loose.set(key, span);
-  });
+  }
 
   for (const [key, g] of groups) {
     const counts = [...(apis.get(key) as Map<string, number>)].sort((a, b) => b[1] - a[1]);

@@ -84,7 +84,8 @@ export function packRunDir(dir: string, outFile: string): PackResult {
 
 /** Reads a `.pstrace` file. Throws for another magic or a newer container version. */
 export function readContainer(file: string): TraceRecords {
-  return readContainerBytes(new Uint8Array(fs.readFileSync(file)), path.basename(file));
+  const buf = fs.readFileSync(file); // a view on it, not a copy: the file can be hundreds of MB
+  return readContainerBytes(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path.basename(file));
 }
 
 /** Reads a `.pstrace` container held in memory; records point into `bytes` (no copy). */

@@ -3,7 +3,7 @@
  * threshold lives in thresholds.ts with the lecture-note rule it encodes.
  */
 import type { TraceModel } from './modelTypes';
-import { computeMs, taskEndMs, taskStartMs } from './metrics';
+import { taskEndAt, taskStartAt } from './metrics';
 import type { Finding } from './report';
 import { siteLocation, type SiteAnalysis } from './siteAnalysis';
 import { ratio } from './stats';
@@ -186,14 +186,16 @@ function startupDominated(site: SiteAnalysis): Finding | null {
 function loadImbalance(model: TraceModel, site: SiteAnalysis): Finding | null {
   const busy = new Map<number, number>();
   const byCall = new Map<number, number[]>();
+  const { tasks } = model;
+  const { computeStartMs, computeEndMs } = tasks.num;
   for (const i of site.group.tasks) {
-    const t = model.tasks[i];
-    const c = computeMs(t);
-    if (c === null || t.worker < 0) continue;
-    busy.set(t.worker, (busy.get(t.worker) ?? 0) + c);
-    const list = byCall.get(t.call) ?? [];
+    const c = computeEndMs[i] - computeStartMs[i];
+    const worker = tasks.worker[i];
+    if (Number.isNaN(c) || worker < 0) continue;
+    busy.set(worker, (busy.get(worker) ?? 0) + c);
+    const list = byCall.get(tasks.call[i]) ?? [];
     list.push(i);
-    byCall.set(t.call, list);
+    byCall.set(tasks.call[i], list);
   }
   if (busy.size < 2) return null;
   const loads = [...busy.values()];
@@ -243,13 +245,16 @@ function tailOf(
     const lastEnd = new Map<number, number>();
     let start = Infinity;
     let end = -Infinity;
+    const { tasks } = model;
     for (let k = 0; k < list.length; k++) {
-      const t = model.tasks[list[k]];
-      if (t.computeEndMs !== null && t.worker >= 0) {
-        lastEnd.set(t.worker, Math.max(lastEnd.get(t.worker) ?? -Infinity, t.computeEndMs));
+      const i = list[k];
+      const [worker, computeEnd] = [tasks.worker[i], tasks.num.computeEndMs[i]];
+      if (!Number.isNaN(computeEnd) && worker >= 0) {
+        lastEnd.set(worker, Math.max(lastEnd.get(worker) ?? -Infinity, computeEnd));
       }
-      start = Math.min(start, taskStartMs(t) ?? Infinity);
-      end = Math.max(end, taskEndMs(t) ?? -Infinity);
+      const [taskStart, taskEnd] = [taskStartAt(tasks, i), taskEndAt(tasks, i)];
+      if (!Number.isNaN(taskStart)) start = Math.min(start, taskStart);
+      if (!Number.isNaN(taskEnd)) end = Math.max(end, taskEnd);
     }
     if (lastEnd.size < 2) continue;
     const ends = [...lastEnd.values()].sort((a, b) => b - a);

@@ -103,10 +103,9 @@ export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGro
   }
   const { peak, at } = peakOverlap(starts.values(), ends.values());
   if (peak <= cpus) return null;
-  const busyAtPeak = model.tasks.find(
-    (t) =>
-      t.computeStartMs !== null && t.computeEndMs !== null && t.computeStartMs <= at && at < t.computeEndMs,
-  );
+  const { computeStartMs, computeEndMs } = model.tasks.num;
+  const busy = computeStartMs.findIndex((start, i) => start <= at && at < computeEndMs[i]);
+  const busyAtPeak = busy < 0 ? undefined : model.tasks.at(busy);
   const site = busyAtPeak ? sites.find((s) => s.pools.includes(busyAtPeak.pool)) : undefined;
   const biggest = [...model.pools].sort((a, b) => (b.workers ?? 0) - (a.workers ?? 0))[0];
   return {
@@ -140,7 +139,8 @@ export function coordinationFinding(model: TraceModel, sites: readonly SiteGroup
   }
   const roundTrips = sum(fromWorkers.map((c) => c.durationMs));
   // Workers' compute: their pool tasks, plus the whole working life of plain Process children.
-  let compute = sum(model.tasks.map((t) => computeMs(t) ?? 0));
+  let compute = 0;
+  for (const t of model.tasks) compute += computeMs(t) ?? 0;
   for (const p of model.processes) {
     if (p.role === 'process' && perProcess.has(p.index) && p.userStartMs !== null && p.endMs !== null) {
       compute += p.endMs - p.userStartMs;
@@ -190,7 +190,7 @@ function siteOfManagerCalls(
   });
   for (const c of calls) {
     const i = (byWorker.get(c.process) ?? []).find((x) => {
-      const t = model.tasks[x];
+      const t = model.tasks.at(x);
       return (t.computeStartMs as number) <= c.startMs && c.startMs <= (t.computeEndMs as number);
     });
     const site = i === undefined ? undefined : siteOf.get(i);

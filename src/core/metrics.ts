@@ -4,6 +4,7 @@
  */
 import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { Task, TraceModel } from './modelTypes';
+import type { TaskTable } from './taskTable';
 import { groupByKey, median, NumberList, quantileOfSorted, ratio, sortRangeBy, sum } from './stats';
 import { CPU_BOUND_RATIO, SMALL_MESSAGE_BYTES } from './thresholds';
 
@@ -16,18 +17,19 @@ export const computeMs = (t: Task): number | null =>
  * else the sum of their compute wall time. Wall time alone over-counts CPU-bound work whenever
  * the workers are preempted — on a 2-core machine running a parent and two workers, 20 000 tasks
  * of 2 µs added up to 800 ms of wall time but 35 ms of CPU. Tasks that wait (I/O, sleep) keep
- * their wall time, since a loop would wait as long.
+ * their wall time, since a loop would wait as long. Per task: its compute wall time and CPU time
+ * (NaN where not recorded), tasks without a compute interval left out.
  */
-export function sequentialWorkMs(tasks: Iterable<Task>): number {
+export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): number {
   const ratios = new NumberList();
   let wall = 0;
   let cpu = 0;
-  for (const t of tasks) {
-    const c = computeMs(t);
-    if (c === null) continue;
+  for (let k = 0; k < computeWallMs.length; k++) {
+    const c = computeWallMs[k];
+    const u = cpuMs[k];
     wall += c;
-    cpu += t.cpuMs ?? c;
-    if (t.cpuMs !== null && c > 0) ratios.push(t.cpuMs / c);
+    cpu += Number.isNaN(u) ? c : u;
+    if (!Number.isNaN(u) && c > 0) ratios.push(u / c);
   }
   const typical = median(ratios.values());
   return typical !== null && typical >= CPU_BOUND_RATIO ? Math.min(cpu, wall) : wall;
@@ -44,6 +46,31 @@ export function taskEndMs(t: Task): number | null {
   if (t.computeEndMs !== null) return t.computeEndMs;
   if (t.arrivalMs !== null) return t.arrivalMs + (t.unpickleInMs ?? 0);
   return t.dispatchMs;
+}
+
+/** {@link taskStartMs} of row `i`, read from the columns; NaN where nothing is known. */
+export function taskStartAt(tasks: TaskTable, i: number): number {
+  const c = tasks.num;
+  for (const x of [
+    c.pickleStartMs[i],
+    c.dispatchMs[i],
+    c.arrivalMs[i],
+    c.computeStartMs[i],
+    c.resultSentMs[i],
+  ])
+    if (!Number.isNaN(x)) return x;
+  return c.resultArrivalMs[i];
+}
+
+/** {@link taskEndMs} of row `i`, read from the columns; NaN where nothing is known. */
+export function taskEndAt(tasks: TaskTable, i: number): number {
+  const c = tasks.num;
+  const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
+  if (!Number.isNaN(c.resultArrivalMs[i])) return c.resultArrivalMs[i] + or0(c.unpickleOutMs[i]);
+  if (!Number.isNaN(c.resultSentMs[i])) return c.resultSentMs[i];
+  if (!Number.isNaN(c.computeEndMs[i])) return c.computeEndMs[i];
+  if (!Number.isNaN(c.arrivalMs[i])) return c.arrivalMs[i] + or0(c.unpickleInMs[i]);
+  return c.dispatchMs[i];
 }
 
 /**
@@ -66,53 +93,42 @@ export interface DeliveryTable {
   result: Float64Array;
 }
 
-const taskWriteStart = (t: Task): number | null =>
-  t.pickleStartMs !== null && t.pickleInMs !== null ? t.pickleStartMs + t.pickleInMs : null;
-const resultWriteStart = (t: Task): number | null =>
-  t.resultPickleStartMs !== null && t.pickleOutMs !== null ? t.resultPickleStartMs + t.pickleOutMs : null;
-
 export function deliveryTable(model: TraceModel): DeliveryTable {
   const { tasks } = model;
   const n = tasks.length;
+  const c = tasks.num;
   const task = new Float64Array(n).fill(NaN);
   const result = new Float64Array(n).fill(NaN);
-  const arrival = new Float64Array(n);
-  const resultArrival = new Float64Array(n);
   const workerOf = new Int32Array(n);
   const poolOf = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const t = tasks[i];
-    arrival[i] = t.arrivalMs ?? NaN;
-    resultArrival[i] = t.resultArrivalMs ?? NaN;
-    workerOf[i] = t.worker >= 0 && t.arrivalMs !== null ? t.worker : -1;
-    poolOf[i] = t.resultArrivalMs !== null ? t.pool : -1;
+    workerOf[i] = tasks.worker[i] >= 0 && !Number.isNaN(c.arrivalMs[i]) ? tasks.worker[i] : -1;
+    poolOf[i] = !Number.isNaN(c.resultArrivalMs[i]) ? tasks.pool[i] : -1;
   }
-  const small = (bytes: number | null): boolean => bytes !== null && bytes < SMALL_MESSAGE_BYTES;
+  // Where the message was written from (SEND t1); NaN where a stamp is missing.
+  const small = (bytes: number): boolean => bytes < SMALL_MESSAGE_BYTES; // false for NaN
   const byWorker = groupByKey(workerOf, model.processes.length);
   for (let w = 0; w < model.processes.length; w++) {
     const [from, to] = [byWorker.start[w], byWorker.start[w + 1]];
-    sortRangeBy(byWorker.order, from, to, arrival);
-    let readyAt = model.processes[w].userStartMs;
+    sortRangeBy(byWorker.order, from, to, c.arrivalMs);
+    let readyAt = model.processes[w].userStartMs ?? NaN;
     for (let k = from; k < to; k++) {
       const i = byWorker.order[k];
-      const t = tasks[i];
-      const sent = taskWriteStart(t);
-      if (sent !== null && readyAt !== null && readyAt <= sent && small(t.bytesIn))
-        task[i] = arrival[i] - sent;
-      readyAt = t.resultSentMs ?? t.computeEndMs;
+      const sent = c.pickleStartMs[i] + c.pickleInMs[i];
+      if (readyAt <= sent && small(c.bytesIn[i])) task[i] = c.arrivalMs[i] - sent;
+      readyAt = Number.isNaN(c.resultSentMs[i]) ? c.computeEndMs[i] : c.resultSentMs[i];
     }
   }
   const byPool = groupByKey(poolOf, model.pools.length);
   for (let p = 0; p < model.pools.length; p++) {
     const [from, to] = [byPool.start[p], byPool.start[p + 1]];
-    sortRangeBy(byPool.order, from, to, resultArrival);
+    sortRangeBy(byPool.order, from, to, c.resultArrivalMs);
     let freeAt = -Infinity;
     for (let k = from; k < to; k++) {
       const i = byPool.order[k];
-      const t = tasks[i];
-      const sent = resultWriteStart(t);
-      if (sent !== null && freeAt <= sent && small(t.bytesOut)) result[i] = resultArrival[i] - sent;
-      freeAt = resultArrival[i] + (t.unpickleOutMs ?? 0);
+      const sent = c.resultPickleStartMs[i] + c.pickleOutMs[i];
+      if (freeAt <= sent && small(c.bytesOut[i])) result[i] = c.resultArrivalMs[i] - sent;
+      freeAt = c.resultArrivalMs[i] + (Number.isNaN(c.unpickleOutMs[i]) ? 0 : c.unpickleOutMs[i]);
     }
   }
   return { task, result };
@@ -129,13 +145,20 @@ export interface PoolStats {
 }
 
 export function poolStats(model: TraceModel): PoolStats[] {
-  const tasksOf = model.pools.map((): Task[] => []);
+  const { tasks } = model;
+  const walls = model.pools.map(() => new NumberList());
+  const cpus = model.pools.map(() => new NumberList());
   const used = model.pools.map(() => new Set<number>());
-  for (const t of model.tasks) {
-    tasksOf[t.pool].push(t);
-    if (t.worker >= 0) used[t.pool].add(t.worker);
+  for (let i = 0; i < tasks.length; i++) {
+    const pool = tasks.pool[i];
+    const c = tasks.num.computeEndMs[i] - tasks.num.computeStartMs[i];
+    if (!Number.isNaN(c)) {
+      walls[pool].push(c);
+      cpus[pool].push(tasks.num.cpuMs[i]);
+    }
+    if (tasks.worker[i] >= 0) used[pool].add(tasks.worker[i]);
   }
-  const compute = tasksOf.map((ts) => sequentialWorkMs(ts));
+  const compute = walls.map((w, p) => sequentialWorkMs(w.values(), cpus[p].values()));
   const startups = model.pools.map((): number[] => []);
   for (const p of model.processes) {
     const pools = new Set<number>();
@@ -198,14 +221,23 @@ export function metricsContext(model: TraceModel): MetricsContext {
 
 export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>): TaskMetrics {
   const { model, delivery } = ctx;
-  const computes = new NumberList();
-  const items = new NumberList();
-  const deliveries = new NumberList();
-  const serialization = new NumberList();
-  const workers = new Set<number>();
-  const pools = new Set<number>();
-  const computeByPool = new Map<number, number>();
-  const measured: Task[] = [];
+  const { tasks } = model;
+  const c = tasks.num;
+  // Sized for the worst case up front: a million tasks' lists never grow (and copy) twice over.
+  const n = taskIndices.length;
+  const computes = new NumberList(n);
+  const computeCpus = new NumberList(n);
+  const items = new NumberList(n);
+  const deliveries = new NumberList(2 * n);
+  const serialization = new NumberList(2 * n);
+  // Workers and pools seen, by index (pools in the order first seen, which sums below follow).
+  const workerSeen = new Uint8Array(model.processes.length);
+  let workersUsed = 0;
+  const computeByPool = new Float64Array(model.pools.length);
+  const poolSeen = new Uint8Array(model.pools.length);
+  const pools: number[] = [];
+  // Sums skip what was not recorded (NaN), as if it were 0.
+  const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
   let cpu = 0;
   let pickle = 0;
   let unpickle = 0;
@@ -216,47 +248,43 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   let firstError: string | null = null;
   for (let k = 0; k < taskIndices.length; k++) {
     const i = taskIndices[k];
-    const t = model.tasks[i];
-    const c = computeMs(t);
-    if (c !== null) {
-      computes.push(c);
-      computeByPool.set(t.pool, (computeByPool.get(t.pool) ?? 0) + c);
-      measured.push(t);
+    const pool = tasks.pool[i];
+    const compute = c.computeEndMs[i] - c.computeStartMs[i];
+    if (!Number.isNaN(compute)) {
+      computes.push(compute);
+      computeCpus.push(c.cpuMs[i]);
+      computeByPool[pool] += compute;
     }
-    items.push(t.items ?? 1);
-    if (t.worker >= 0) workers.add(t.worker);
-    pools.add(t.pool);
-    cpu += t.cpuMs ?? 0;
-    pickle += (t.pickleInMs ?? 0) + (t.pickleOutMs ?? 0);
-    unpickle += (t.unpickleInMs ?? 0) + (t.unpickleOutMs ?? 0);
-    transfer += (t.writeInMs ?? 0) + (t.writeOutMs ?? 0);
-    bytesIn += t.bytesIn ?? 0;
-    bytesOut += t.bytesOut ?? 0;
-    if (t.ok === false || t.error !== null) {
+    items.push(Number.isNaN(c.items[i]) ? 1 : c.items[i]);
+    const worker = tasks.worker[i];
+    if (worker >= 0 && workerSeen[worker] === 0) {
+      workerSeen[worker] = 1;
+      workersUsed++;
+    }
+    if (poolSeen[pool] === 0) {
+      poolSeen[pool] = 1;
+      pools.push(pool);
+    }
+    cpu += or0(c.cpuMs[i]);
+    pickle += or0(c.pickleInMs[i]) + or0(c.pickleOutMs[i]);
+    unpickle += or0(c.unpickleInMs[i]) + or0(c.unpickleOutMs[i]);
+    transfer += or0(c.writeInMs[i]) + or0(c.writeOutMs[i]);
+    bytesIn += or0(c.bytesIn[i]);
+    bytesOut += or0(c.bytesOut[i]);
+    const error = tasks.errors.size > 0 ? (tasks.errors.get(i) ?? null) : null;
+    if (tasks.ok[i] === 0 || error !== null) {
       errors++;
-      firstError ??= t.error;
+      firstError ??= error;
     }
     if (!Number.isNaN(delivery.task[i])) deliveries.push(delivery.task[i]);
     if (!Number.isNaN(delivery.result[i])) deliveries.push(delivery.result[i]);
-    if (
-      t.bytesIn !== null &&
-      t.bytesIn < SMALL_MESSAGE_BYTES &&
-      t.pickleInMs !== null &&
-      t.unpickleInMs !== null
-    ) {
-      serialization.push(t.pickleInMs + t.unpickleInMs);
-    }
-    if (
-      t.bytesOut !== null &&
-      t.bytesOut < SMALL_MESSAGE_BYTES &&
-      t.pickleOutMs !== null &&
-      t.unpickleOutMs !== null
-    ) {
-      serialization.push(t.pickleOutMs + t.unpickleOutMs);
-    }
+    // Serialization of small messages (NaN compares false: a missing stamp or size leaves it out).
+    const serIn = c.pickleInMs[i] + c.unpickleInMs[i];
+    if (c.bytesIn[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serIn)) serialization.push(serIn);
+    const serOut = c.pickleOutMs[i] + c.unpickleOutMs[i];
+    if (c.bytesOut[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serOut)) serialization.push(serOut);
   }
-  const n = taskIndices.length;
-  const computeSorted = computes.values().sort();
+  const computeSorted = computes.values().slice().sort();
   const computeTotal = sum(computeSorted);
   const ipcTotal = pickle + unpickle + transfer;
   const rawDelivery = median(deliveries.length > 0 ? deliveries.values() : ctx.runDelivery);
@@ -277,26 +305,26 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
     if (s.startupMs !== null) {
       startupCost += s.workersUsed * s.startupMs;
       startupWorkers += s.workersUsed;
-      const share = s.computeMs > 0 ? (computeByPool.get(p) ?? 0) / s.computeMs : 1;
+      const share = s.computeMs > 0 ? computeByPool[p] / s.computeMs : 1;
       startupCharged = (startupCharged ?? 0) + s.startupMs * share;
     }
   }
   const computePerWorkerMs = ratio(poolCompute, poolWorkers);
   const startupMs = ratio(startupCost, startupWorkers);
   const knownCompute = sum(
-    [...pools].filter((p) => ctx.pools[p].startupMs !== null).map((p) => ctx.pools[p].computeMs),
+    pools.filter((p) => ctx.pools[p].startupMs !== null).map((p) => ctx.pools[p].computeMs),
   );
 
   return {
     tasks: n,
     items: sum(items.values()),
-    workersUsed: workers.size,
+    workersUsed,
     compute: {
       medianMs: quantileOfSorted(computeSorted, 0.5),
       p95Ms: quantileOfSorted(computeSorted, 0.95),
       totalMs: computeTotal,
       cpuMs: cpu,
-      sequentialMs: sequentialWorkMs(measured),
+      sequentialMs: sequentialWorkMs(computes.values(), computeCpus.values()),
     },
     ipc: {
       perTaskMs: n > 0 ? ipcTotal / n : null,

@@ -52,7 +52,7 @@ export function buildModel(records: TraceRecords): TraceModel {
   // The latest stamp of each stream: the last record of each kind in each chunk is enough.
   for (const chunk of records.chunks) {
     const p = processes[byStream[chunk.stream]];
-    const last = (offsets: number[], at: number): void => {
+    const last = (offsets: Uint32Array, at: number): void => {
       if (offsets.length === 0) return;
       const t = ms(readU64(chunk.view, offsets[offsets.length - 1] + at));
       p.lastSeenMs = Math.max(p.lastSeenMs ?? -Infinity, t);

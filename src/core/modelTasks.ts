@@ -5,9 +5,10 @@
  */
 import { MessageKind } from './format';
 import { num, str } from './metaFields';
-import type { CallInfo, PoolInfo, ProcessInfo, Task } from './modelTypes';
+import type { CallInfo, PoolInfo, ProcessInfo } from './modelTypes';
 import type { ProcessesResult } from './modelProcesses';
 import { TaskJoin } from './taskJoin';
+import { StateCode, type TaskTable } from './taskTable';
 import {
   newRecvFields,
   newRunFields,
@@ -22,7 +23,7 @@ import {
 export interface TasksResult {
   pools: PoolInfo[];
   calls: CallInfo[];
-  tasks: Task[];
+  tasks: TaskTable;
 }
 
 const isTaskKind = (k: number): boolean => k === MessageKind.PoolTask || k === MessageKind.ExecutorTask;
@@ -157,6 +158,14 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
   const apiOf = (kind: number): string =>
     kind === MessageKind.ExecutorTask ? 'ProcessPoolExecutor' : 'Pool';
 
+  // A map() call's tasks follow each other: remember the last call looked up.
+  let [lastStream, lastCallId, lastCall] = [-1, -1, -1];
+  const callOf = (stream: number, id: number): number => {
+    if (stream !== lastStream || id !== lastCallId) {
+      [lastStream, lastCallId, lastCall] = [stream, id, callByKey.get(`${stream}:${id}`) ?? -1];
+    }
+    return lastCall;
+  };
   // 1. The parent's task messages, first, so that tasks come in dispatch order.
   for (const chunk of records.chunks) {
     const proc = byStream[chunk.stream];
@@ -171,7 +180,7 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
       v.pickleInMs[i] = dur(send.t0, send.t1);
       v.writeInMs[i] = dur(send.t1, send.t2);
       v.dispatchMs[i] = ms(send.t2);
-      if (send.call !== 0) join.call[i] = callByKey.get(`${chunk.stream}:${send.call}`) ?? -1;
+      if (send.call !== 0) join.call[i] = callOf(chunk.stream, send.call);
     }
   }
   // 2. Compute, by workers; this also tells which pool a worker serves.
@@ -249,30 +258,39 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
     if (pool < 0) pool = proc.pool;
     const i = pool < 0 ? -1 : join.find(pool, num(m.data, 'job') ?? -1, num(m.data, 'index') ?? -1);
     const text = `${str(m.data, 'type') ?? 'Exception'}: ${str(m.data, 'message') ?? ''}`;
-    if (i >= 0) join.error[i] = text;
+    if (i >= 0) join.errors.set(i, text);
     else warnings.push(`a task error (${text}) matches no recorded task`);
   }
 
   // A task with no parent-side record: its parent is whoever made calls on its pool.
   const callerByPool = new Map<number, number>();
   for (const c of calls) if (!callerByPool.has(c.pool)) callerByPool.set(c.pool, c.process);
-  const tasks = join.toTasks();
-  for (const task of tasks) {
-    if (task.parent < 0) task.parent = callerByPool.get(task.pool) ?? -1;
-    finishTask(task, processes, callByJob);
-  }
+  const tasks = join.toTable();
+  finishTasks(tasks, processes, callerByPool, callByJob);
   return { pools: poolTable.pools, calls, tasks };
 }
 
-function finishTask(task: Task, processes: ProcessInfo[], callByJob: Map<string, number>): void {
-  if (task.call < 0) task.call = callByJob.get(`${task.parent}:${task.pool}:${task.job}`) ?? -1;
-  task.parentPid = task.parent >= 0 ? processes[task.parent].pid : null;
-  task.workerPid = task.worker >= 0 ? processes[task.worker].pid : null;
-  if (task.resultArrivalMs !== null) task.state = task.ok === false ? 'failed' : 'done';
-  else if (task.resultSentMs !== null || task.computeEndMs !== null) task.state = 'computed';
-  else if (task.arrivalMs !== null) task.state = 'received';
-  if (task.state === 'received' && task.worker >= 0) {
-    const w = processes[task.worker];
-    task.inFlightAtCrash = w.signal !== null || (w.exitCode !== null && w.exitCode !== 0);
+/** Fills in what follows from the joined records: parents, calls, pids, states, crashes. */
+function finishTasks(
+  tasks: TaskTable,
+  processes: ProcessInfo[],
+  callerByPool: Map<number, number>,
+  callByJob: Map<string, number>,
+): void {
+  const { parent, worker, call, state, ok } = tasks;
+  const { arrivalMs, computeEndMs, resultSentMs, resultArrivalMs } = tasks.num;
+  const pid = (p: number): number => (p >= 0 ? processes[p].pid : -1);
+  for (let i = 0; i < tasks.length; i++) {
+    if (parent[i] < 0) parent[i] = callerByPool.get(tasks.pool[i]) ?? -1;
+    if (call[i] < 0) call[i] = callByJob.get(`${parent[i]}:${tasks.pool[i]}:${tasks.job[i]}`) ?? -1;
+    tasks.parentPid[i] = pid(parent[i]);
+    tasks.workerPid[i] = pid(worker[i]);
+    if (!Number.isNaN(resultArrivalMs[i])) state[i] = ok[i] === 0 ? StateCode.Failed : StateCode.Done;
+    else if (!Number.isNaN(resultSentMs[i]) || !Number.isNaN(computeEndMs[i])) state[i] = StateCode.Computed;
+    else if (!Number.isNaN(arrivalMs[i])) state[i] = StateCode.Received;
+    if (state[i] === StateCode.Received && worker[i] >= 0) {
+      const w = processes[worker[i]];
+      tasks.inFlightAtCrash[i] = w.signal !== null || (w.exitCode !== null && w.exitCode !== 0) ? 1 : 0;
+    }
   }
 }

@@ -1,10 +1,13 @@
 /**
- * The trace model: what happened in a run, joined across processes. Plain data (no classes, no
- * typed arrays) so it can be sent to a webview or written as JSON. Every time is in milliseconds
+ * The trace model: what happened in a run, joined across processes. Plain data, except the tasks:
+ * a run can have millions, so they are stored by column ({@link TaskTable}; `tasks.at(i)` reads a
+ * row as a {@link Task}). Every time is in milliseconds
  * after `originNs` (the main process's agent start), every size in bytes; `null` means "not
  * recorded" (a process killed mid-way, a message whose other end was not traced). References
  * between entities are indices into the model's arrays; -1 means "unknown".
  */
+
+import type { TaskTable } from './taskTable';
 
 export type ProcessRole =
   | 'main'
@@ -115,50 +118,53 @@ export interface CallInfo {
  */
 export type TaskState = 'queued' | 'received' | 'computed' | 'done' | 'failed';
 
-/** One pool task or chunk (or executor work item), joined from up to five records. */
+/**
+ * One pool task or chunk (or executor work item), joined from up to five records: a row of the
+ * model's {@link TaskTable}, read-only.
+ */
 export interface Task {
-  pool: number;
-  call: number;
+  readonly pool: number;
+  readonly call: number;
   /** Pool job id, or executor work_id. */
-  job: number;
+  readonly job: number;
   /** Pool chunk index; -1 where none. */
-  index: number;
-  parent: number;
-  parentPid: number | null;
-  worker: number;
-  workerPid: number | null;
+  readonly index: number;
+  readonly parent: number;
+  readonly parentPid: number | null;
+  readonly worker: number;
+  readonly workerPid: number | null;
   /** Items in the chunk (1 for a single task). */
-  items: number | null;
+  readonly items: number | null;
   /** Pickled size of the task message and of the result message. */
-  bytesIn: number | null;
-  bytesOut: number | null;
+  readonly bytesIn: number | null;
+  readonly bytesOut: number | null;
   /** Parent side: pickling the task started; pickling took; writing it to the pipe took. */
-  pickleStartMs: number | null;
-  pickleInMs: number | null;
-  writeInMs: number | null;
+  readonly pickleStartMs: number | null;
+  readonly pickleInMs: number | null;
+  readonly writeInMs: number | null;
   /** The task's bytes were handed to the pipe (parent SEND t2). */
-  dispatchMs: number | null;
+  readonly dispatchMs: number | null;
   /** The task's bytes had arrived at the worker (worker RECV t0); unpickling took. */
-  arrivalMs: number | null;
-  unpickleInMs: number | null;
+  readonly arrivalMs: number | null;
+  readonly unpickleInMs: number | null;
   /** Compute interval (RUN t0…t1) and CPU time of the computing thread over it. */
-  computeStartMs: number | null;
-  computeEndMs: number | null;
-  cpuMs: number | null;
+  readonly computeStartMs: number | null;
+  readonly computeEndMs: number | null;
+  readonly cpuMs: number | null;
   /** Worker side: result pickling started; took; writing it took; handed to the pipe. */
-  resultPickleStartMs: number | null;
-  pickleOutMs: number | null;
-  writeOutMs: number | null;
-  resultSentMs: number | null;
+  readonly resultPickleStartMs: number | null;
+  readonly pickleOutMs: number | null;
+  readonly writeOutMs: number | null;
+  readonly resultSentMs: number | null;
   /** The result's bytes had arrived at the parent; unpickling took. */
-  resultArrivalMs: number | null;
-  unpickleOutMs: number | null;
-  ok: boolean | null;
+  readonly resultArrivalMs: number | null;
+  readonly unpickleOutMs: number | null;
+  readonly ok: boolean | null;
   /** `Type: message` from the worker's `task-error` META. */
-  error: string | null;
-  state: TaskState;
+  readonly error: string | null;
+  readonly state: TaskState;
   /** Its worker died (signal or non-zero exit) after receiving it and before sending a result. */
-  inFlightAtCrash: boolean;
+  readonly inFlightAtCrash: boolean;
 }
 
 /** A queue or pipe created by user code (`channel` META), or a channel seen only in records. */
@@ -223,7 +229,7 @@ export interface TraceModel {
   processes: ProcessInfo[];
   pools: PoolInfo[];
   calls: CallInfo[];
-  tasks: Task[];
+  tasks: TaskTable;
   channels: ChannelInfo[];
   messages: Message[];
   managerCalls: ManagerCall[];

@@ -52,6 +52,30 @@ const MIN_PAYLOAD: Record<number, number> = {
 
 const utf8 = new TextDecoder('utf-8');
 
+/** Offsets collected while parsing, reused from call to call; each chunk gets an exact copy. */
+class OffsetList {
+  private data = new Uint32Array(1024);
+  length = 0;
+
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+
+  /** An exact-size copy of what was pushed; empties the list. */
+  take(): Uint32Array {
+    const out = this.data.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+}
+
+const found = { sends: new OffsetList(), recvs: new OffsetList(), runs: new OffsetList() };
+
 /**
  * Parses records from `bytes[pos…]`. `limit` is the end of the segment in buffer coordinates (it may
  * lie beyond `bytes.length` when only part of the segment was read). Throws only for a `run` META
@@ -65,7 +89,7 @@ export function parseRecords(
 ): ParseResult {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const have = Math.min(limit, bytes.byteLength);
-  const chunk: RecordChunk = { stream: target.stream, view, sends: [], recvs: [], runs: [] };
+  found.sends.length = found.recvs.length = found.runs.length = 0; // a throw may have left some
   let reason: StopReason = 'full';
   while (true) {
     if (pos + RECORD_HEADER_SIZE > limit) break; // nothing more fits in the segment
@@ -101,15 +125,22 @@ export function parseRecords(
           `(${length} bytes); skipped`,
       );
     } else if (type === RecordType.Send) {
-      chunk.sends.push(pos);
+      found.sends.push(pos);
     } else if (type === RecordType.Recv) {
-      chunk.recvs.push(pos);
+      found.recvs.push(pos);
     } else if (type === RecordType.Run) {
-      chunk.runs.push(pos);
+      found.runs.push(pos);
     } // any other type: skipped by its length (forward compatibility within version 1)
     pos += length;
   }
-  if (chunk.sends.length + chunk.recvs.length + chunk.runs.length === 0) return { pos, reason };
+  if (found.sends.length + found.recvs.length + found.runs.length === 0) return { pos, reason };
+  const chunk: RecordChunk = {
+    stream: target.stream,
+    view,
+    sends: found.sends.take(),
+    recvs: found.recvs.take(),
+    runs: found.runs.take(),
+  };
   target.out.chunks.push(chunk);
   return { pos, reason, chunk };
 }

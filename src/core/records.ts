@@ -26,13 +26,16 @@ export interface MetaRecord {
   data: Record<string, unknown>;
 }
 
-/** Binary records read from one stretch of one stream, listed by record offset within `view`. */
+/**
+ * Binary records read from one stretch of one stream, listed by record offset within `view`
+ * (typed arrays: a million-task trace has five million records).
+ */
 export interface RecordChunk {
   stream: number;
   view: DataView;
-  sends: number[];
-  recvs: number[];
-  runs: number[];
+  sends: Uint32Array;
+  recvs: Uint32Array;
+  runs: Uint32Array;
 }
 
 /** Everything read so far (or, from `TraceTail.poll()`, everything new since the last poll). */

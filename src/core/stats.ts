@@ -2,8 +2,13 @@
 
 /** A growable list of numbers backed by a Float64Array (no boxing, cheap to sort). */
 export class NumberList {
-  private data = new Float64Array(16);
+  private data: Float64Array;
   length = 0;
+
+  /** `capacity`: how many values are expected (it still grows past that). */
+  constructor(capacity = 16) {
+    this.data = new Float64Array(Math.max(1, capacity));
+  }
 
   push(x: number): void {
     if (this.length === this.data.length) {
@@ -33,8 +38,53 @@ export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number |
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/**
+ * The same q-quantile as {@link quantileOfSorted}, without sorting: its two closest ranks are
+ * found by selection, O(n) instead of O(n log n) (medians of a million tasks are taken several
+ * times per analysis).
+ */
 export function quantile(values: ArrayLike<number>, q: number): number | null {
-  return quantileOfSorted(sortedCopy(values), q);
+  const n = values.length;
+  if (n === 0) return null;
+  const a = Float64Array.from(values);
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const x = selectInPlace(a, lo);
+  if (pos === lo) return x;
+  // Everything after rank lo is ≥ x: the next rank is the smallest of them.
+  let y = Infinity;
+  for (let i = lo + 1; i < n; i++) if (a[i] < y) y = a[i];
+  return x + (y - x) * (pos - lo);
+}
+
+/**
+ * Reorders `a` so that a[k] is its k-th smallest value, smaller ones before it and larger ones
+ * after (Hoare's selection, as in Wirth's "Algorithms + Data Structures"), and returns a[k].
+ */
+function selectInPlace(a: Float64Array, k: number): number {
+  let l = 0;
+  let r = a.length - 1;
+  while (l < r) {
+    // Pivot: the median of the first, middle and last values (sorted input stays linear).
+    const [p, m, z] = [a[l], a[(l + r) >> 1], a[r]];
+    const x = p < m ? (m < z ? m : p < z ? z : p) : p < z ? p : m < z ? z : m;
+    let i = l;
+    let j = r;
+    do {
+      while (a[i] < x) i++;
+      while (x < a[j]) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    } while (i <= j);
+    if (j < k) l = i;
+    if (k < i) r = j;
+  }
+  return a[k];
 }
 
 /** The median (mean of the two middle values for an even count); null for no values. */

@@ -2,33 +2,9 @@
  * Joins task records into tasks. While records stream in, a task is a row of typed columns (NaN =
  * not recorded) found by its key through dense arrays (Pool job ids, chunk indices and executor
  * work ids are small consecutive integers), so a million-task trace costs no hashing and no object
- * per record; the `Task` objects of the model are made once, at the end.
+ * per record; the columns then become the model's {@link TaskTable}.
  */
-import type { Task } from './modelTypes';
-
-/** The numeric fields of a Task that records fill in (null in the Task when never recorded). */
-export const TASK_NUMBERS = [
-  'items',
-  'bytesIn',
-  'bytesOut',
-  'pickleStartMs',
-  'pickleInMs',
-  'writeInMs',
-  'dispatchMs',
-  'arrivalMs',
-  'unpickleInMs',
-  'computeStartMs',
-  'computeEndMs',
-  'cpuMs',
-  'resultPickleStartMs',
-  'pickleOutMs',
-  'writeOutMs',
-  'resultSentMs',
-  'resultArrivalMs',
-  'unpickleOutMs',
-] as const;
-
-export type TaskNumber = (typeof TASK_NUMBERS)[number];
+import { numberColumns, TaskTable, type NumberColumns } from './taskTable';
 
 /** Jobs up to this use a dense array; larger (or negative) ones a Map. */
 const DENSE_JOBS = 1 << 24;
@@ -67,15 +43,15 @@ export class TaskJoin {
   /** -1 unknown, 0 the task raised, 1 success. */
   ok = new Int8Array(0);
   /** By field: one value per task, NaN where not recorded. */
-  readonly v = {} as Record<TaskNumber, Float64Array>;
-  readonly error: (string | undefined)[] = [];
+  readonly v: NumberColumns = numberColumns(() => new Float64Array(0));
+  /** `Type: message` from `task-error` METAs, by row. */
+  readonly errors = new Map<number, string>();
   private readonly keys: PoolKeys[] = [];
   private lastPool = -1;
   private lastJob = NaN;
   private lastSlot: JobSlot | undefined;
 
   constructor(expected = 1024) {
-    for (const f of TASK_NUMBERS) this.v[f] = new Float64Array(0);
     this.grow(Math.max(16, expected));
   }
 
@@ -128,54 +104,31 @@ export class TaskJoin {
     this.worker = copy(this.worker, -1);
     this.call = copy(this.call, -1);
     this.ok = copy(this.ok, -1);
-    for (const f of TASK_NUMBERS) this.v[f] = copy(this.v[f], NaN);
+    // The same object, new arrays: callers may hold on to `v`.
+    Object.assign(
+      this.v,
+      numberColumns((f) => copy(this.v[f], NaN)),
+    );
     this.capacity = capacity;
   }
 
-  /** The value of a numeric field, null where not recorded. */
-  get(field: TaskNumber, i: number): number | null {
-    const x = this.v[field][i];
-    return Number.isNaN(x) ? null : x;
-  }
-
-  /** One model Task per row, in the order the rows were made. */
-  toTasks(): Task[] {
-    const tasks: Task[] = new Array<Task>(this.count);
-    for (let i = 0; i < this.count; i++) {
-      const n = (f: TaskNumber): number | null => this.get(f, i);
-      tasks[i] = {
-        pool: this.pool[i],
-        call: this.call[i],
-        job: this.job[i],
-        index: this.index[i],
-        parent: this.parent[i],
-        parentPid: null,
-        worker: this.worker[i],
-        workerPid: null,
-        items: n('items'),
-        bytesIn: n('bytesIn'),
-        bytesOut: n('bytesOut'),
-        pickleStartMs: n('pickleStartMs'),
-        pickleInMs: n('pickleInMs'),
-        writeInMs: n('writeInMs'),
-        dispatchMs: n('dispatchMs'),
-        arrivalMs: n('arrivalMs'),
-        unpickleInMs: n('unpickleInMs'),
-        computeStartMs: n('computeStartMs'),
-        computeEndMs: n('computeEndMs'),
-        cpuMs: n('cpuMs'),
-        resultPickleStartMs: n('resultPickleStartMs'),
-        pickleOutMs: n('pickleOutMs'),
-        writeOutMs: n('writeOutMs'),
-        resultSentMs: n('resultSentMs'),
-        resultArrivalMs: n('resultArrivalMs'),
-        unpickleOutMs: n('unpickleOutMs'),
-        ok: this.ok[i] < 0 ? null : this.ok[i] === 1,
-        error: this.error[i] ?? null,
-        state: 'queued',
-        inFlightAtCrash: false,
-      };
-    }
-    return tasks;
+  /** The rows so far as the model's table (the columns are shared, not copied, when full enough). */
+  toTable(): TaskTable {
+    const n = this.count;
+    // Trim to the rows in use: a view when little is wasted, else a copy so the slack is freed.
+    const fit = <T extends Float64Array | Int32Array | Int8Array>(a: T): T =>
+      (n >= this.capacity * 0.75 ? a.subarray(0, n) : a.slice(0, n)) as T;
+    const num = numberColumns((f) => fit(this.v[f]));
+    return new TaskTable({
+      pool: fit(this.pool),
+      call: fit(this.call),
+      parent: fit(this.parent),
+      worker: fit(this.worker),
+      job: fit(this.job),
+      index: fit(this.index),
+      ok: fit(this.ok),
+      num,
+      errors: this.errors,
+    });
   }
 }

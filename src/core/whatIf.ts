@@ -5,7 +5,7 @@
  * against closed-form answers; {@link siteWorkload} is the one place that reads the trace.
  */
 import { computeMs, taskEndMs } from './metrics';
-import type { TraceModel } from './modelTypes';
+import type { Task, TraceModel } from './modelTypes';
 import type { RunWhatIf, SiteWhatIf, WhatIfPoint } from './report';
 import type { SiteAnalysis } from './siteAnalysis';
 import { median, NumberList, ratio, sum } from './stats';
@@ -200,7 +200,7 @@ export function splitCost(medianMs: number, items: number, bytesPerItem: number,
 export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | null {
   const { group } = site;
   const tasks = group.tasks
-    .map((i) => model.tasks[i])
+    .map((i) => model.tasks.at(i))
     .filter((t) => computeMs(t) !== null && t.items !== null && t.items > 0);
   if (tasks.length === 0 || tasks.length < group.tasks.length * 0.9) return null;
   const calls = group.calls.map((c) => model.calls[c]);
@@ -312,7 +312,7 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   };
 }
 
-type Recorded = TraceModel['tasks'][number];
+type Recorded = Task;
 const isNumber = (x: number | null): x is number => x !== null && Number.isFinite(x);
 
 /**

@@ -8,7 +8,7 @@ import { RunHistory } from './history';
 import { LiveRun } from './liveRun';
 import { PoolScopePanel } from './panel';
 import { resolvePython } from './pythonEnv';
-import { RunItem, RunsView } from './runsView';
+import { isRunItem, RunsView } from './runsView';
 import { TaskDeltas } from './viewRows';
 import { parseArgsLine } from './argsLine';
 import { CompareSweepCommands } from './compareCommands';
@@ -210,8 +210,10 @@ export function registerCommands(
     }
   }
 
+  // Not `instanceof RunItem`: the Runs view's items come from the activation bundle, these
+  // commands from their own (dist/commands.js, loaded on first use), each with its own RunItem.
   const runIdOf = (arg: unknown): string | undefined =>
-    arg instanceof RunItem ? arg.meta.id : typeof arg === 'string' ? arg : undefined;
+    isRunItem(arg) ? arg.meta.id : typeof arg === 'string' ? arg : undefined;
 
   async function exportRun(arg: unknown, format: 'chrome' | 'html'): Promise<void> {
     const id = runIdOf(arg);

@@ -11,6 +11,11 @@ const QUADRANT_ICONS: Record<string, [string, string]> = {
   'no-parallel-work': ['circle-outline', 'descriptionForeground'],
 };
 
+/** A Runs view item, by shape (it may come from another bundle than the caller's RunItem). */
+export function isRunItem(arg: unknown): arg is RunItem {
+  return arg instanceof vscode.TreeItem && (arg as Partial<RunItem>).contextValue === 'run' && 'meta' in arg;
+}
+
 export class RunItem extends vscode.TreeItem {
   constructor(readonly meta: RunMeta) {
     super(path.basename(meta.script), vscode.TreeItemCollapsibleState.None);

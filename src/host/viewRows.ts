@@ -4,7 +4,8 @@
  * until they finish. No VS Code API here, so it is unit-tested with plain node.
  */
 import { groupCallSites } from '../core/callSites';
-import type { Task, TraceModel } from '../core/modelTypes';
+import type { TraceModel } from '../core/modelTypes';
+import { StateCode, type TaskTable } from '../core/taskTable';
 import { emptyTaskColumns, Lane, SiteRef, TaskColumns, ToWebview, UsageSample } from '../shared/protocol';
 
 const ROLE_NAMES: Record<string, string> = {
@@ -35,34 +36,43 @@ export function sitesOf(model: TraceModel): { sites: SiteRef[]; siteOfTask: Int3
   return { sites, siteOfTask };
 }
 
-function finished(t: Task): boolean {
-  return t.state === 'done' || t.state === 'failed' || t.inFlightAtCrash;
-}
-
-function pushTask(cols: TaskColumns, model: TraceModel, t: Task, site: number, nowMs: number): void {
-  const start = t.arrivalMs ?? t.computeStartMs ?? t.dispatchMs;
-  if (start === null) return;
-  cols.pid.push(t.worker >= 0 ? model.processes[t.worker].pid : -1);
+/** Appends row `i` of the model's tasks to the panel's columns (nothing if it has no start yet). */
+function pushTask(cols: TaskColumns, model: TraceModel, i: number, site: number, nowMs: number): void {
+  const { tasks } = model;
+  const c = tasks.num;
+  const first = (...xs: number[]): number => xs.find((x) => !Number.isNaN(x)) ?? NaN;
+  const start = first(c.arrivalMs[i], c.computeStartMs[i], c.dispatchMs[i]);
+  if (Number.isNaN(start)) return;
+  const worker = tasks.worker[i];
+  cols.pid.push(worker >= 0 ? model.processes[worker].pid : -1);
   cols.t0.push(start);
-  cols.t1.push(t.computeStartMs ?? NaN);
+  cols.t1.push(c.computeStartMs[i]);
   // A task still computing is drawn up to "now"; one whose worker died ends where its worker did.
-  const crashEnd = t.worker >= 0 ? (model.processes[t.worker].endMs ?? nowMs) : nowMs;
-  cols.t2.push(t.computeEndMs ?? (t.inFlightAtCrash ? crashEnd : nowMs));
-  cols.t3.push(t.resultSentMs ?? t.resultArrivalMs ?? NaN);
+  const crashEnd = worker >= 0 ? (model.processes[worker].endMs ?? nowMs) : nowMs;
+  cols.t2.push(first(c.computeEndMs[i], tasks.inFlightAtCrash[i] ? crashEnd : nowMs));
+  cols.t3.push(first(c.resultSentMs[i], c.resultArrivalMs[i]));
   cols.site.push(site);
-  cols.ok.push(t.ok === null ? -1 : t.ok ? 1 : 0);
-  cols.items.push(t.items ?? 0);
-  cols.bytesIn.push(t.bytesIn ?? 0);
-  cols.bytesOut.push(t.bytesOut ?? 0);
+  cols.ok.push(tasks.ok[i]);
+  cols.items.push(Number.isNaN(c.items[i]) ? 0 : c.items[i]);
+  cols.bytesIn.push(Number.isNaN(c.bytesIn[i]) ? 0 : c.bytesIn[i]);
+  cols.bytesOut.push(Number.isNaN(c.bytesOut[i]) ? 0 : c.bytesOut[i]);
 }
 
-function taskKey(t: Task): string {
-  return `${t.pool}/${t.job}/${t.index}`;
+/**
+ * A task's identity across model rebuilds (row numbers are not stable while records stream in):
+ * (pool, job, index) packed into one number where they fit (pool < 2^10, 0 ≤ job < 2^26,
+ * -1 ≤ index < 2^17 − 1: exact below 2^53), else a string.
+ */
+function taskKey(tasks: TaskTable, i: number): number | string {
+  const [pool, job, index] = [tasks.pool[i], tasks.job[i], tasks.index[i]];
+  if (pool < 1024 && job >= 0 && job < 2 ** 26 && index < 2 ** 17 - 1 && Number.isInteger(job))
+    return (pool * 2 ** 26 + job) * 2 ** 17 + (index + 1);
+  return `${pool}/${job}/${index}`;
 }
 
 /** Remembers which finished tasks the panel already has. */
 export class TaskDeltas {
-  private readonly sent = new Set<string>();
+  private readonly sent = new Set<number | string>();
 
   next(
     model: TraceModel,
@@ -71,16 +81,19 @@ export class TaskDeltas {
   ): { tasks: TaskColumns; running: TaskColumns } {
     const tasks = emptyTaskColumns();
     const running = emptyTaskColumns();
-    model.tasks.forEach((t, i) => {
-      if (finished(t)) {
-        const key = taskKey(t);
-        if (this.sent.has(key)) return;
+    const t = model.tasks;
+    const { arrivalMs, computeStartMs } = t.num;
+    for (let i = 0; i < t.length; i++) {
+      const state = t.state[i];
+      if (state === StateCode.Done || state === StateCode.Failed || t.inFlightAtCrash[i] === 1) {
+        const key = taskKey(t, i);
+        if (this.sent.has(key)) continue;
         this.sent.add(key);
-        pushTask(tasks, model, t, siteOfTask[i], nowMs);
-      } else if (t.arrivalMs !== null || t.computeStartMs !== null) {
-        pushTask(running, model, t, siteOfTask[i], nowMs);
+        pushTask(tasks, model, i, siteOfTask[i], nowMs);
+      } else if (!Number.isNaN(arrivalMs[i]) || !Number.isNaN(computeStartMs[i])) {
+        pushTask(running, model, i, siteOfTask[i], nowMs);
       }
-    });
+    }
     return { tasks, running };
   }
 

@@ -136,7 +136,7 @@ describe('loadRun and reportLanes', () => {
         lanes.reduce((n, l) => n + l.spans.length / 6, 0),
         20,
       );
-      const t = a.model.tasks[0];
+      const t = a.model.tasks.at(0);
       const lane = lanes.find((l) => l.pid === t.workerPid);
       assert.ok(lane);
       const at = lane.spans.indexOf(t.computeStartMs as number);

@@ -40,7 +40,7 @@ describe('Chrome trace export', () => {
     assert.equal(count('pickle result'), 5);
     assert.equal(count('pickle task'), 6);
     assert.equal(count('unpickle result'), 5);
-    const t = model.tasks[0];
+    const t = model.tasks.at(0);
     const compute = events.find((e) => e.name === 'compute' && e.pid === t.workerPid);
     assert.ok(compute);
     assert.equal(compute.ts, Math.round((t.computeStartMs as number) * 1e6) / 1000, 'µs from the origin');

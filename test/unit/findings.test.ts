@@ -337,7 +337,7 @@ describe('finding: frequent-coordination', () => {
     // Each worker checks a shared flag 30 times during its first task.
     const calls: StreamWriter[] = pool.workers.map((w) => w.stream);
     for (const [wi, s] of calls.entries()) {
-      const t = model.tasks.find((x) => x.workerPid === s.pid);
+      const t = [...model.tasks].find((x) => x.workerPid === s.pid);
       assert.ok(t && t.computeStartMs !== null, `worker ${wi} ran a task`);
       for (let i = 0; i < 30; i++) {
         const at = t.computeStartMs + 1 + i;

@@ -155,7 +155,7 @@ describe('model: tasks joined across processes', () => {
     const m = run.model();
     assert.equal(m.pools[0].api, 'ProcessPoolExecutor');
     assert.deepEqual(
-      m.tasks.map((t) => [t.job, t.index, t.call, t.state]),
+      [...m.tasks].map((t) => [t.job, t.index, t.call, t.state]),
       [
         [0, -1, 0, 'done'],
         [1, -1, 0, 'done'],
@@ -173,7 +173,7 @@ describe('model: tasks joined across processes', () => {
       { tasks: repeat(6, { computeMs: 10 }), crash: { worker: 1, nth: 1 } },
     );
     const m = run.model();
-    const lost = m.tasks.filter((t) => t.inFlightAtCrash);
+    const lost = [...m.tasks].filter((t) => t.inFlightAtCrash);
     assert.equal(lost.length, 1);
     const t = lost[0];
     assert.equal(t.state, 'received');
@@ -183,7 +183,7 @@ describe('model: tasks joined across processes', () => {
     const worker = m.processes[t.worker];
     assert.equal(worker.signal, 9);
     assert.equal(
-      m.tasks.filter((x) => x.state === 'done').length,
+      [...m.tasks].filter((x) => x.state === 'done').length,
       5,
       'the other tasks went to the live worker',
     );
@@ -202,7 +202,7 @@ describe('model: tasks joined across processes', () => {
     });
     const m = buildModel(readContainerBytes(encodeContainer(streams)));
     assert.equal(m.tasks.length, 4);
-    assert.ok(m.tasks.every((t) => t.state === 'done'));
+    assert.ok([...m.tasks].every((t) => t.state === 'done'));
     assert.deepEqual(m.warnings, []);
   });
 
@@ -220,7 +220,7 @@ describe('model: tasks joined across processes', () => {
     assert.equal(m.pools[0].file, null);
     assert.equal(m.tasks.length, 2);
     assert.ok(
-      m.tasks.every((t) => t.state === 'done'),
+      [...m.tasks].every((t) => t.state === 'done'),
       'results still join through the worker',
     );
     assert.equal(m.warnings.length, 1);

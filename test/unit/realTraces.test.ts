@@ -22,7 +22,7 @@ describe('recorded traces', () => {
       [path.basename(site.file), site.line, site.api, site.chunksize, site.tasks, site.items, site.workers],
       ['tiny_chunksize1.py', 11, 'map', 1, 300, 300, 2],
     );
-    assert.ok(model.tasks.every((t) => t.state === 'done' && t.workerPid !== null));
+    assert.ok([...model.tasks].every((t) => t.state === 'done' && t.workerPid !== null));
     assert.ok(ids(report).includes('tasks-too-short'));
     assert.ok(site.suggestedChunksize !== undefined && site.suggestedChunksize > 1);
     assert.ok(site.suggestedChunksize <= Math.ceil(300 / (4 * 2)), 'capped at 4 chunks per worker');
@@ -87,11 +87,11 @@ describe('recorded traces', () => {
 
   test('a worker SIGKILLed mid-task: the task is in flight at the crash and the finding names both', () => {
     const { model, report } = load('worker_killed');
-    const lost = model.tasks.filter((t) => t.inFlightAtCrash);
+    const lost = [...model.tasks].filter((t) => t.inFlightAtCrash);
     assert.equal(lost.length, 1);
     assert.equal(lost[0].job, 3);
     assert.equal(lost[0].state, 'received');
-    assert.equal(model.tasks.filter((t) => t.state === 'done').length, 5);
+    assert.equal([...model.tasks].filter((t) => t.state === 'done').length, 5);
     const crashed = report.findings.filter((f) => f.id === 'worker-crashed');
     assert.equal(crashed.length, 1, 'the worker the executor stopped afterwards is not a crash');
     assert.match(crashed[0].message, /was killed by SIGKILL while running task job 3 of submit\(\)/);
