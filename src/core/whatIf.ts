@@ -4,11 +4,11 @@
  * it leaves out. The simulation ({@link simulate}) takes plain numbers, so it can be checked
  * against closed-form answers; {@link siteWorkload} is the one place that reads the trace.
  */
-import { computeMs, taskEndMs } from './metrics';
-import type { Task, TraceModel } from './modelTypes';
+import type { TraceModel } from './modelTypes';
+import type { TaskTable } from './taskTable';
 import type { RunWhatIf, SiteWhatIf, WhatIfPoint } from './report';
 import type { SiteAnalysis } from './siteAnalysis';
-import { median, NumberList, ratio, sum } from './stats';
+import { median, NumberList, ratio, sortRangeBy } from './stats';
 import { MIN_CHUNKS_PER_WORKER, SMALL_MESSAGE_BYTES } from './thresholds';
 
 /** A message cost that grows with the items it carries: fixedMs + perItemMs × items. */
@@ -86,7 +86,6 @@ export function chunksizeFor(w: Workload, s: Setting, items: number): number {
   return Math.max(1, Math.round(s.chunksize));
 }
 
-const cost = (c: Cost, items: number): number => c.fixedMs + c.perItemMs * items;
 const scaleCost = (c: Cost, by: number): Cost => ({ fixedMs: c.fixedMs * by, perItemMs: c.perItemMs * by });
 
 /**
@@ -102,29 +101,42 @@ export function simulate(w: Workload, s: Setting): number {
   return total;
 }
 
+/** Messages simulated one by one; beyond, consecutive messages are grouped (see simulateBatch). */
+export const MAX_SIM_MESSAGES = 20_000;
+
 function simulateBatch(w: Workload, b: Batch, s: Setting): number {
   const n = b.to - b.from;
   if (n <= 0) return 0;
   const workers = Math.max(1, Math.floor(s.workers));
   const size = Math.max(1, chunksizeFor(w, s, n));
+  // When each worker is free next, as a min-heap: the root is the worker that takes the next message.
   const free = new Float64Array(workers);
   for (let k = 0; k < workers; k++) free[k] = readyAt(b.workerReadyMs, k);
+  free.sort();
   // A worker's own message handling (unpickling, pickling, the pipe) is CPU work whatever its
   // tasks do: it always shares the cores; compute only when it is CPU-bound.
   const overheadSpeed = cpuShare(s.cores, w.otherLoad, workers);
   const speed = w.cpuBound ? overheadSpeed : 1;
+  // Past MAX_SIM_MESSAGES messages, `group` consecutive messages move as one: each loop pays
+  // their costs in one go. With thousands of steps per worker the fill and drain this coarsens
+  // are a negligible share of the run, and a million-task site costs milliseconds, not seconds.
+  const messages = Math.ceil(n / size);
+  const group = Math.max(1, Math.ceil(messages / MAX_SIM_MESSAGES));
+  const step = size * group;
+  const costOf = (c: Cost, items: number): number =>
+    c.fixedMs * Math.ceil(items / size) + c.perItemMs * items;
   let sent = 0;
   let collectedAt = 0;
-  for (let from = b.from; from < b.to; from += size) {
-    const to = Math.min(b.to, from + size);
+  for (let from = b.from; from < b.to; from += step) {
+    const to = Math.min(b.to, from + step);
     const items = to - from;
     let demand = 0;
     for (let i = from; i < to; i++) demand += w.itemMs[i];
-    sent += cost(w.send, items);
-    const k = earliest(free);
-    const received = Math.max(free[k], sent + w.latencyMs) + cost(w.receive, items) / overheadSpeed;
-    free[k] = received + demand / speed + cost(w.reply, items) / overheadSpeed;
-    collectedAt = Math.max(collectedAt, free[k] + w.latencyMs) + cost(w.collect, items);
+    sent += costOf(w.send, items);
+    const received = Math.max(free[0], sent + w.latencyMs) + costOf(w.receive, items) / overheadSpeed;
+    const replied = received + demand / speed + costOf(w.reply, items) / overheadSpeed;
+    replaceRoot(free, replied);
+    collectedAt = Math.max(collectedAt, replied + w.latencyMs) + costOf(w.collect, items);
   }
   return collectedAt;
 }
@@ -169,10 +181,19 @@ function readyAt(ready: number[], k: number): number {
   return ready[Math.min(k, ready.length - 1)];
 }
 
-function earliest(times: Float64Array): number {
-  let best = 0;
-  for (let k = 1; k < times.length; k++) if (times[k] < times[best]) best = k;
-  return best;
+/** Replaces the smallest value of a min-heap and restores the heap. */
+function replaceRoot(heap: Float64Array, value: number): void {
+  let i = 0;
+  const n = heap.length;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const c = l + 1 < n && heap[l + 1] < heap[l] ? l + 1 : l;
+    if (heap[c] >= value) break;
+    heap[i] = heap[c];
+    i = c;
+  }
+  heap[i] = value;
 }
 
 /**
@@ -196,13 +217,20 @@ export function splitCost(medianMs: number, items: number, bytesPerItem: number,
   return { fixedMs: Math.max(0, medianMs - perItemMs * k), perItemMs };
 }
 
-/** The recorded call site as a workload; null when too little of it was recorded to model. */
+/**
+ * The recorded call site as a workload; null when too little of it was recorded to model. Reads
+ * the model's task columns directly: a million-task site makes no object per task.
+ */
 export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | null {
   const { group } = site;
-  const tasks = group.tasks
-    .map((i) => model.tasks.at(i))
-    .filter((t) => computeMs(t) !== null && t.items !== null && t.items > 0);
-  if (tasks.length === 0 || tasks.length < group.tasks.length * 0.9) return null;
+  const T = model.tasks;
+  const num = T.num;
+  const kept: number[] = [];
+  for (const i of group.tasks) {
+    if (Number.isFinite(num.computeStartMs[i]) && Number.isFinite(num.computeEndMs[i]) && num.items[i] > 0)
+      kept.push(i);
+  }
+  if (kept.length === 0 || kept.length < group.tasks.length * 0.9) return null;
   const calls = group.calls.map((c) => model.calls[c]);
   const api = group.api;
   const chunking: Chunking =
@@ -211,30 +239,35 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
       : calls.length > 0 && calls.every((c) => c.chunksizeAuto)
         ? 'auto'
         : 'fixed';
+  const compute = (i: number): number => num.computeEndMs[i] - num.computeStartMs[i];
 
   // Batches: calls that overlap in time form one; the calls' tasks in the order they were handed out.
-  const order = (t: Recorded): number => t.dispatchMs ?? t.pickleStartMs ?? t.computeStartMs ?? 0;
-  tasks.sort((a, b) => order(a) - order(b) || a.job - b.job || a.index - b.index);
-  const intervals = group.intervals.map(([s, e]) => [s, e] as [number, number]).sort((a, b) => a[0] - b[0]);
+  const orderKey = new Float64Array(T.length);
+  for (const i of kept) orderKey[i] = firstOf(num.dispatchMs[i], num.pickleStartMs[i], num.computeStartMs[i]);
+  const order = Int32Array.from(kept);
+  sortByKey(order, orderKey);
+  const intervals = group.intervals.map(([s, e]) => [s, e] as [number, number]).sort((x, y) => x[0] - y[0]);
   const spans: [number, number][] = [];
   for (const iv of intervals) {
     const last = spans[spans.length - 1];
     if (last && iv[0] <= last[1]) last[1] = Math.max(last[1], iv[1]);
     else spans.push(iv);
   }
+
   // CPU-bound work is replayed at the CPU share the workers got: its demand is its compute time
   // at that share, and the competing load that explains the share stays in the predictions.
   const ratios = new NumberList();
   let cpu = 0;
   let wall = 0;
-  for (const t of tasks) {
-    const c = computeMs(t) as number;
-    if (t.cpuMs === null || c <= 0) continue;
-    ratios.push(t.cpuMs / c);
+  for (const i of kept) {
+    const c = compute(i);
+    const t = num.cpuMs[i];
+    if (!Number.isFinite(t) || c <= 0) continue;
+    ratios.push(t / c);
     // A share measured over microseconds of work says more about the clocks and one preemption
     // than about the load.
-    if (t.cpuMs < SHARE_MIN_CPU_MS) continue;
-    cpu += Math.min(c, t.cpuMs);
+    if (t < SHARE_MIN_CPU_MS) continue;
+    cpu += Math.min(c, t);
     wall += c;
   }
   const cpuBound = (median(ratios.values()) ?? 0) >= WHATIF_CPU_BOUND_RATIO;
@@ -243,31 +276,36 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   const load = share < 1 ? otherLoad(cores, site.workers, share) : 0;
   const overheadSpeed = cpuShare(cores, load, site.workers);
   const speed = cpuBound ? overheadSpeed : 1;
-  const demand = (t: Recorded): number => (computeMs(t) as number) * speed;
 
-  const itemMs: number[] = [];
+  let totalItems = 0;
+  for (const i of kept) totalItems += num.items[i];
+  const itemMs = new Float64Array(totalItems);
   const batches: Batch[] = [];
+  let filled = 0;
   let at = 0;
   for (const [start, end] of spans) {
-    const from = itemMs.length;
+    const from = filled;
     let firstPickle = Infinity;
     let lastDone = -Infinity;
     const seen = new Set<number>();
-    while (at < tasks.length && order(tasks[at]) <= end) {
-      const t = tasks[at++];
-      const each = demand(t) / (t.items as number);
-      for (let k = 0; k < (t.items as number); k++) itemMs.push(each);
-      firstPickle = Math.min(firstPickle, t.pickleStartMs ?? t.dispatchMs ?? start);
-      lastDone = Math.max(lastDone, taskEndMs(t) ?? end);
-      if (t.worker >= 0) seen.add(t.worker);
+    while (at < order.length && orderKey[order[at]] <= end) {
+      const i = order[at++];
+      const n = num.items[i];
+      itemMs.fill((compute(i) * speed) / n, filled, filled + n);
+      filled += n;
+      firstPickle = Math.min(firstPickle, firstOf(num.pickleStartMs[i], num.dispatchMs[i], start));
+      const done =
+        num.resultArrivalMs[i] + (Number.isFinite(num.unpickleOutMs[i]) ? num.unpickleOutMs[i] : 0);
+      lastDone = Math.max(lastDone, firstOf(done, num.resultSentMs[i], num.computeEndMs[i]));
+      if (T.worker[i] >= 0) seen.add(T.worker[i]);
     }
-    if (itemMs.length === from) continue;
+    if (filled === from) continue;
     const ready = [...seen]
       .map((p) => Math.max(0, (model.processes[p].userStartMs ?? start) - start))
-      .sort((a, b) => a - b);
+      .sort((x, y) => x - y);
     batches.push({
       from,
-      to: itemMs.length,
+      to: filled,
       setupMs: Math.max(0, firstPickle - start),
       teardownMs: Math.max(0, end - lastDone),
       workerReadyMs: ready,
@@ -275,26 +313,33 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   }
   if (batches.length === 0) return null;
 
-  const med = (f: (t: Recorded) => number | null): number => median(tasks.map(f).filter(isNumber)) ?? 0;
-  const items = med((t) => t.items);
-  const bytesIn = med((t) => t.bytesIn);
+  // Message costs and paces from a window of consecutive tasks: as good a sample of a steady
+  // pipeline as all of them, and a million-task site is not sorted three times over.
+  const sample = window(order, COST_SAMPLE);
+  const med = (col: Float64Array): number => {
+    const xs = new NumberList();
+    for (const i of sample) if (Number.isFinite(col[i])) xs.push(col[i]);
+    return median(xs.values()) ?? 0;
+  };
+  const items = med(num.items);
+  const bytesIn = med(num.bytesIn);
   const inPerItem = Math.max(0, (bytesIn - TASK_ENVELOPE_BYTES) / items);
-  const outPerItem = Math.max(0, (med((t) => t.bytesOut) - RESULT_ENVELOPE_BYTES) / items);
-  const c = cadences(tasks);
-  const pickleIn = med((t) => t.pickleInMs);
-  const writeIn = med((t) => t.writeInMs);
-  const unpickleIn = med((t) => t.unpickleInMs);
-  const replyParts = med((t) => t.pickleOutMs) + med((t) => t.writeOutMs);
+  const outPerItem = Math.max(0, (med(num.bytesOut) - RESULT_ENVELOPE_BYTES) / items);
+  const c = cadences(T, sample);
+  const pickleIn = med(num.pickleInMs);
+  const writeIn = med(num.writeInMs);
+  const unpickleIn = med(num.unpickleInMs);
+  const replyParts = med(num.pickleOutMs) + med(num.writeOutMs);
   // A small message's cost is best seen as the pace of a busy loop (it includes the loop's own
   // work: locks, bookkeeping, the result handler's callbacks); a large one's as its own parts,
   // since a writer blocked on a full pipe is queueing, not cost.
   const large = bytesIn >= SMALL_MESSAGE_BYTES;
   const send = large || c.send === null ? pickleIn + writeIn : c.send;
   const worker = c.worker === null ? unpickleIn + replyParts : Math.max(c.worker, unpickleIn + replyParts);
-  const collect = c.collect ?? med((t) => t.unpickleOutMs);
+  const collect = c.collect ?? med(num.unpickleOutMs);
   const delivery = site.metrics.deliveryMs ?? 0;
   return {
-    itemMs: Float64Array.from(itemMs),
+    itemMs,
     batches,
     send: splitCost(send, items, inPerItem, PICKLE_NS_PER_BYTE + WRITE_NS_PER_BYTE),
     // Worker-side costs as recorded at the workers' CPU share, as demand at a whole core.
@@ -312,8 +357,31 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   };
 }
 
-type Recorded = Task;
-const isNumber = (x: number | null): x is number => x !== null && Number.isFinite(x);
+/** Tasks (in hand-out order) that message costs and loop paces are measured on, at most. */
+const COST_SAMPLE = 50_000;
+
+/** The middle `max` entries of `order` (all of them when there are fewer). */
+function window(order: Int32Array, max: number): Int32Array {
+  if (order.length <= max) return order;
+  const from = Math.floor((order.length - max) / 2);
+  return order.subarray(from, from + max);
+}
+
+/** Sorts indices by key[index], skipping the sort when they already are (the usual case). */
+function sortByKey(order: Int32Array, key: ArrayLike<number>): void {
+  for (let k = 1; k < order.length; k++) {
+    if (key[order[k]] < key[order[k - 1]]) {
+      sortRangeBy(order, 0, order.length, key);
+      return;
+    }
+  }
+}
+
+/** The first of the values that was recorded (not NaN); NaN if none. */
+function firstOf(...xs: number[]): number {
+  for (const x of xs) if (Number.isFinite(x)) return x;
+  return NaN;
+}
 
 /**
  * The pace of each loop while it had work waiting, ms per message (null without a sample):
@@ -322,39 +390,61 @@ const isNumber = (x: number | null): x is number => x !== null && Number.isFinit
  *   message was already in the pipe (reply, read, unpickle and the worker loop);
  * - collect: the parent's result handler, one result done to the next, where the next had
  *   been sent before the previous was done.
+ * The mean, not the median: a loop's throughput pays for its slow turns (preemption) too.
  */
-function cadences(tasks: Recorded[]): { send: number | null; worker: number | null; collect: number | null } {
-  const send = new NumberList();
-  const byPickle = tasks.filter((t) => t.pickleStartMs !== null);
-  byPickle.sort((a, b) => (a.pickleStartMs as number) - (b.pickleStartMs as number));
+function cadences(
+  T: TaskTable,
+  kept: Int32Array,
+): { send: number | null; worker: number | null; collect: number | null } {
+  const num = T.num;
+  const mean = (total: number, n: number): number | null => (n > 0 ? total / n : null);
+
+  const byPickle = kept.filter((i) => Number.isFinite(num.pickleStartMs[i]));
+  sortByKey(byPickle, num.pickleStartMs);
+  let sendTotal = 0;
+  let sendN = 0;
   for (let k = 1; k < byPickle.length; k++) {
-    if (byPickle[k].pool === byPickle[k - 1].pool)
-      send.push((byPickle[k].pickleStartMs as number) - (byPickle[k - 1].pickleStartMs as number));
+    const [p, q] = [byPickle[k - 1], byPickle[k]];
+    if (T.pool[p] !== T.pool[q]) continue;
+    sendTotal += num.pickleStartMs[q] - num.pickleStartMs[p];
+    sendN++;
   }
-  const worker = new NumberList();
-  const byWorker = new Map<number, Recorded[]>();
-  for (const t of tasks) if (t.worker >= 0) byWorker.set(t.worker, [...(byWorker.get(t.worker) ?? []), t]);
-  for (const list of byWorker.values()) {
-    list.sort((a, b) => (a.computeStartMs as number) - (b.computeStartMs as number));
-    for (let k = 1; k < list.length; k++) {
-      const [prev, next] = [list[k - 1], list[k]];
-      const end = prev.computeEndMs as number;
-      if (next.dispatchMs !== null && next.dispatchMs <= end)
-        worker.push((next.computeStartMs as number) - end);
+
+  // In hand-out order, each worker's tasks come in the order it computed them (one pipe, FIFO).
+  const lastEnd = new Map<number, number>();
+  let workerTotal = 0;
+  let workerN = 0;
+  for (const i of kept) {
+    const w = T.worker[i];
+    if (w < 0) continue;
+    const end = lastEnd.get(w);
+    if (end !== undefined && num.dispatchMs[i] <= end) {
+      workerTotal += num.computeStartMs[i] - end;
+      workerN++;
+    }
+    lastEnd.set(w, num.computeEndMs[i]);
+  }
+
+  const withResult = kept.filter((i) => Number.isFinite(num.resultArrivalMs[i]));
+  const done = new Float64Array(T.length);
+  for (const i of withResult)
+    done[i] = num.resultArrivalMs[i] + (Number.isFinite(num.unpickleOutMs[i]) ? num.unpickleOutMs[i] : 0);
+  const byDone = withResult;
+  sortByKey(byDone, done);
+  let collectTotal = 0;
+  let collectN = 0;
+  for (let k = 1; k < byDone.length; k++) {
+    const [p, q] = [byDone[k - 1], byDone[k]];
+    if (T.pool[p] === T.pool[q] && num.resultSentMs[q] <= done[p]) {
+      collectTotal += done[q] - done[p];
+      collectN++;
     }
   }
-  const collect = new NumberList();
-  const done = (t: Recorded): number => (t.resultArrivalMs as number) + (t.unpickleOutMs ?? 0);
-  const byArrival = tasks.filter((t) => t.resultArrivalMs !== null);
-  byArrival.sort((a, b) => done(a) - done(b));
-  for (let k = 1; k < byArrival.length; k++) {
-    const [prev, next] = [byArrival[k - 1], byArrival[k]];
-    if (next.pool === prev.pool && next.resultSentMs !== null && next.resultSentMs <= done(prev))
-      collect.push(done(next) - done(prev));
-  }
-  // The mean, not the median: a loop's throughput pays for its slow turns (preemption) too.
-  const pace = (xs: NumberList): number | null => (xs.length > 0 ? sum(xs.values()) / xs.length : null);
-  return { send: pace(send), worker: pace(worker), collect: pace(collect) };
+  return {
+    send: mean(sendTotal, sendN),
+    worker: mean(workerTotal, workerN),
+    collect: mean(collectTotal, collectN),
+  };
 }
 
 /** Gain below which one more worker is not worth it (issue: "below 10 %"). */

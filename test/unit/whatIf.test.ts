@@ -102,6 +102,19 @@ describe('what-if simulation: closed forms', () => {
     approx(simulate(w, { workers: 2, chunksize: 1, cores: 8 }), 3 + 9 + 2);
   });
 
+  test('past 20 000 messages, grouped messages keep the closed forms (within 0.1 %)', () => {
+    const n = 200_000;
+    const free = workload(n, 0.01);
+    assert.ok(
+      Math.abs(simulate(free, { workers: 3, chunksize: 1, cores: 8 }) / (Math.ceil(n / 3) * 0.01) - 1) <
+        0.001,
+    );
+    const parentBound = workload(n, 0.001, { send: { fixedMs: 0.01, perItemMs: 0 } });
+    assert.ok(
+      Math.abs(simulate(parentBound, { workers: 4, chunksize: 1, cores: 8 }) / (n * 0.01) - 1) < 0.001,
+    );
+  });
+
   test("'auto' follows Pool.map: ceil(items / (4 × workers))", () => {
     assert.equal(autoChunksize(100, 2), 13);
     assert.equal(autoChunksize(101, 4), 7);
@@ -115,9 +128,19 @@ describe('what-if simulation: closed forms', () => {
 
 describe('what-if helpers', () => {
   test('recommended workers: the last count that gained at least 10 %', () => {
-    const curve = [100, 52, 36, 34, 33].map((wallMs, i) => ({ workers: i + 1, chunksize: 1, wallMs, speedup: null }));
+    const curve = [100, 52, 36, 34, 33].map((wallMs, i) => ({
+      workers: i + 1,
+      chunksize: 1,
+      wallMs,
+      speedup: null,
+    }));
     assert.equal(recommendedWorkers(curve), 3);
-    const linear = [4, 2, 1.33, 1].map((wallMs, i) => ({ workers: i + 1, chunksize: 1, wallMs, speedup: null }));
+    const linear = [4, 2, 1.33, 1].map((wallMs, i) => ({
+      workers: i + 1,
+      chunksize: 1,
+      wallMs,
+      speedup: null,
+    }));
     assert.equal(recommendedWorkers(linear), 4);
   });
 
@@ -125,7 +148,11 @@ describe('what-if helpers', () => {
     const c = splitCost(0.1, 10, 1000, 3); // 10 items of 1000 B at 3 ns/B: 3 µs an item
     approx(c.perItemMs, 0.003);
     approx(c.fixedMs, 0.07);
-    assert.deepEqual(splitCost(0.01, 10, 1e6, 3), { fixedMs: 0, perItemMs: 0.001 }, 'never more than measured');
+    assert.deepEqual(
+      splitCost(0.01, 10, 1e6, 3),
+      { fixedMs: 0, perItemMs: 0.001 },
+      'never more than measured',
+    );
   });
 
   test('chunksize candidates and the best one', () => {
