@@ -117,11 +117,7 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup): SiteAnalysis {
   };
 }
 
-function callSiteReport(
-  site: SiteAnalysis,
-  cpuCount: number | null,
-  findings: Finding[],
-): CallSiteReport {
+function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: Finding[]): CallSiteReport {
   const { group, metrics } = site;
   const speedup = ratio(metrics.compute.sequentialMs, site.wallMs);
   const report: CallSiteReport = {

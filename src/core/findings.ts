@@ -89,7 +89,13 @@ export function suggestChunksize(site: SiteAnalysis): ChunksizeSuggestion | null
   const need = perItem > 0 ? Math.ceil((CHUNK_COMPUTE_PER_OVERHEAD * overhead) / perItem) : Infinity;
   const chunksize = Math.max(1, Math.min(need, cap));
   return chunksize > currentChunksize(site)
-    ? { chunksize, messages: Math.ceil(m.items / chunksize), cap, predictedMs: null, recordedPredictionMs: null }
+    ? {
+        chunksize,
+        messages: Math.ceil(m.items / chunksize),
+        cap,
+        predictedMs: null,
+        recordedPredictionMs: null,
+      }
     : null;
 }
 

@@ -14,7 +14,7 @@ import type { PreparedRun } from './commands';
 import { ComparePanel } from './comparePanel';
 import { compareSide } from './compareRows';
 import { overridesText, RunHistory, RunMeta } from './history';
-import { RunItem, RunsView } from './runsView';
+import { isRunItem, RunsView } from './runsView';
 
 export interface CompareDeps {
   context: vscode.ExtensionContext;
@@ -289,7 +289,7 @@ function counts(value: unknown, fallback: number[]): number[] {
 }
 
 function runIdOf(arg: unknown): string | undefined {
-  return arg instanceof RunItem ? arg.meta.id : typeof arg === 'string' ? arg : undefined;
+  return isRunItem(arg) ? arg.meta.id : typeof arg === 'string' ? arg : undefined;
 }
 
 function pickItem(r: RunMeta, baseScript: string): vscode.QuickPickItem {

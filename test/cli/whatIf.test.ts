@@ -51,7 +51,10 @@ for (const [label, args] of [
     bestOf3(() => {
       const two = profile(2, [...args]);
       const e = error(two.whatIf!.recorded.wallMs, two.wallMs);
-      return { error: e, detail: `predicted ${two.whatIf!.recorded.wallMs.toFixed(1)} ms, measured ${two.wallMs.toFixed(1)} ms` };
+      return {
+        error: e,
+        detail: `predicted ${two.whatIf!.recorded.wallMs.toFixed(1)} ms, measured ${two.wallMs.toFixed(1)} ms`,
+      };
     }, 0.1);
     bestOf3(() => {
       const two = profile(2, [...args]);

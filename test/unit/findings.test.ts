@@ -23,7 +23,7 @@ function report(tasks: TaskSpec[], pool = POOL, cpuCount = 8, chunksize: number 
 const find = (r: Report, id: string): Finding[] => r.findings.filter((f) => f.id === id);
 
 describe('finding: tasks-too-short', () => {
-  test('fires below 5× the overhead, suggesting the what-if model\'s best chunksize', () => {
+  test("fires below 5× the overhead, suggesting the what-if model's best chunksize", () => {
     const r = report(repeat(10_000, { computeMs: 0.011 }));
     const [f] = find(r, 'tasks-too-short');
     assert.ok(f);
@@ -31,16 +31,22 @@ describe('finding: tasks-too-short', () => {
     assert.deepEqual([f.file, f.line, f.callSiteId], ['app.py', 12, 'app.py:12']);
     const site = r.callSites[0];
     const best = site.whatIf?.bestChunksize;
-    assert.ok(best !== null && best !== undefined && best > 1 && best <= 625, `best ${best}, cap ceil(10000 / 16)`);
+    assert.ok(
+      best !== null && best !== undefined && best > 1 && best <= 625,
+      `best ${best}, cap ceil(10000 / 16)`,
+    );
     assert.equal(site.suggestedChunksize, best);
     const point = site.whatIf?.chunksizes.find((p) => p.chunksize === best);
-    assert.ok(point && point.wallMs < 0.5 * (site.whatIf?.recorded.wallMs ?? 0), 'batching is predicted to pay');
+    assert.ok(
+      point && point.wallMs < 0.5 * (site.whatIf?.recorded.wallMs ?? 0),
+      'batching is predicted to pay',
+    );
     const messages = Math.ceil(10_000 / best).toLocaleString('en-US');
     assert.match(
       f.advice,
       new RegExp(
         `^Pass chunksize=${best} to map\\(\\): 10,000 items go in ${messages} task messages \\(and as many results\\) ` +
-          'instead of 10,000\\. Replaying this run\'s costs, the what-if model predicts [0-9.]+ m?s for this call site',
+          "instead of 10,000\\. Replaying this run's costs, the what-if model predicts [0-9.]+ m?s for this call site",
       ),
     );
     assert.match(f.message, /only 0\.05× the fixed cost of a message, 0\.24 ms/);
