@@ -39,10 +39,7 @@ export function checkPython(python: string, script: string): ScriptCheck {
   if (res.error) {
     const code = (res.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new PreflightError(
-        `Python interpreter not found: ${python}. Install Python ${MIN_PYTHON.join('.')}+ or choose another.`,
-        true,
-      );
+      throw new PreflightError(`Python interpreter not found: ${python}.`, true);
     }
     throw new PreflightError(`cannot run ${python}: ${res.error.message}`, true);
   }

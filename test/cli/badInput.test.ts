@@ -66,7 +66,7 @@ describe('bad input to poolscope profile', () => {
     assert.equal(res.status, 2);
     assert.match(
       res.stderr,
-      /is Python 3\.8\.18; PoolScope needs Python 3\.9 or newer\. Pass --python PATH to use another\./,
+      /is Python 3\.8\.18; PoolScope needs Python 3\.9 or newer\. Pass --python PATH to use another interpreter\./,
     );
     assert.ok(!fs.existsSync(marker), 'nothing ran');
   });

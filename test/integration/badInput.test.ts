@@ -85,10 +85,7 @@ test('a missing interpreter: named, with a way to pick another, and nothing runs
   try {
     await session.workbench.openFile('job.py');
     const said = await profileUntil(session, /interpreter not found/);
-    assert.match(
-      said,
-      /PoolScope: Python interpreter not found: \/no\/such\/python3\. Install Python 3\.9\+ or choose another\./,
-    );
+    assert.match(said, /^PoolScope: Python interpreter not found: \/no\/such\/python3\.$/);
     assert.doesNotMatch(said, /--python/, 'no CLI advice in VS Code');
     assert.deepEqual(await buttonsOf(session, /interpreter not found/), [
       'Select Interpreter',
