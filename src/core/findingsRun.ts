@@ -219,12 +219,17 @@ export function agentFindings(model: TraceModel): Finding[] {
       };
     }
     if (f.id === 'uncaught-exception') {
+      const interrupted = f.message === 'KeyboardInterrupt';
       return {
         id: f.id,
-        severity: 'error',
+        severity: interrupted ? 'warning' : 'error',
         ...where(f.file, f.line),
-        message: `The program ended with an uncaught exception: ${f.message || 'unknown'}.`,
-        advice: 'Its traceback is on stderr. What ran before it is in this report.',
+        message: interrupted
+          ? 'The program was interrupted here (KeyboardInterrupt: Ctrl-C or a cancel), so the run is cut short.'
+          : `The program ended with an uncaught exception: ${f.message || 'unknown'}.`,
+        advice: interrupted
+          ? 'What ran before the interruption is in this report; the figures of calls still running are partial.'
+          : 'Its traceback is on stderr. What ran before it is in this report.',
       };
     }
     return { id: f.id, severity: 'warning', ...where(f.file, f.line), message: f.message, advice: '' };

@@ -429,7 +429,8 @@ if __name__ == "__main__":
     const stopped = finding(report, 'uncaught-exception');
     assert.equal(stopped.line, faultLine(script), `${stopped.file}:${stopped.line}\n${said}`);
     assertAt(stopped, script, faultLine(script));
-    assert.match(stopped.message, /KeyboardInterrupt/);
+    assert.match(stopped.message, /interrupted here \(KeyboardInterrupt/);
+    assert.equal(stopped.severity, 'warning', 'a Ctrl-C is the user’s choice, not a bug');
     assert.equal(report.callSites[0].items, 4, 'the calls before Ctrl-C are all there');
   });
 });
