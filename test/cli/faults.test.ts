@@ -177,9 +177,10 @@ if __name__ == "__main__":
     const { model } = loadRun(run.trace);
     const victim = run.report.processes.find((p) => p.signal === 9);
     assert.ok(victim && victim.role === 'pool-worker');
-    const byApi = (api: string) => model.tasks.filter((t) => model.calls[t.call]?.api === api);
+    const tasks = [...model.tasks];
+    const byApi = (api: string) => tasks.filter((t) => model.calls[t.call]?.api === api);
     const [firstMap] = [...new Set(byApi('map').map((t) => t.call))].sort((a, b) => a - b);
-    const first = model.tasks.filter((t) => t.call === firstMap);
+    const first = tasks.filter((t) => t.call === firstMap);
     assert.equal(first.length, 8);
     assert.ok(first.every((t) => t.state === 'done' && t.workerPid !== null));
     const [fatal] = byApi('apply_async');
@@ -316,7 +317,7 @@ if __name__ == "__main__":
     // ends may be reaped by terminate()'s SIGTERM instead of exiting 0: no crash either way).
     const { model } = loadRun(run.trace);
     assert.equal(model.tasks.length, 12);
-    assert.ok(model.tasks.every((t) => t.state === 'done'));
+    assert.ok([...model.tasks].every((t) => t.state === 'done'));
     const perWorker = new Map<number | null, number>();
     for (const t of model.tasks) perWorker.set(t.workerPid, (perWorker.get(t.workerPid) ?? 0) + 1);
     assert.ok(
