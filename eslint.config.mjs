@@ -29,6 +29,23 @@ export default tseslint.config(
     },
   },
   {
+    // docs/security.md: nothing from a trace is run as code or parsed as HTML.
+    files: ['src/**/*.ts', 'webview/**/*.ts'],
+    rules: {
+      'no-eval': 'error',
+      'no-implied-eval': 'error',
+      'no-new-func': 'error',
+      'no-restricted-properties': [
+        'error',
+        ...['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'srcdoc'].map((property) => ({
+          property,
+          message: 'Build DOM with textContent: trace data can hold markup (docs/security.md).',
+        })),
+        { object: 'document', property: 'write', message: 'No HTML from strings (docs/security.md).' },
+      ],
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'smart'],

@@ -63,7 +63,7 @@ async function profile(args: ProfileArgs): Promise<number> {
     }
   } catch (err) {
     if (err instanceof PreflightError) {
-      say(err.message);
+      say(err.interpreter ? `${err.message} Pass --python PATH to use another interpreter.` : err.message);
       return 2;
     }
     throw err;

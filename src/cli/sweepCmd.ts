@@ -26,7 +26,7 @@ export async function sweepCommand(args: SweepArgs, distDir: string): Promise<nu
     }
   } catch (err) {
     if (err instanceof PreflightError) {
-      say(err.message);
+      say(err.interpreter ? `${err.message} Pass --python PATH to use another interpreter.` : err.message);
       return 2;
     }
     throw err;

@@ -65,7 +65,12 @@ export function crashFindings(model: TraceModel): Finding[] {
     out.push({
       id: 'worker-crashed',
       severity: 'error',
-      ...(call ? where(call.file, call.line) : where(pool?.file ?? null, pool?.line ?? null)),
+      // Where it happened: the task's call, else its pool, else the line that started the process.
+      ...(call
+        ? where(call.file, call.line)
+        : pool?.file
+          ? where(pool.file, pool.line)
+          : where(p.startFile, p.startLine)),
       message: `${what} ${how}${task}.`,
       advice:
         p.signal === SIGKILL
@@ -200,20 +205,35 @@ function siteOfManagerCalls(
 }
 
 export function agentFindings(model: TraceModel): Finding[] {
-  return model.agentFindings.map((f) =>
-    f.id === 'missing-main-guard'
-      ? {
-          id: f.id,
-          severity: 'error',
-          ...where(f.file, f.line),
-          message: f.message || 'Processes were started while the main module was being imported by a child.',
-          advice:
-            'Wrap the code that starts processes or pools in `if __name__ == "__main__":`. Under spawn and ' +
-            'forkserver every child imports the main module, so unguarded top-level code starts children again ' +
-            '(a Pool keeps respawning workers that die this way).',
-        }
-      : { id: f.id, severity: 'warning', ...where(f.file, f.line), message: f.message, advice: '' },
-  );
+  return model.agentFindings.map((f): Finding => {
+    if (f.id === 'missing-main-guard') {
+      return {
+        id: f.id,
+        severity: 'error',
+        ...where(f.file, f.line),
+        message: f.message || 'Processes were started while the main module was being imported by a child.',
+        advice:
+          'Wrap the code that starts processes or pools in `if __name__ == "__main__":`. Under spawn and ' +
+          'forkserver every child imports the main module, so unguarded top-level code starts children again ' +
+          '(a Pool keeps respawning workers that die this way).',
+      };
+    }
+    if (f.id === 'uncaught-exception') {
+      const interrupted = f.message === 'KeyboardInterrupt';
+      return {
+        id: f.id,
+        severity: interrupted ? 'warning' : 'error',
+        ...where(f.file, f.line),
+        message: interrupted
+          ? 'The program was interrupted here (KeyboardInterrupt: Ctrl-C or a cancel), so the run is cut short.'
+          : `The program ended with an uncaught exception: ${f.message || 'unknown'}.`,
+        advice: interrupted
+          ? 'What ran before the interruption is in this report; the figures of calls still running are partial.'
+          : 'Its traceback is on stderr. What ran before it is in this report.',
+      };
+    }
+    return { id: f.id, severity: 'warning', ...where(f.file, f.line), message: f.message, advice: '' };
+  });
 }
 
 /**

@@ -20,6 +20,7 @@ export type FindingId =
   | 'oversubscribed'
   | 'worker-crashed'
   | 'missing-main-guard'
+  | 'uncaught-exception'
   | 'task-errors';
 
 export interface Report {

@@ -217,6 +217,9 @@ export function splitCost(medianMs: number, items: number, bytesPerItem: number,
   return { fixedMs: Math.max(0, medianMs - perItemMs * k), perItemMs };
 }
 
+/** Items of one call site the what-if replay expands, at most (8 bytes each: 160 MB). */
+const MAX_REPLAY_ITEMS = 20_000_000;
+
 /**
  * The recorded call site as a workload; null when too little of it was recorded to model. Reads
  * the model's task columns directly: a million-task site makes no object per task.
@@ -279,6 +282,9 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
 
   let totalItems = 0;
   for (const i of kept) totalItems += num.items[i];
+  // A site with more items (or a damaged trace claiming them) is not modelled, rather than
+  // allocating gigabytes or failing with a RangeError.
+  if (totalItems > MAX_REPLAY_ITEMS) return null;
   const itemMs = new Float64Array(totalItems);
   const batches: Batch[] = [];
   let filled = 0;

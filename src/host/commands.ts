@@ -168,21 +168,28 @@ export function registerCommands(
     const { uri, args, cwd, config } = prepared;
     const check = { python: prepared.python, version: prepared.pythonVersion };
 
-    const run = new LiveRun({
-      extensionUri: context.extensionUri,
-      history,
-      script: uri,
-      python: check.python,
-      pythonVersion: check.version,
-      args,
-      cwd,
-      sampleIntervalMs: config.get<number>('sampleIntervalMs') ?? 250,
-      onSaved: () => {
-        history.prune(config.get<number>('history.maxRuns') ?? 50);
-        runsView.refresh();
-      },
-      openSource,
-    });
+    let run: LiveRun;
+    try {
+      run = new LiveRun({
+        extensionUri: context.extensionUri,
+        history,
+        script: uri,
+        python: check.python,
+        pythonVersion: check.version,
+        args,
+        cwd,
+        sampleIntervalMs: config.get<number>('sampleIntervalMs') ?? 250,
+        onSaved: () => {
+          history.prune(config.get<number>('history.maxRuns') ?? 50);
+          runsView.refresh();
+        },
+        openSource,
+      });
+    } catch (err) {
+      // No private run directory could be made (every place tried is named in the message).
+      void vscode.window.showErrorMessage(`PoolScope: ${(err as Error).message}; nothing was run.`);
+      return;
+    }
     current = run;
     void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT, true);
     status.text = `$(sync~spin) PoolScope: ${path.basename(uri.fsPath)}`;

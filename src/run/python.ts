@@ -24,18 +24,24 @@ except SyntaxError as e:
 print(json.dumps(out))
 `;
 
-export class PreflightError extends Error {}
+export class PreflightError extends Error {
+  /** Set when the interpreter is what is wrong: the CLI then says how to choose another. */
+  constructor(
+    message: string,
+    readonly interpreter = false,
+  ) {
+    super(message);
+  }
+}
 
 export function checkPython(python: string, script: string): ScriptCheck {
   const res = spawnSync(python, ['-c', PROBE, script], { encoding: 'utf8', timeout: 30_000 });
   if (res.error) {
     const code = (res.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new PreflightError(
-        `Python interpreter not found: ${python}. Install Python ${MIN_PYTHON.join('.')}+ or pass --python PATH.`,
-      );
+      throw new PreflightError(`Python interpreter not found: ${python}.`, true);
     }
-    throw new PreflightError(`cannot run ${python}: ${res.error.message}`);
+    throw new PreflightError(`cannot run ${python}: ${res.error.message}`, true);
   }
   const lastLine = res.stdout.trim().split('\n').pop() ?? '';
   let parsed: { version?: string; syntaxError?: ScriptCheck['syntaxError'] } = {};
@@ -47,13 +53,15 @@ export function checkPython(python: string, script: string): ScriptCheck {
   if (res.status !== 0 || !parsed.version) {
     const said = (res.stderr || res.stdout).trim().split('\n').slice(-1)[0] ?? '';
     throw new PreflightError(
-      `${python} is not a usable Python ${MIN_PYTHON.join('.')}+ interpreter${said ? ` (${said})` : ''}. Pass --python PATH.`,
+      `${python} is not a usable Python ${MIN_PYTHON.join('.')}+ interpreter${said ? ` (${said})` : ''}.`,
+      true,
     );
   }
   const [major, minor] = parsed.version.split('.').map(Number);
   if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
     throw new PreflightError(
-      `${python} is Python ${parsed.version}; PoolScope needs Python ${MIN_PYTHON.join('.')} or newer. Pass --python PATH.`,
+      `${python} is Python ${parsed.version}; PoolScope needs Python ${MIN_PYTHON.join('.')} or newer.`,
+      true,
     );
   }
   return { python, version: parsed.version, syntaxError: parsed.syntaxError };

@@ -138,7 +138,10 @@ describe('poolscope profile', () => {
     const file = write('ok.py', 'print(1)\n');
     const res = run(['profile', '--python', '/no/such/python3', file]);
     assert.equal(res.status, 2);
-    assert.match(res.stderr, /Python interpreter not found: \/no\/such\/python3/);
+    assert.match(
+      res.stderr,
+      /Python interpreter not found: \/no\/such\/python3\. Pass --python PATH to use another interpreter\./,
+    );
   });
 
   test('an interpreter older than 3.9 is refused', () => {

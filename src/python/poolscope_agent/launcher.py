@@ -147,12 +147,14 @@ def _run(source, path, module, agent_dir, sigint_exit):
         import signal
 
         _print_uncaught(e, agent_dir)
+        _record_uncaught(e, path)
         # python ends by killing itself with SIGINT once finalized.
         state.exit_code = -signal.SIGINT
         sigint_exit.append(True)
         sys.exit(1)
     except BaseException as e:  # noqa: BLE001 - reported as python would, then exit 1
         _print_uncaught(e, agent_dir)
+        _record_uncaught(e, path)
         state.exit_code = 1
         sys.exit(1)
     state.exit_code = 0
@@ -172,6 +174,23 @@ def _print_uncaught(exc, agent_dir):
     if sys.version_info >= (3, 12):
         sys.last_exc = exc
     sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+def _record_uncaught(exc, script):
+    """An `uncaught-exception` finding at the script's innermost line in the traceback
+    (else the innermost line at all): the report marks where the program failed."""
+    try:
+        file = line = None
+        tb = exc.__traceback__
+        while tb is not None:
+            frame_file = tb.tb_frame.f_code.co_filename
+            if file is None or frame_file == script or file != script:
+                file, line = frame_file, tb.tb_lineno
+            tb = tb.tb_next
+        text = "%s: %s" % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+        state.meta("finding", id="uncaught-exception", file=file, line=line, message=text[:2000])
+    except Exception as e:  # noqa: BLE001 - the program's own traceback is already out
+        state.agent_error(e, "uncaught exception")
 
 
 def _strip_agent_frames(exc, prefix, seen):

@@ -13,6 +13,7 @@ import mmap
 import os
 import struct
 import sys
+import time
 from _thread import RLock
 
 from . import jsonenc
@@ -20,6 +21,9 @@ from . import jsonenc
 SEGMENT_FIRST = 256 * 1024
 SEGMENT_MAX = 16 * 1024 * 1024
 HEADER_SIZE = 64
+# The tail of every segment that records never fill: if the next segment cannot be
+# reserved, the note that recording stopped still fits in this one.
+STOP_RESERVE = 256
 
 T_META, T_SEND, T_RECV, T_RUN = 1, 2, 3, 4
 
@@ -168,7 +172,7 @@ class Recorder:
         if self._mm is not None:
             self._mm.close()
         _HEADER.pack_into(mm, 0, b"PSEV", 1, HEADER_SIZE, self.pid, index, size, self.start)
-        self._mm, self._segment, self._off, self._end = mm, index, HEADER_SIZE, size
+        self._mm, self._segment, self._off, self._end = mm, index, HEADER_SIZE, size - STOP_RESERVE
         if not self.opened:
             self.opened = True
             for fields in self._first_records():
@@ -182,9 +186,16 @@ class Recorder:
             os.unlink(path)
         except OSError:
             pass  # never created, or already gone: nothing to clean
+        reason = error.strerror or str(error)
+        if self._mm is not None:  # the trace itself says where it ends, and why
+            note = {"k": "agent-error", "t": time.perf_counter_ns()}
+            note["message"] = ("recording stopped: no space for more trace (%s)" % reason)[:120]
+            data = jsonenc.encode(note)
+            if 8 + len(data) <= STOP_RESERVE:
+                self._put_meta(self._off, data, (8 + len(data) + 7) & ~7)
         sys.stderr.write(
             "poolscope: cannot reserve trace space in %s (%s); recording stopped in process %d,"
-            " the program goes on\n" % (self.run_dir, error.strerror or error, self.pid)
+            " the program goes on\n" % (self.run_dir, reason, self.pid)
         )
 
 
