@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Frame, Locator } from 'playwright-core';
-import { REPO_ROOT, startVsCodeSession, type VsCodeSession } from './harness';
+import { REPO_ROOT, startVsCodeSession, type VsCodeSession, waitFor } from './harness';
 import { ensureVsix, VSIX } from './vsix';
 
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
@@ -41,16 +41,6 @@ if __name__ == "__main__":
 
 let workspace: string;
 let session: VsCodeSession;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function pythonProcessesRunning(scriptName: string): number[] {
   const pids: number[] = [];

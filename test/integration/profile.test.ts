@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { REPO_ROOT, startVsCodeSession, type VsCodeSession } from './harness';
+import { REPO_ROOT, startVsCodeSession, type VsCodeSession, waitFor } from './harness';
 import { ensureVsix, VSIX } from './vsix';
 
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
@@ -80,16 +80,6 @@ async function panelFrame(): Promise<Frame> {
       (await f.evaluate(() => typeof (window as { __poolscope?: unknown }).__poolscope)) === 'object',
     { timeoutMs: 60_000 },
   );
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The PoolScope panel whose status line matches, once one does. */

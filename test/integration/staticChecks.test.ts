@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO_ROOT, startVsCodeSession, type VsCodeSession } from './harness';
+import { REPO_ROOT, startVsCodeSession, type VsCodeSession, waitFor } from './harness';
 import { ensureVsix, VSIX } from './vsix';
 
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
@@ -23,16 +23,6 @@ with mp.Pool(2) as pool:
 
 let workspace: string;
 let session: VsCodeSession;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 before(async () => {
   ensureVsix();

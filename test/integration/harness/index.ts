@@ -11,3 +11,4 @@ export { startVsCodeSession } from './session';
 export type { SessionOptions, VsCodeSession } from './session';
 export { CHROMIUM_ARGS, frameText, launchBrowser, Workbench } from './workbench';
 export type { BrowserOptions, LaunchedBrowser, WaitOptions } from './workbench';
+export { waitFor } from './waitFor';
