@@ -3,15 +3,15 @@ import * as path from 'node:path';
 import { parseArgs, ProfileArgs, ReportArgs, UsageError, USAGE } from './cli/args';
 import { compareCommand } from './cli/compareCmd';
 import { say, writeOut } from './cli/io';
+import { preflight } from './cli/preflight';
 import { sweepCommand } from './cli/sweepCmd';
 import { formatSummary } from './cli/summary';
 import { loadRun, packRunDir, reportLanes, toChromeTrace } from './core';
 import { renderHtmlReport } from './core/htmlReport';
 import { Report } from './core/report';
 import { agentDirFrom, launch, RunExit, shellExitCode } from './run/launcher';
-import { checkPython, defaultPython, PreflightError } from './run/python';
+import { defaultPython } from './run/python';
 import { createRunDir, removeRunDir } from './run/runDir';
-import { checkScriptFile } from './run/scriptFile';
 
 const VERSION = '0.1.0';
 
@@ -52,22 +52,8 @@ async function main(argv: string[]): Promise<number> {
 async function profile(args: ProfileArgs): Promise<number> {
   const script = path.resolve(args.script);
   const python = args.python ?? defaultPython();
-  try {
-    checkScriptFile(script);
-    const check = checkPython(python, script);
-    if (check.syntaxError) {
-      const { line, column, message } = check.syntaxError;
-      say(`${args.script}:${line}:${column}: SyntaxError: ${message}`);
-      say('the script does not parse, so nothing ran; fix the line above and profile again.');
-      return 1;
-    }
-  } catch (err) {
-    if (err instanceof PreflightError) {
-      say(err.interpreter ? `${err.message} Pass --python PATH to use another interpreter.` : err.message);
-      return 2;
-    }
-    throw err;
-  }
+  const stop = preflight(args.script, script, python, 'profile');
+  if (stop !== null) return stop;
 
   let runDir: string;
   try {

@@ -6,31 +6,17 @@ import { packRunDir } from '../core';
 import { defaultWorkerCounts } from '../core/sweep';
 import { formatSweep } from '../core/sweepFormat';
 import { agentDirFrom } from '../run/launcher';
-import { checkPython, defaultPython, PreflightError } from '../run/python';
-import { checkScriptFile } from '../run/scriptFile';
+import { defaultPython } from '../run/python';
 import { Sweep } from '../run/sweep';
 import type { SweepArgs } from './args';
 import { say, writeOut } from './io';
+import { preflight } from './preflight';
 
 export async function sweepCommand(args: SweepArgs, distDir: string): Promise<number> {
   const script = path.resolve(args.script);
   const python = args.python ?? defaultPython();
-  try {
-    checkScriptFile(script);
-    const check = checkPython(python, script);
-    if (check.syntaxError) {
-      const { line, column, message } = check.syntaxError;
-      say(`${args.script}:${line}:${column}: SyntaxError: ${message}`);
-      say('the script does not parse, so nothing ran; fix the line above and sweep again.');
-      return 1;
-    }
-  } catch (err) {
-    if (err instanceof PreflightError) {
-      say(err.interpreter ? `${err.message} Pass --python PATH to use another interpreter.` : err.message);
-      return 2;
-    }
-    throw err;
-  }
+  const stop = preflight(args.script, script, python, 'sweep');
+  if (stop !== null) return stop;
   if (args.traces) fs.mkdirSync(args.traces, { recursive: true });
   const workers = args.workers ?? (args.chunksizes ? [] : defaultWorkerCounts(os.availableParallelism()));
   const chunksizes = args.chunksizes ?? [];
