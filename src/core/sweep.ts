@@ -10,11 +10,12 @@
  */
 import type { Report } from './report';
 import { fmtMs, fmtX } from './units';
+import { lastWorthwhileStep, WORKER_GAIN_THRESHOLD } from './whatIf';
 
 export type SweepKind = 'workers' | 'chunksize';
 
-/** The gain below which one more step is not worth it (the issue's 10 %). */
-export const SWEEP_GAIN = 0.1;
+/** The gain below which one more step is not worth it (the issue's 10 %, as for the what-if). */
+export const SWEEP_GAIN = WORKER_GAIN_THRESHOLD;
 
 export interface SweepRun {
   /** The override asked for (null: the script's own). */
@@ -185,16 +186,18 @@ export function recommend(
   const ok = sorted.filter((p) => p.applied && p.wallMs > 0);
   if (ok.length === 0) return { recommended: null, recommendation: 'No run of the sweep could be measured.' };
   if (kind === 'workers') {
-    for (let i = 0; i + 1 < ok.length; i++) {
+    const i = lastWorthwhileStep(
+      ok.map((p) => p.wallMs),
+      SWEEP_GAIN,
+    );
+    if (i + 1 < ok.length) {
       const gain = ok[i].wallMs / ok[i + 1].wallMs - 1;
-      if (gain < SWEEP_GAIN) {
-        return {
-          recommended: ok[i].value,
-          recommendation:
-            `${ok[i].value} ${plural(ok[i].value, 'worker')}: going to ${ok[i + 1].value} changed the wall time ` +
-            `${fmtMs(ok[i].wallMs)} → ${fmtMs(ok[i + 1].wallMs)} (${signedPct(gain)} speed), below the ${pct(SWEEP_GAIN)} worth another step.`,
-        };
-      }
+      return {
+        recommended: ok[i].value,
+        recommendation:
+          `${ok[i].value} ${plural(ok[i].value, 'worker')}: going to ${ok[i + 1].value} changed the wall time ` +
+          `${fmtMs(ok[i].wallMs)} → ${fmtMs(ok[i + 1].wallMs)} (${signedPct(gain)} speed), below the ${pct(SWEEP_GAIN)} worth another step.`,
+      };
     }
     const last = ok[ok.length - 1];
     return {

@@ -456,14 +456,20 @@ function cadences(
 /** Gain below which one more worker is not worth it (issue: "below 10 %"). */
 export const WORKER_GAIN_THRESHOLD = 0.1;
 
+/**
+ * Of wall times for rising worker counts, the index past which the next step shortens the wall
+ * time by less than `gain` (wall[k] / wall[k + 1] − 1 < gain); the last index if every step does
+ * better. Shared by the what-if recommendation and the measured sweep's.
+ */
+export function lastWorthwhileStep(wallMs: readonly number[], gain = WORKER_GAIN_THRESHOLD): number {
+  for (let k = 0; k + 1 < wallMs.length; k++) if (wallMs[k] / wallMs[k + 1] - 1 < gain) return k;
+  return wallMs.length - 1;
+}
+
 /** The worker count past which one more worker shortens the wall time by less than 10 %. */
 export function recommendedWorkers(curve: readonly WhatIfPoint[]): number {
   const sorted = [...curve].sort((a, b) => a.workers - b.workers);
-  for (let k = 0; k + 1 < sorted.length; k++) {
-    const gain = sorted[k].wallMs / sorted[k + 1].wallMs - 1;
-    if (gain < WORKER_GAIN_THRESHOLD) return sorted[k].workers;
-  }
-  return sorted.length > 0 ? sorted[sorted.length - 1].workers : 1;
+  return sorted.length > 0 ? sorted[lastWorthwhileStep(sorted.map((p) => p.wallMs))].workers : 1;
 }
 
 /** Worker counts to predict: 1 … 2 × cores (and the recorded count, if beyond). */
