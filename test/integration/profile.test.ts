@@ -6,7 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { REPO_ROOT, startVsCodeSession, type VsCodeSession, waitFor } from './harness';
+import {
+  REPO_ROOT,
+  startVsCodeSession,
+  type VsCodeSession,
+  waitFor,
+  pythonProcessesRunning,
+} from './harness';
 import { ensureVsix, VSIX } from './vsix';
 
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
@@ -59,20 +65,6 @@ if __name__ == "__main__":
 let workspace: string;
 let marker: string;
 let session: VsCodeSession;
-
-function pythonProcessesRunning(scriptName: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes(scriptName) && cmd.includes('python')) pids.push(Number(entry));
-    } catch {
-      continue; // the process ended while we looked
-    }
-  }
-  return pids;
-}
 
 async function panelFrame(): Promise<Frame> {
   return session.workbench.findWebviewFrame(

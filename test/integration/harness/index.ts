@@ -6,7 +6,7 @@ export { DEFAULT_USER_SETTINGS, freeLoopbackPort, startCodeServer } from './code
 export type { CodeServer, CodeServerOptions } from './codeServer';
 export { assertPrerequisites, harnessPaths, missingPrerequisites, REPO_ROOT, SETUP_SCRIPT } from './paths';
 export type { HarnessPaths } from './paths';
-export { isAlive, killTree, processTree } from './processTree';
+export { isAlive, killTree, processTree, pythonProcessesRunning } from './processTree';
 export { startVsCodeSession } from './session';
 export type { SessionOptions, VsCodeSession } from './session';
 export { CHROMIUM_ARGS, frameText, launchBrowser, Workbench } from './workbench';

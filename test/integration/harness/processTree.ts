@@ -163,3 +163,18 @@ export function trackProcess(pid: number, group = false, cleanup?: () => void): 
     tracked.delete(pid);
   };
 }
+
+/** Pids of Python processes whose command line mentions `scriptName` (a run's leftovers). */
+export function pythonProcessesRunning(scriptName: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes(scriptName) && cmd.includes('python')) pids.push(Number(entry));
+    } catch {
+      continue; // the process ended while we looked
+    }
+  }
+  return pids;
+}
