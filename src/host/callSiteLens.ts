@@ -24,6 +24,8 @@ export class CallSiteLens implements vscode.CodeLensProvider, vscode.Disposable 
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly cache = new Map<string, SavedRun | null>();
+  /** The history's list, read once per change of the history (not on every keystroke's lenses). */
+  private runs: RunMeta[] | undefined;
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -44,6 +46,7 @@ export class CallSiteLens implements vscode.CodeLensProvider, vscode.Disposable 
   /** The run history changed (a run was saved or deleted). */
   refresh(): void {
     this.cache.clear();
+    this.runs = undefined;
     this.changed.fire();
   }
 
@@ -64,16 +67,26 @@ export class CallSiteLens implements vscode.CodeLensProvider, vscode.Disposable 
     const stale = map ? map.codeChanged : changedSince(file, doc, run.meta.startedAt);
     const lenses: vscode.CodeLens[] = [];
     const reached: number[] = [];
+    /** Where a recorded line is now, and the title to show there (marked stale if need be). */
+    const place = (
+      recordedLine: number,
+      title: string,
+    ): { line: number; range: vscode.Range; title: string } => {
+      const moved = map ? map.newLine(recordedLine) : recordedLine;
+      const line = Math.min(moved ?? map?.nearestLine(recordedLine) ?? recordedLine, doc.lineCount);
+      return {
+        line,
+        range: new vscode.Range(line - 1, 0, line - 1, 0),
+        title: stale || moved === null ? `$(history) Stale — re-run · was: ${title}` : title,
+      };
+    };
     for (const site of run.report.callSites) {
       if (site.file !== file || site.line <= 0) continue;
-      const moved = map ? map.newLine(site.line) : site.line;
-      const line = Math.min(moved ?? map?.nearestLine(site.line) ?? site.line, doc.lineCount);
+      const { line, range, title } = place(site.line, lensTitle(site));
       reached.push(line);
-      const title = lensTitle(site);
-      const range = new vscode.Range(line - 1, 0, line - 1, 0);
       lenses.push(
         new vscode.CodeLens(range, {
-          title: stale || moved === null ? `$(history) Stale — re-run · was: ${title}` : title,
+          title,
           tooltip: stale
             ? 'The file changed since this run: its figures may no longer hold. Re-run to update.'
             : lensTooltip(site, when),
@@ -84,12 +97,10 @@ export class CallSiteLens implements vscode.CodeLensProvider, vscode.Disposable 
     }
     for (const q of run.report.queues) {
       if (q.file !== file || !q.line || q.messages === 0) continue;
-      const moved = map ? map.newLine(q.line) : q.line;
-      const line = Math.min(moved ?? map?.nearestLine(q.line) ?? q.line, doc.lineCount);
-      const title = queueLensTitle(q);
+      const { range, title } = place(q.line, queueLensTitle(q));
       lenses.push(
-        new vscode.CodeLens(new vscode.Range(line - 1, 0, line - 1, 0), {
-          title: stale || moved === null ? `$(history) Stale — re-run · was: ${title}` : title,
+        new vscode.CodeLens(range, {
+          title,
           tooltip: `Messages through this ${q.api} in the run of ${when}. Click to open the run.`,
           command: 'poolscope.openRun',
           arguments: [run.meta.id],
@@ -112,7 +123,8 @@ export class CallSiteLens implements vscode.CodeLensProvider, vscode.Disposable 
 
   /** The newest saved run with a call site in `file` (or of `file` as its script), if any. */
   private lastRunOf(file: string): SavedRun | null {
-    for (const meta of this.history.list()) {
+    this.runs ??= this.history.list();
+    for (const meta of this.runs) {
       const match = meta.files ? meta.files.includes(file) : path.resolve(meta.script) === file;
       if (!match) continue;
       if (!this.cache.has(meta.id)) {
