@@ -9,7 +9,7 @@ import { LiveRun } from './liveRun';
 import { PoolScopePanel } from './panel';
 import { resolvePython } from './pythonEnv';
 import { isRunItem, RunsView } from './runsView';
-import { TaskDeltas } from './viewRows';
+import { savedRunMessages } from './viewRows';
 import { parseArgsLine } from './argsLine';
 import { CompareSweepCommands } from './compareCommands';
 
@@ -263,22 +263,7 @@ export function registerCommands(
         onDispose: () => undefined,
       },
     );
-    panel.post({
-      type: 'run/reset',
-      run: {
-        runId: id,
-        script: report.run.script,
-        scriptPath: report.run.script,
-        python: report.run.python,
-        startMethod: report.run.startMethod,
-        cpuCount: report.run.cpuCount,
-        startedAt: report.run.startedAt,
-        live: false,
-      },
-    });
-    panel.post(new TaskDeltas().message(model, id, model.wallMs));
-    panel.post({ type: 'run/report', runId: id, report, final: true });
-    panel.post({ type: 'run/status', runId: id, status: 'finished', exitCode: report.run.exitCode });
+    for (const msg of savedRunMessages(model, report, id)) panel.post(msg);
     return panel;
   }
 

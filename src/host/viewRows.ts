@@ -5,6 +5,7 @@
  */
 import { groupCallSites } from '../core/callSites';
 import type { TraceModel } from '../core/modelTypes';
+import type { Report } from '../core/report';
 import { StateCode, type TaskTable } from '../core/taskTable';
 import { emptyTaskColumns, Lane, SiteRef, TaskColumns, ToWebview, UsageSample } from '../shared/protocol';
 
@@ -112,4 +113,29 @@ export class TaskDeltas {
     const wallMs = Math.max(model.wallMs, nowMs);
     return { type: 'run/delta', runId, lanes: lanesOf(model), sites, tasks, running, samples, wallMs };
   }
+}
+
+/**
+ * Everything the panel needs to show a finished, saved run, in the order the host sends it:
+ * header, all tasks at once, the final report, the final status.
+ */
+export function savedRunMessages(model: TraceModel, report: Report, runId: string): ToWebview[] {
+  return [
+    {
+      type: 'run/reset',
+      run: {
+        runId,
+        script: report.run.script,
+        scriptPath: report.run.script,
+        python: report.run.python,
+        startMethod: report.run.startMethod,
+        cpuCount: report.run.cpuCount,
+        startedAt: report.run.startedAt,
+        live: false,
+      },
+    },
+    new TaskDeltas().message(model, runId, model.wallMs),
+    { type: 'run/report', runId, report, final: true },
+    { type: 'run/status', runId, status: 'finished', exitCode: report.run.exitCode },
+  ];
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadRun } from '../../src/core';
 import type { Report } from '../../src/core/report';
-import { lanesOf, TaskDeltas } from '../../src/host/viewRows';
+import { lanesOf, savedRunMessages } from '../../src/host/viewRows';
 import type { Lane, ToWebview } from '../../src/shared/protocol';
 import { LANE_H } from '../../webview/timelineDraw';
 import { PHASE1_TASKS, PHASE2_TASKS, type RunFixture } from './fixture';
@@ -44,25 +44,8 @@ export async function loadRecorded(
   const { model, report } = loadRun(join(ROOT, 'test', 'fixtures', 'traces', `${name}.pstrace`));
   const lanes = lanesOf(model);
   const runId = `real-${name}`;
-  const delta = new TaskDeltas().message(model, runId, report.run.wallMs);
-  const msgs: ToWebview[] = [
-    {
-      type: 'run/reset',
-      run: {
-        runId,
-        script: report.run.script,
-        scriptPath: report.run.script,
-        python: report.run.python,
-        startMethod: report.run.startMethod,
-        cpuCount: report.run.cpuCount,
-        startedAt: report.run.startedAt,
-        live: false,
-      },
-    },
-    delta,
-    { type: 'run/report', runId, report, final: true },
-    { type: 'run/status', runId, status: 'finished', exitCode: report.run.exitCode },
-  ];
+  const msgs = savedRunMessages(model, report, runId);
+  const delta = msgs[1] as Extract<ToWebview, { type: 'run/delta' }>;
   for (const m of msgs) await panel.post(m);
   return { lanes, report, runId, delta };
 }
