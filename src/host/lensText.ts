@@ -4,6 +4,7 @@
  */
 import type { CallSiteReport, QueueReport } from '../core/report';
 import { fmtBytes, fmtMs, fmtX, QUADRANT_TITLES } from '../core/units';
+import { passesOverheadRule } from '../core/verdict';
 
 const MARK: Record<string, string> = {
   'clear-win': '⚡',
@@ -20,14 +21,12 @@ const WORTH = 0.9;
 export function lensTitle(site: CallSiteReport): string {
   const mark = MARK[site.quadrant] ?? '○';
   const quadrant = QUADRANT_TITLES[site.quadrant] ?? site.quadrant;
-  const compute = site.verdict.numbers.computeMsPerTask;
-  const ipc = site.ipc.perTaskMs;
+  const n = site.verdict.numbers;
+  const compute = n.computeMsPerTask;
   const perTask = site.poolApi === 'Process' ? 'process' : 'task';
   let text: string;
   if (site.quadrant === 'ipc-overhead-wins' || site.quadrant === 'both-lose') {
-    text =
-      `${mark} ${quadrant}: ${fmtMs(compute)} compute vs ${fmtMs(ipc)} IPC per ${perTask}` +
-      ` · ${fmtX(site.estSpeedup)} on ${workers(site.workers)}`;
+    text = `${mark} ${quadrant}: ${lightComputeReason(site)} · ${fmtX(site.estSpeedup)} on ${workers(site.workers)}`;
   } else {
     text =
       `${mark} ${fmtX(site.estSpeedup)} on ${workers(site.workers)} · ${fmtMs(compute)}/${perTask} · ` +
@@ -35,6 +34,20 @@ export function lensTitle(site: CallSiteReport): string {
   }
   const change = predictedChange(site);
   return change ? `${text} — ${change}` : text;
+}
+
+/**
+ * Why the verdict called the compute light, in the verdict's own figures (so the lens and the
+ * panel quote the same numbers): compute per task against the per-message overhead, or, when
+ * that rule passed, each worker's compute against its start-up.
+ */
+function lightComputeReason(site: CallSiteReport): string {
+  const n = site.verdict.numbers;
+  if (n.perMessageOverheadMs !== null && !passesOverheadRule(n))
+    return `${fmtMs(n.computeMsPerTask)} compute vs ${fmtMs(n.perMessageOverheadMs)} overhead per message`;
+  if (n.startupMs !== null && n.computePerWorkerMs !== null)
+    return `${fmtMs(n.computePerWorkerMs)} compute per worker vs ${fmtMs(n.startupMs)} start-up`;
+  return `${fmtMs(n.computeMsPerTask)} compute vs ${fmtMs(site.ipc.perTaskMs)} IPC per task`;
 }
 
 /**

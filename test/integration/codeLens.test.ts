@@ -105,7 +105,7 @@ describe('Call-site CodeLens in VS Code', () => {
     const text = await lensAbove(9, /on 2 workers/, 'the lens above pool.map');
     assert.match(
       text,
-      /^⚠ IPC overhead wins: [\d.]+ (µs|ms) compute vs [\d.]+ (µs|ms) IPC per task · [\d.]+× on 2 workers/,
+      /^⚠ IPC overhead wins: [\d.]+ (µs|ms) compute vs [\d.]+ (µs|ms) overhead per message · [\d.]+× on 2 workers/,
     );
     assert.match(text, /— chunksize 1 → \d+ predicted [\d.]+ m?s \(now [\d.]+ m?s\)$/);
     await lensAbove(11, /^○ Not reached in the last run/, 'the lens above the unreached call');

@@ -69,7 +69,7 @@ describe('lens text', () => {
     assert.match(title, /^⚡ \d+\.\d+× on 2 workers · [\d.]+ ms\/task · [\d.]+ [KM]?B\/task · clear win/);
   });
 
-  test('IPC overhead wins: compute against IPC per task, and the chunksize the model suggests', () => {
+  test("IPC overhead wins: the verdict's compute and per-message overhead, and the chunksize the model suggests", () => {
     const { report } = loadRun(`${__dirname}/../fixtures/traces/tiny_chunksize1.pstrace`);
     const site = report.callSites[0];
     const w = site.whatIf;
@@ -77,7 +77,16 @@ describe('lens text', () => {
     const best = w.chunksizes.find((p) => p.chunksize === w.bestChunksize);
     assert.ok(best);
     const title = lensTitle(site);
-    assert.ok(title.startsWith('⚠ IPC overhead wins: '), title);
+    const n = site.verdict.numbers;
+    assert.ok(n.perMessageOverheadMs !== null);
+    assert.ok(
+      title.startsWith(
+        `⚠ IPC overhead wins: ${fmtMs(n.computeMsPerTask)} compute vs ${fmtMs(n.perMessageOverheadMs)} overhead per message · `,
+      ),
+      title,
+    );
+    // The verdict's sentence quotes the same overhead.
+    assert.ok(site.verdict.sentence.includes(`${fmtMs(n.perMessageOverheadMs)} per-message overhead`));
     assert.ok(
       title.endsWith(
         `— chunksize 1 → ${w.bestChunksize} predicted ${fmtMs(best.wallMs)} (now ${fmtMs(site.wallMs)})`,
