@@ -84,7 +84,8 @@ export class TaskStore {
   /** Finished tasks: appended, never sent again. */
   appendTasks(cols: TaskColumns): void {
     const perPid = new Map<number, number>();
-    for (const pid of cols.pid ?? []) perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
+    const pids = cols.pid ?? [];
+    for (let i = 0; i < pids.length; i++) perPid.set(pids[i], (perPid.get(pids[i]) ?? 0) + 1);
     for (const [pid, count] of perPid) this.laneOfPid.get(pid)?.done.reserve(count);
     this.eachRow(cols, (lane, row) => {
       lane.done.put(row);

@@ -5,61 +5,40 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Report } from '../core/report';
-import type { TaskColumns, ToWebview, UsageSample } from '../shared/protocol';
+import type { TaskColumns, TaskColumnsOf, ToWebview, UsageSample } from '../shared/protocol';
 
 /** Host → worker. */
 export type ToIngest = { type: 'samples'; samples: UsageSample[] } | { type: 'finish' };
 
 /** Worker → host. */
 export type FromIngest =
-  | { type: 'tick'; messages: (ToWebview | PackedDelta)[]; originNs: number; runningPids: number[] }
+  | { type: 'tick'; messages: ToWebview[]; originNs: number; runningPids: number[] }
   | { type: 'finished'; report: Report | undefined }
   | { type: 'error'; message: string };
 
 /**
- * Task columns as typed arrays, for the trip between threads: a structured clone of number
- * arrays of 100 000 tasks costs the receiving thread tens of milliseconds; transferred buffers
- * cost nothing, and making number arrays again (the panel's protocol) a few milliseconds.
+ * A message for the trip from the worker, with the buffers of its task columns added to
+ * `transfer`: a structured clone of 100 000 tasks costs the receiving thread tens of milliseconds,
+ * transferred buffers nothing. The columns are Float64Arrays already (see TaskColumnsOf), and
+ * the host passes them on to the panel as they are.
  */
-export type PackedColumns = Record<keyof TaskColumns, Float64Array>;
+export function transferMessage(msg: ToWebview, transfer: ArrayBuffer[]): ToWebview {
+  if (msg.type !== 'run/delta') return msg;
+  const tasks = ownBuffers(msg.tasks, transfer);
+  return msg.running ? { ...msg, tasks, running: ownBuffers(msg.running, transfer) } : { ...msg, tasks };
+}
 
-export function packColumns(cols: TaskColumns, transfer: ArrayBuffer[]): PackedColumns {
-  const out = {} as PackedColumns;
+function ownBuffers(cols: TaskColumns, transfer: ArrayBuffer[]): TaskColumnsOf<Float64Array> {
+  const out = {} as TaskColumnsOf<Float64Array>;
   for (const key of Object.keys(cols) as (keyof TaskColumns)[]) {
-    out[key] = Float64Array.from(cols[key]);
+    const col = cols[key];
+    // A column that is a whole buffer of its own can go as it is; anything else is copied once.
+    const own =
+      col instanceof Float64Array && col.byteOffset === 0 && col.byteLength === col.buffer.byteLength;
+    out[key] = own ? col : Float64Array.from(col);
     transfer.push(out[key].buffer as ArrayBuffer);
   }
   return out;
-}
-
-function unpackColumns(cols: PackedColumns): TaskColumns {
-  const out = {} as TaskColumns;
-  for (const key of Object.keys(cols) as (keyof TaskColumns)[]) out[key] = Array.from(cols[key]);
-  return out;
-}
-
-/** A `run/delta` on its way from the worker: its task columns packed. */
-export type PackedDelta = Omit<Extract<ToWebview, { type: 'run/delta' }>, 'tasks' | 'running'> & {
-  tasks: PackedColumns;
-  running?: PackedColumns;
-};
-
-export function packMessage(msg: ToWebview, transfer: ArrayBuffer[]): ToWebview | PackedDelta {
-  if (msg.type !== 'run/delta') return msg;
-  const { tasks, running, ...rest } = msg;
-  const packed: PackedDelta = { ...rest, tasks: packColumns(tasks, transfer) };
-  if (running) packed.running = packColumns(running, transfer);
-  return packed;
-}
-
-function unpackMessage(msg: ToWebview | PackedDelta): ToWebview {
-  if (msg.type !== 'run/delta') return msg;
-  const p = msg as PackedDelta;
-  return {
-    ...p,
-    tasks: unpackColumns(p.tasks),
-    ...(p.running ? { running: unpackColumns(p.running) } : {}),
-  } as ToWebview;
 }
 
 export interface IngestTick {
@@ -89,7 +68,7 @@ export class LiveIngestThread {
   ) {
     this.worker = new Worker(workerFile, { workerData: { runDir, runId } });
     this.worker.on('message', (msg: FromIngest) => {
-      if (msg.type === 'tick') onTick({ ...msg, messages: msg.messages.map(unpackMessage) });
+      if (msg.type === 'tick') onTick(msg);
       else if (msg.type === 'finished') this.finished?.(msg.report);
       else if (msg.type === 'error') {
         if (this.failed) this.failed(new Error(msg.message));

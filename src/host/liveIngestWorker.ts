@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { analyze } from '../core';
 import type { UsageSample } from '../shared/protocol';
 import { LiveIngest } from './liveIngest';
-import { packMessage, type FromIngest, type ToIngest } from './liveIngestThread';
+import { transferMessage, type FromIngest, type ToIngest } from './liveIngestThread';
 
 const { runDir, runId } = workerData as { runDir: string; runId: string };
 const ingest = new LiveIngest(runDir, runId);
@@ -26,7 +26,7 @@ function tick(final: boolean): void {
   post(
     {
       type: 'tick',
-      messages: messages.map((m) => packMessage(m, transfer)),
+      messages: messages.map((m) => transferMessage(m, transfer)),
       originNs: model.originNs,
       runningPids: model.processes.filter((p) => p.endMs === null).map((p) => p.pid),
     },

@@ -7,7 +7,16 @@ import { groupCallSites } from '../core/callSites';
 import type { TraceModel } from '../core/modelTypes';
 import type { Report } from '../core/report';
 import { StateCode, type TaskTable } from '../core/taskTable';
-import { emptyTaskColumns, Lane, SiteRef, TaskColumns, ToWebview, UsageSample } from '../shared/protocol';
+import {
+  emptyTaskColumns,
+  packedTaskColumns,
+  type Lane,
+  type SiteRef,
+  type TaskColumnsBuilder,
+  type TaskColumnsOf,
+  type ToWebview,
+  type UsageSample,
+} from '../shared/protocol';
 
 const ROLE_NAMES: Record<string, string> = {
   main: 'main',
@@ -38,7 +47,7 @@ export function sitesOf(model: TraceModel): { sites: SiteRef[]; siteOfTask: Int3
 }
 
 /** Appends row `i` of the model's tasks to the panel's columns (nothing if it has no start yet). */
-function pushTask(cols: TaskColumns, model: TraceModel, i: number, site: number, nowMs: number): void {
+function pushTask(cols: TaskColumnsBuilder, model: TraceModel, i: number, site: number, nowMs: number): void {
   const { tasks } = model;
   const c = tasks.num;
   const first = (...xs: number[]): number => xs.find((x) => !Number.isNaN(x)) ?? NaN;
@@ -79,7 +88,7 @@ export class TaskDeltas {
     model: TraceModel,
     siteOfTask: Int32Array,
     nowMs: number,
-  ): { tasks: TaskColumns; running: TaskColumns } {
+  ): { tasks: TaskColumnsOf<Float64Array>; running: TaskColumnsOf<Float64Array> } {
     const tasks = emptyTaskColumns();
     const running = emptyTaskColumns();
     const t = model.tasks;
@@ -95,7 +104,7 @@ export class TaskDeltas {
         pushTask(running, model, i, siteOfTask[i], nowMs);
       }
     }
-    return { tasks, running };
+    return { tasks: packedTaskColumns(tasks), running: packedTaskColumns(running) };
   }
 
   /**

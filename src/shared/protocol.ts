@@ -41,21 +41,31 @@ export interface SiteRef {
  * Tasks as parallel columns; row i of every column is one task (or chunk).
  * t0 arrival at the worker (unpickle starts), t1 compute starts, t2 compute ends (result pickle
  * starts), t3 the result was written back; NaN where not (yet) known.
+ *
+ * The host sends each column as a Float64Array: VS Code hands a typed array's buffer to the webview
+ * as it is, where a number array would be JSON-encoded number by number on the extension host's
+ * thread (seconds for a million tasks) and parsed again in the panel.
  */
-export interface TaskColumns {
-  pid: number[];
-  t0: number[];
-  t1: number[];
-  t2: number[];
-  t3: number[];
+export interface TaskColumnsOf<C> {
+  pid: C;
+  t0: C;
+  t1: C;
+  t2: C;
+  t3: C;
   /** Index into the sites list, -1 if unknown. */
-  site: number[];
+  site: C;
   /** 1 ok, 0 raised, -1 still running (or the worker died with it). */
-  ok: number[];
-  items: number[];
-  bytesIn: number[];
-  bytesOut: number[];
+  ok: C;
+  items: C;
+  bytesIn: C;
+  bytesOut: C;
 }
+
+/** Columns as the panel reads them: by index (Float64Arrays from the host; arrays in tests). */
+export type TaskColumns = TaskColumnsOf<ArrayLike<number>>;
+
+/** Columns while they are being filled, row by row. */
+export type TaskColumnsBuilder = TaskColumnsOf<number[]>;
 
 export interface UsageSample {
   pid: number;
@@ -92,8 +102,16 @@ export type FromWebview =
   | { type: 'run/cancel'; runId: string }
   | { type: 'run/export'; runId: string; format: 'chrome' | 'html' };
 
-export function emptyTaskColumns(): TaskColumns {
+export function emptyTaskColumns(): TaskColumnsBuilder {
   return { pid: [], t0: [], t1: [], t2: [], t3: [], site: [], ok: [], items: [], bytesIn: [], bytesOut: [] };
+}
+
+/** The columns as they go to the panel: one Float64Array each (see {@link TaskColumnsOf}). */
+export function packedTaskColumns(cols: TaskColumnsBuilder): TaskColumnsOf<Float64Array> {
+  const out = {} as TaskColumnsOf<Float64Array>;
+  for (const key of Object.keys(cols) as (keyof TaskColumnsBuilder)[])
+    out[key] = Float64Array.from(cols[key]);
+  return out;
 }
 
 /** Guards what the host accepts from the webview: shape and types, nothing more. */

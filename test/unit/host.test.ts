@@ -11,7 +11,7 @@ import { argsLineFixtures } from './helpers/argsLineFixtures';
 import { parseArgsLine } from '../../src/host/argsLine';
 import { RunHistory } from '../../src/host/history';
 import { mainGuardLines } from '../../src/host/mainGuard';
-import { lanesOf, sitesOf, TaskDeltas } from '../../src/host/viewRows';
+import { lanesOf, savedRunMessages, sitesOf, TaskDeltas } from '../../src/host/viewRows';
 import { launch, shellExitCode } from '../../src/run/launcher';
 import { isFromWebview } from '../../src/shared/protocol';
 import { processGroup } from '../integration/harness/processTree';
@@ -129,6 +129,27 @@ test('view rows: one lane per process, finished tasks sent once', () => {
   assert.ok(first.tasks.site.every((s) => s === 0));
   assert.ok(first.tasks.t1.every((t, i) => t >= first.tasks.t0[i]));
   assert.equal(deltas.next(model, siteOfTask, model.wallMs).tasks.pid.length, 0, 'nothing is sent twice');
+});
+
+test('view rows: task columns go to the panel as Float64Arrays, not JSON numbers', () => {
+  const { model, report } = loadRun(path.join(FIXTURES, 'tiny_chunksize1.pstrace'));
+  const delta = savedRunMessages(model, report, 'r').find((m) => m.type === 'run/delta');
+  assert.ok(delta && delta.type === 'run/delta');
+  for (const [name, col] of Object.entries(delta.tasks)) {
+    assert.ok(col instanceof Float64Array, `${name} is a Float64Array`);
+    assert.equal(col.length, report.summary.tasks);
+  }
+  // As VS Code's webview messaging encodes it: each column's buffer goes by reference.
+  const buffers: ArrayBufferLike[] = [];
+  const wire = JSON.stringify(delta, (_k, v: unknown) =>
+    ArrayBuffer.isView(v) ? buffers.push(v.buffer) : v,
+  );
+  assert.equal(
+    new Set(buffers).size,
+    20,
+    'finished and running tasks: ten columns each, each its own buffer',
+  );
+  assert.ok(wire.length < 2000, `the JSON part stays small: ${wire.length} characters`);
 });
 
 test('the __main__ guard is found in both spellings', () => {

@@ -355,7 +355,7 @@ function makeReport(
 /** Rows [from, to) of a run's task columns, as their own columns. */
 export function sliceTasks(cols: TaskColumns, from: number, to: number): TaskColumns {
   const out = emptyTaskColumns();
-  for (const k of Object.keys(out) as (keyof TaskColumns)[]) out[k] = cols[k].slice(from, to);
+  for (const k of Object.keys(out) as (keyof TaskColumns)[]) out[k] = Array.from(cols[k]).slice(from, to);
   return out;
 }
 

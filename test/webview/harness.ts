@@ -144,10 +144,29 @@ export class PanelPage {
     page.on('requestfailed', (r) => this.errors.push(`request failed: ${r.url()}`));
   }
 
-  /** Delivers a host message as VS Code does: JSON-serialised (NaN arrives as null). */
+  /**
+   * Delivers a host message as VS Code does: JSON-serialised (NaN arrives as null), except typed
+   * arrays, whose buffers VS Code hands over as they are (extHostWebviewMessaging): they arrive as
+   * typed arrays of the same values, NaN included.
+   */
   async post(msg: ToWebview | ToCompareView | { type: string }): Promise<void> {
-    const wire: unknown = JSON.parse(JSON.stringify(msg));
-    await this.page.evaluate((m) => window.postMessage(m, '*'), wire);
+    const typed: number[][] = [];
+    const json = JSON.stringify(msg, (_key, value: unknown) => {
+      if (value instanceof Float64Array) return { $$typed: typed.push(Array.from(value)) - 1 };
+      if (ArrayBuffer.isView(value)) throw new Error('only Float64Array columns are carried here');
+      return value;
+    });
+    await this.page.evaluate(
+      ([text, arrays]) => {
+        const m: unknown = JSON.parse(text, (_key, value: unknown) =>
+          value !== null && typeof value === 'object' && '$$typed' in value
+            ? new Float64Array(arrays[(value as { $$typed: number }).$$typed])
+            : value,
+        );
+        window.postMessage(m, '*');
+      },
+      [json, typed] as const,
+    );
     await this.settle();
   }
 

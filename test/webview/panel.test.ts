@@ -208,7 +208,9 @@ describe('PoolScope panel', () => {
         tasks.pid.length + running.pid.length,
       );
       // Hover the middle of the first task's compute: its numbers come back.
-      const r = tasks.t1.findIndex((t1, i) => Number.isFinite(t1) && Number.isFinite(tasks.t2[i]));
+      const r = Array.from(tasks.t1).findIndex(
+        (t1, i) => Number.isFinite(t1) && Number.isFinite(tasks.t2[i]),
+      );
       const lane = lanes.findIndex((l) => l.pid === tasks.pid[r]);
       const at = await pointAt(panel, lane, (tasks.t1[r] + tasks.t2[r]) / 2);
       await panel.page.mouse.move(at.x, at.y);

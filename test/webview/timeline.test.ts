@@ -198,7 +198,8 @@ describe('PoolScope timeline', () => {
     });
     const concat = (a: TaskColumns, b: TaskColumns): TaskColumns => {
       const out = { ...a };
-      for (const k of Object.keys(a) as (keyof TaskColumns)[]) out[k] = [...a[k], ...b[k]];
+      for (const k of Object.keys(a) as (keyof TaskColumns)[])
+        out[k] = [...Array.from(a[k]), ...Array.from(b[k])];
       return out;
     };
     const delta = (
