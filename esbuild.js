@@ -42,6 +42,14 @@ const targets = [
     target: 'node18',
   },
   {
+    // Opening and exporting a saved run, on a worker thread (src/host/savedRunThread.ts).
+    entryPoints: ['src/host/savedRunWorker.ts'],
+    outfile: 'dist/savedRunWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+  },
+  {
     // The panel: browser code, one IIFE loaded with the page's CSP nonce (test/webview builds
     // the same options to test it in Chromium).
     entryPoints: ['webview/main.ts'],

@@ -1,15 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadRun, reportLanes, toChromeTrace } from '../core';
-import { renderHtmlReport } from '../core/htmlReport';
 import { PreflightError } from '../run/python';
 import { RunHistory } from './history';
 import { LiveRun } from './liveRun';
 import { PoolScopePanel } from './panel';
 import { resolvePython } from './pythonEnv';
 import { isRunItem, RunsView } from './runsView';
-import { savedRunMessages } from './viewRows';
+import { exportSavedRun, openSavedRun } from './savedRunThread';
 import { parseArgsLine } from './argsLine';
 import { CompareSweepCommands } from './compareCommands';
 
@@ -33,6 +31,7 @@ export function registerCommands(
   let current: LiveRun | undefined;
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 100);
   status.command = 'poolscope.cancelRun';
+  const savedRunWorker = path.join(context.extensionUri.fsPath, 'dist', 'savedRunWorker.js');
 
   const openSource = (file: string, line: number): void => {
     const uri = path.isAbsolute(file)
@@ -232,26 +231,35 @@ export function registerCommands(
       filters: format === 'chrome' ? { 'Trace JSON': ['json'] } : { HTML: ['html'] },
     });
     if (!target) return;
-    const { model, report } = loadRun(history.tracePath(id));
-    const text =
-      format === 'chrome'
-        ? JSON.stringify(toChromeTrace(model))
-        : renderHtmlReport(report, reportLanes(model));
-    fs.writeFileSync(target.fsPath, text);
+    try {
+      await withReading(`PoolScope: exporting run…`, () =>
+        exportSavedRun(savedRunWorker, history.tracePath(id), format, target.fsPath),
+      );
+    } catch (err) {
+      void vscode.window.showErrorMessage(`PoolScope: cannot export this run: ${(err as Error).message}`);
+      return;
+    }
     void vscode.window.showInformationMessage(`PoolScope: exported to ${target.fsPath}`);
   }
 
-  function openSaved(arg: unknown): PoolScopePanel | undefined {
+  /** Runs `work` (a saved run read on a worker thread) with its progress in the status bar. */
+  function withReading<T>(title: string, work: () => Promise<T>): Thenable<T> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, work);
+  }
+
+  async function openSaved(arg: unknown): Promise<PoolScopePanel | undefined> {
     const id = runIdOf(arg);
     if (!id) return undefined;
     let loaded;
     try {
-      loaded = loadRun(history.tracePath(id));
+      loaded = await withReading('PoolScope: opening run…', () =>
+        openSavedRun(savedRunWorker, history.tracePath(id), id),
+      );
     } catch (err) {
       void vscode.window.showErrorMessage(`PoolScope: cannot open this run: ${(err as Error).message}`);
       return undefined;
     }
-    const { model, report } = loaded;
+    const { messages, report } = loaded;
     const panel: PoolScopePanel = new PoolScopePanel(
       context.extensionUri,
       `PoolScope: ${path.basename(report.run.script)}`,
@@ -263,7 +271,7 @@ export function registerCommands(
         onDispose: () => undefined,
       },
     );
-    for (const msg of savedRunMessages(model, report, id)) panel.post(msg);
+    for (const msg of messages) panel.post(msg);
     return panel;
   }
 
@@ -280,7 +288,7 @@ export function registerCommands(
     vscode.commands.registerCommand('poolscope.openRun', (arg: unknown) => void openSaved(arg)),
     vscode.commands.registerCommand('poolscope.showCallSite', (runId: unknown, callSiteId: unknown) => {
       if (typeof runId !== 'string' || typeof callSiteId !== 'string') return;
-      openSaved(runId)?.post({ type: 'site/focus', runId, callSiteId });
+      void openSaved(runId).then((panel) => panel?.post({ type: 'site/focus', runId, callSiteId }));
     }),
     vscode.commands.registerCommand('poolscope.deleteRun', async (arg: unknown) => {
       const id = runIdOf(arg);

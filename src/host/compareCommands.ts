@@ -6,13 +6,14 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { compareReports, defaultWorkerCounts, loadRun, packRunDir } from '../core';
+import { compareReports, defaultWorkerCounts, packRunDir } from '../core';
 import { QUADRANT_TITLES, fmtMs } from '../core/units';
 import { Sweep, type SweepStep } from '../run/sweep';
 import type { CompareSide, FromCompareView } from '../shared/compareProtocol';
 import type { PreparedRun } from './commands';
 import { ComparePanel } from './comparePanel';
-import { compareSide } from './compareRows';
+import { compareSideOf } from './compareRows';
+import { openSavedRun } from './savedRunThread';
 import { overridesText, RunHistory, RunMeta } from './history';
 import { isRunItem, RunsView } from './runsView';
 
@@ -86,7 +87,7 @@ export class CompareSweepCommands {
         matchOnDetail: true,
       },
     );
-    if (pick) this.compare(base, pick.run);
+    if (pick) await this.compare(base, pick.run);
   }
 
   /** Two runs selected in the Runs view (or picked now). */
@@ -114,15 +115,18 @@ export class CompareSweepCommands {
       void vscode.window.showErrorMessage('PoolScope: one of these runs is no longer in the history.');
       return;
     }
-    this.compare(a, b);
+    await this.compare(a, b);
   }
 
   /** Opens the Compare panel; the earlier run is A ("before"), the later one B. */
-  private compare(x: RunMeta, y: RunMeta): void {
+  private async compare(x: RunMeta, y: RunMeta): Promise<void> {
     const [a, b] = x.startedAt <= y.startedAt ? [x, y] : [y, x];
     let sides: [CompareSide, CompareSide];
     try {
-      sides = [this.side(a, 'A'), this.side(b, 'B')];
+      sides = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'PoolScope: opening runs to compare…' },
+        () => Promise.all([this.side(a, 'A'), this.side(b, 'B')]),
+      );
     } catch (err) {
       void vscode.window.showErrorMessage(
         `PoolScope: cannot open a run to compare: ${(err as Error).message}`,
@@ -144,10 +148,12 @@ export class CompareSweepCommands {
     });
   }
 
-  private side(meta: RunMeta, tag: 'A' | 'B'): CompareSide {
-    const { model, report } = loadRun(this.deps.history.tracePath(meta.id));
+  /** One side, read on a worker thread (savedRunThread): a big run takes seconds to load. */
+  private async side(meta: RunMeta, tag: 'A' | 'B'): Promise<CompareSide> {
+    const worker = path.join(this.deps.context.extensionUri.fsPath, 'dist', 'savedRunWorker.js');
+    const { messages, report } = await openSavedRun(worker, this.deps.history.tracePath(meta.id), meta.id);
     const label = `${tag} · ${path.basename(meta.script)} · ${new Date(meta.startedAt).toLocaleString()}`;
-    return compareSide(model, report, meta.id, label);
+    return compareSideOf(messages, report, meta.id, label);
   }
 
   private onMessage(msg: FromCompareView): void {
