@@ -2,7 +2,7 @@
  * `npm run bench`: every performance figure of PoolScope next to its target, then one summary
  * table; exits non-zero if a figure misses its target by more than the noise it measured.
  *
- *   node --import tsx bench/run.ts [--quick] [--only overhead,load,live,webview,activation,vsix]
+ *   node --import tsx bench/run.ts [--quick] [--only overhead,load,open,live,webview,activation,vsix]
  *
  * Each step is a script of its own (runnable alone, see docs/performance.md) that prints its
  * figures and one `BENCH {json}` line per figure: { figure, value, unit, target, op ('<', '>'
@@ -54,6 +54,11 @@ function steps(quick: boolean): Step[] {
       command: ['python3', 'bench/overhead.py', ...(quick ? ['--quick', '--pairs', '5'] : ['--pairs', '7'])],
     },
     { name: 'load', what: 'host: load a 1 000 000-task trace', command: [...tsx, 'bench/loadTrace.ts'] },
+    {
+      name: 'open',
+      what: 'host: open a saved 1 000 000-task run in the panel',
+      command: [...tsx, 'bench/openRun.ts'],
+    },
     {
       name: 'live',
       what: 'host: live ingestion at 200 000 events/s',

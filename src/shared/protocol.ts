@@ -106,14 +106,6 @@ export function emptyTaskColumns(): TaskColumnsBuilder {
   return { pid: [], t0: [], t1: [], t2: [], t3: [], site: [], ok: [], items: [], bytesIn: [], bytesOut: [] };
 }
 
-/** The columns as they go to the panel: one Float64Array each (see {@link TaskColumnsOf}). */
-export function packedTaskColumns(cols: TaskColumnsBuilder): TaskColumnsOf<Float64Array> {
-  const out = {} as TaskColumnsOf<Float64Array>;
-  for (const key of Object.keys(cols) as (keyof TaskColumnsBuilder)[])
-    out[key] = Float64Array.from(cols[key]);
-  return out;
-}
-
 /** Guards what the host accepts from the webview: shape and types, nothing more. */
 export function isFromWebview(msg: unknown): msg is FromWebview {
   if (typeof msg !== 'object' || msg === null) return false;
