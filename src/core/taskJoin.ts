@@ -112,6 +112,36 @@ export class TaskJoin {
     this.capacity = capacity;
   }
 
+  /** Rows the columns have room for (`count` of them in use). */
+  get allocated(): number {
+    return this.capacity;
+  }
+
+  /**
+   * Moves row `order[k]` to row k in every column, for a join that met rows in another order than
+   * the model lists them. The key index is left behind, and so are `errors` (attach them after):
+   * the returned array gives each old row's new place.
+   */
+  reorder(order: Int32Array): Int32Array {
+    const n = this.count;
+    const move = <T extends Float64Array | Int32Array | Int8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(this.capacity);
+      for (let k = 0; k < n; k++) b[k] = a[order[k]];
+      return b;
+    };
+    this.pool = move(this.pool);
+    this.job = move(this.job);
+    this.index = move(this.index);
+    this.parent = move(this.parent);
+    this.worker = move(this.worker);
+    this.call = move(this.call);
+    this.ok = move(this.ok);
+    for (const f of Object.keys(this.v) as (keyof NumberColumns)[]) this.v[f] = move(this.v[f]);
+    const rowOf = new Int32Array(n);
+    for (let k = 0; k < n; k++) rowOf[order[k]] = k;
+    return rowOf;
+  }
+
   /** The rows so far as the model's table (the columns are shared, not copied, when full enough). */
   toTable(): TaskTable {
     const n = this.count;
