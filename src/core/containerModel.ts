@@ -22,29 +22,40 @@ const RECV_KIND_AT = RECORD_HEADER_SIZE + 48;
 
 class Fallback extends Error {}
 
-export function loadContainerModel(file: string): TraceModel {
+export interface ContainerModelOptions {
+  /** Bytes read at a time (default 16 MiB). */
+  pieceBytes?: number;
+  /** Told how the tasks were joined: as read, or (a guess proved wrong) from a whole read. */
+  joined?: (how: 'streamed' | 'whole') => void;
+}
+
+export function loadContainerModel(file: string, options: ContainerModelOptions = {}): TraceModel {
   const join = new StreamTaskJoin(Math.ceil(fs.statSync(file).size / TASK_BYTES) + 1024);
   const messages: RecordChunk[] = [];
   // Per stream, the stamp ending its last SEND, RECV and RUN so far (NaN: none yet).
   const lastNs: number[][] = [];
-  const records = streamContainer(file, (chunk, out) => {
-    join.learnMetas(out.metas);
-    join.chunk(chunk);
-    const message = messageRecords(chunk);
-    if (message) messages.push(message);
-    const last = (lastNs[chunk.stream] ??= [NaN, NaN, NaN]);
-    const { view, sends, recvs, runs } = chunk;
-    if (sends.length > 0) last[0] = readU64(view, sends[sends.length - 1] + SEND_T2_AT);
-    if (recvs.length > 0) last[1] = readU64(view, recvs[recvs.length - 1] + RECV_T1_AT);
-    if (runs.length > 0) last[2] = readU64(view, runs[runs.length - 1] + RUN_T1_AT);
-  });
+  const records = streamContainer(
+    file,
+    (chunk, out) => {
+      join.learnMetas(out.metas);
+      join.chunk(chunk);
+      const message = messageRecords(chunk);
+      if (message) messages.push(message);
+      const last = (lastNs[chunk.stream] ??= [NaN, NaN, NaN]);
+      const { view, sends, recvs, runs } = chunk;
+      if (sends.length > 0) last[0] = readU64(view, sends[sends.length - 1] + SEND_T2_AT);
+      if (recvs.length > 0) last[1] = readU64(view, recvs[recvs.length - 1] + RECV_T1_AT);
+      if (runs.length > 0) last[2] = readU64(view, runs[runs.length - 1] + RUN_T1_AT);
+    },
+    options.pieceBytes,
+  );
   records.chunks = messages;
   const stamps: number[] = [];
   lastNs.forEach((ns, stream) => {
     for (const t of ns) if (!Number.isNaN(t)) stamps.push(stream, t);
   });
   try {
-    return assembleModel(
+    const model = assembleModel(
       records,
       (procs, warnings) => {
         const tasks = join.finish(records, procs, warnings);
@@ -53,10 +64,13 @@ export function loadContainerModel(file: string): TraceModel {
       },
       stamps,
     );
+    options.joined?.('streamed');
+    return model;
   } catch (e) {
+    if (!(e instanceof Fallback)) throw e;
     // A META late in the file changed what a record read before it meant: join from a whole read.
-    if (e instanceof Fallback) return buildModel(readContainer(file));
-    throw e;
+    options.joined?.('whole');
+    return buildModel(readContainer(file));
   }
 }
 

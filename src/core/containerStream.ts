@@ -59,7 +59,16 @@ export function streamContainer(
       if (!m) out.warnings.push(`${label}: stream name ${JSON.stringify(name)} is not ev-<pid>-<start>`);
       out.streams.push({ index: i, name, pid: m ? Number(m[1]) : 0, start: m ? Number(m[2]) : 0 });
       const end = start + dataLength;
-      const short = readStream(fd, piece, start, end, size, { stream: i, label: `${label}/${name}` }, out, onChunk);
+      const short = readStream(
+        fd,
+        piece,
+        start,
+        end,
+        size,
+        { stream: i, label: `${label}/${name}` },
+        out,
+        onChunk,
+      );
       if (short || end > size) {
         out.warnings.push(`${label}/${name}: truncated (${size - start} of ${dataLength} bytes)`);
         break;

@@ -14,7 +14,11 @@ import { readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT, type TraceRecords } from '.
 export type * from './modelTypes';
 
 export function buildModel(records: TraceRecords): TraceModel {
-  return assembleModel(records, (procs, warnings) => buildTasks(records, procs, warnings), lastStamps(records));
+  return assembleModel(
+    records,
+    (procs, warnings) => buildTasks(records, procs, warnings),
+    lastStamps(records),
+  );
 }
 
 /**

@@ -26,8 +26,10 @@ export interface TasksResult {
   tasks: TaskTable;
 }
 
-export const isTaskKind = (k: number): boolean => k === MessageKind.PoolTask || k === MessageKind.ExecutorTask;
-export const isResultKind = (k: number): boolean => k === MessageKind.PoolResult || k === MessageKind.ExecutorResult;
+export const isTaskKind = (k: number): boolean =>
+  k === MessageKind.PoolTask || k === MessageKind.ExecutorTask;
+export const isResultKind = (k: number): boolean =>
+  k === MessageKind.PoolResult || k === MessageKind.ExecutorResult;
 
 /** Pools by the channel ids of their task and result pipes. */
 export class PoolTable {
@@ -99,7 +101,11 @@ export interface PoolsAndCalls {
   callByJob: Map<string, number>;
 }
 
-export function poolsAndCalls(records: TraceRecords, procs: ProcessesResult, warnings: string[]): PoolsAndCalls {
+export function poolsAndCalls(
+  records: TraceRecords,
+  procs: ProcessesResult,
+  warnings: string[],
+): PoolsAndCalls {
   const { processes, byStream, originNs } = procs;
   const ms = (ns: number): number => (ns - originNs) / 1e6;
   const poolTable = new PoolTable(warnings);
@@ -266,7 +272,14 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
   }
   if (unplaced > 0) warnings.push(`${unplaced} result records name a result channel no pool is known for`);
 
-  attachErrors(records, procs, poolTable, (pool, job, index) => join.find(pool, job, index), join.errors, warnings);
+  attachErrors(
+    records,
+    procs,
+    poolTable,
+    (pool, job, index) => join.find(pool, job, index),
+    join.errors,
+    warnings,
+  );
   const tasks = join.toTable();
   finishTasks(tasks, processes, calls, callByJob);
   return { pools: poolTable.pools, calls, tasks };

@@ -17,7 +17,14 @@
  */
 import { MessageKind } from './format';
 import type { ProcessesResult } from './modelProcesses';
-import { attachErrors, finishTasks, isResultKind, isTaskKind, poolsAndCalls, type TasksResult } from './modelTasks';
+import {
+  attachErrors,
+  finishTasks,
+  isResultKind,
+  isTaskKind,
+  poolsAndCalls,
+  type TasksResult,
+} from './modelTasks';
 import {
   newRecvFields,
   newRunFields,
@@ -109,7 +116,13 @@ export class StreamTaskJoin {
       const seq = this.seq++;
       readSend(view, off, send);
       if (isTaskKind(send.kind)) {
-        const i = this.row(this.taskSlot(send.chan, P1, seq, apiOf(send.kind)), send.job, send.index, P1, seq);
+        const i = this.row(
+          this.taskSlot(send.chan, P1, seq, apiOf(send.kind)),
+          send.job,
+          send.index,
+          P1,
+          seq,
+        );
         const { join } = this;
         const v = join.v;
         join.parent[i] = stream;
@@ -145,7 +158,13 @@ export class StreamTaskJoin {
       const seq = this.seq++;
       readRecv(view, off, recv);
       if (isTaskKind(recv.kind)) {
-        const i = this.row(this.taskSlot(recv.chan, P4, seq, apiOf(recv.kind)), recv.job, recv.index, P4, seq);
+        const i = this.row(
+          this.taskSlot(recv.chan, P4, seq, apiOf(recv.kind)),
+          recv.job,
+          recv.index,
+          P4,
+          seq,
+        );
         this.firstTaskRecvChan[stream] ??= recv.chan;
         const { join } = this;
         const v = join.v;
@@ -401,7 +420,14 @@ export class StreamTaskJoin {
     ]) {
       for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
     }
-    for (const col of [v.pickleInMs, v.writeInMs, v.unpickleInMs, v.pickleOutMs, v.writeOutMs, v.unpickleOutMs]) {
+    for (const col of [
+      v.pickleInMs,
+      v.writeInMs,
+      v.unpickleInMs,
+      v.pickleOutMs,
+      v.writeOutMs,
+      v.unpickleOutMs,
+    ]) {
       for (let i = 0; i < n; i++) col[i] = col[i] / 1e6;
     }
     const order = this.rowOrder(n);
