@@ -149,7 +149,7 @@ export class StreamTaskJoin {
       const i = this.row(this.taskSlot(run.chan, P2, seq, 'Pool'), run.job, run.index, P2, seq);
       this.firstRunChan[stream] ??= run.chan;
       const { join } = this;
-      if (this.workerPass[i] <= P2) [join.worker[i], this.workerPass[i]] = [stream, P2];
+      if (this.workerPass[i] <= P2) this.setWorker(i, stream, P2);
       join.v.computeStartMs[i] = run.t0;
       join.v.computeEndMs[i] = run.t1;
       join.v.cpuMs[i] = run.cpu / 1e6;
@@ -168,7 +168,7 @@ export class StreamTaskJoin {
         this.firstTaskRecvChan[stream] ??= recv.chan;
         const { join } = this;
         const v = join.v;
-        [join.worker[i], this.workerPass[i]] = [stream, P4];
+        this.setWorker(i, stream, P4);
         if (Number.isNaN(v.bytesIn[i])) v.bytesIn[i] = recv.bytes;
         v.arrivalMs[i] = recv.t0;
         v.unpickleInMs[i] = recv.t1 - recv.t0;
@@ -184,13 +184,13 @@ export class StreamTaskJoin {
   private resultSend(i: number, stream: number): void {
     const { join, send } = this;
     const v = join.v;
-    if (this.workerPass[i] <= P3) [join.worker[i], this.workerPass[i]] = [stream, P3];
+    if (this.workerPass[i] <= P3) this.setWorker(i, stream, P3);
     v.bytesOut[i] = send.bytes;
     v.resultPickleStartMs[i] = send.t0;
     v.pickleOutMs[i] = send.t1 - send.t0;
     v.writeOutMs[i] = send.t2 - send.t1;
     v.resultSentMs[i] = send.t2;
-    if (this.okPass[i] <= P3) [join.ok[i], this.okPass[i]] = [send.ok === 1 ? 1 : 0, P3];
+    if (this.okPass[i] <= P3) this.setOk(i, send.ok, P3);
   }
 
   /** Pass 4's fields of a result from `this.recv`. */
@@ -201,7 +201,17 @@ export class StreamTaskJoin {
     if (Number.isNaN(v.bytesOut[i])) v.bytesOut[i] = recv.bytes;
     v.resultArrivalMs[i] = recv.t0;
     v.unpickleOutMs[i] = recv.t1 - recv.t0;
-    [join.ok[i], this.okPass[i]] = [recv.ok === 1 ? 1 : 0, P4];
+    this.setOk(i, recv.ok, P4);
+  }
+
+  private setWorker(i: number, stream: number, pass: number): void {
+    this.join.worker[i] = stream;
+    this.workerPass[i] = pass;
+  }
+
+  private setOk(i: number, ok: number, pass: number): void {
+    this.join.ok[i] = ok === 1 ? 1 : 0;
+    this.okPass[i] = pass;
   }
 
   /** The slot of a task channel a pass looks up, noting the first (pass, seq) that did. */
@@ -209,7 +219,9 @@ export class StreamTaskJoin {
     const s = chan === this.lastChan ? this.lastSlot : this.slotFor(chan);
     const slot = this.slots[s];
     if (pass < slot.pass || (pass === slot.pass && seq < slot.seq)) {
-      [slot.pass, slot.seq, slot.api] = [pass, seq, api];
+      slot.pass = pass;
+      slot.seq = seq;
+      slot.api = api;
     }
     return s;
   }
@@ -222,7 +234,8 @@ export class StreamTaskJoin {
       this.slots.push({ chan, pass: NO_PASS, seq: 0, api: 'Pool' });
       this.slotOf.set(chan, s);
     }
-    [this.lastChan, this.lastSlot] = [chan, s];
+    this.lastChan = chan;
+    this.lastSlot = s;
     return s;
   }
 
@@ -240,7 +253,8 @@ export class StreamTaskJoin {
         task = known;
       }
     }
-    [this.lastResultChan, this.lastResultTask] = [chan, task];
+    this.lastResultChan = chan;
+    this.lastResultTask = task;
     return task;
   }
 
