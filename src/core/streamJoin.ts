@@ -36,7 +36,8 @@ import {
   type RecordChunk,
   type TraceRecords,
 } from './records';
-import { TaskJoin } from './taskJoin';
+import { SetAside } from './setAside';
+import { firstRecordOrder, TaskJoin } from './taskJoin';
 
 const P1 = 1;
 const P2 = 2;
@@ -81,13 +82,8 @@ export class StreamTaskJoin {
   private readonly deferredChans = new Set<number>();
   private lastResultChan = NaN;
   private lastResultTask = -1;
-  /** Records set aside: their bytes, and per record its place, stream, seq and kind. */
-  private deferBytes = new Uint8Array(0);
-  private deferUsed = 0;
-  private readonly deferAt: number[] = [];
-  private readonly deferStream: number[] = [];
-  private readonly deferSeq: number[] = [];
-  private readonly deferIsSend: boolean[] = [];
+  /** Result records whose channel was not known when they were read. */
+  private deferred = new SetAside();
   /** Something the row layout cannot hold (a call id past 2^31). */
   private odd = false;
   private readonly send = newSendFields();
@@ -139,7 +135,7 @@ export class StreamTaskJoin {
         }
       } else if (isResultKind(send.kind)) {
         const task = this.resultTaskChan(send.chan);
-        if (task < 0) this.defer(view, off, stream, seq, true);
+        if (task < 0) this.deferred.add(view, off, stream, seq, true);
         else this.resultSend(this.row(this.slotFor(task), send.job, send.index, P3, seq), stream);
       }
     }
@@ -174,7 +170,7 @@ export class StreamTaskJoin {
         v.unpickleInMs[i] = recv.t1 - recv.t0;
       } else if (isResultKind(recv.kind)) {
         const task = this.resultTaskChan(recv.chan);
-        if (task < 0) this.defer(view, off, stream, seq, false);
+        if (task < 0) this.deferred.add(view, off, stream, seq, false);
         else this.resultRecv(this.row(this.slotFor(task), recv.job, recv.index, P4, seq), stream);
       }
     }
@@ -286,21 +282,6 @@ export class StreamTaskJoin {
     this.callStream = grow(this.callStream);
   }
 
-  private defer(view: DataView, off: number, stream: number, seq: number, isSend: boolean): void {
-    const length = view.getUint32(off, true);
-    if (this.deferUsed + length > this.deferBytes.length) {
-      const bigger = new Uint8Array(Math.max(2 * this.deferBytes.length, this.deferUsed + length, 4096));
-      bigger.set(this.deferBytes.subarray(0, this.deferUsed));
-      this.deferBytes = bigger;
-    }
-    this.deferBytes.set(new Uint8Array(view.buffer, view.byteOffset + off, length), this.deferUsed);
-    this.deferAt.push(this.deferUsed);
-    this.deferStream.push(stream);
-    this.deferSeq.push(seq);
-    this.deferIsSend.push(isSend);
-    this.deferUsed += length;
-  }
-
   /**
    * The model's pools, calls and tasks, as buildTasks makes them from the same records, or null
    * when a guess made on the way was wrong. Call once, after the last chunk.
@@ -356,15 +337,15 @@ export class StreamTaskJoin {
     poolTable: ReturnType<typeof poolsAndCalls>['poolTable'],
     procOf: (stream: number) => { pool: number },
   ): number {
-    const view = new DataView(this.deferBytes.buffer);
+    const { view, at, streams, seqs, isSend } = this.deferred;
     const slotOfPool = (pool: number): number => this.slotFor(poolTable.pools[pool].id);
     let unplaced = 0;
     for (const sends of [true, false]) {
-      for (let k = 0; k < this.deferAt.length; k++) {
-        if (this.deferIsSend[k] !== sends) continue;
-        const [stream, seq] = [this.deferStream[k], this.deferSeq[k]];
+      for (let k = 0; k < at.length; k++) {
+        if (isSend[k] !== sends) continue;
+        const [stream, seq] = [streams[k], seqs[k]];
         if (sends) {
-          const send = readSend(view, this.deferAt[k], this.send);
+          const send = readSend(view, at[k], this.send);
           let pool = poolTable.byResult(send.chan);
           const own = procOf(stream).pool;
           if (pool < 0 && own >= 0) poolTable.learnResult(send.chan, (pool = own));
@@ -377,7 +358,7 @@ export class StreamTaskJoin {
           if (!Number.isNaN(this.join.v.resultSentMs[i])) this.odd = true;
           this.resultSend(i, stream);
         } else {
-          const recv = readRecv(view, this.deferAt[k], this.recv);
+          const recv = readRecv(view, at[k], this.recv);
           const pool = poolTable.byResult(recv.chan);
           if (pool < 0) {
             unplaced++;
@@ -389,7 +370,7 @@ export class StreamTaskJoin {
         }
       }
     }
-    this.deferBytes = new Uint8Array(0);
+    this.deferred = new SetAside();
     return unplaced;
   }
 
@@ -444,33 +425,10 @@ export class StreamTaskJoin {
     ]) {
       for (let i = 0; i < n; i++) col[i] = col[i] / 1e6;
     }
-    const order = this.rowOrder(n);
+    const order = firstRecordOrder(this.orderPass, this.orderSeq, n, this.seq);
     this.orderPass = this.workerPass = this.okPass = new Int8Array(0);
     this.orderSeq = new Uint32Array(0);
     this.callStream = new Int32Array(0);
     return order ? join.reorder(order) : null;
-  }
-
-  /** Rows by their first record's (pass, seq), or null when they already are. */
-  private rowOrder(n: number): Int32Array | null {
-    const { orderPass, orderSeq } = this;
-    let sorted = true;
-    for (let i = 1; i < n && sorted; i++) {
-      const d = orderPass[i] - orderPass[i - 1];
-      sorted = d > 0 || (d === 0 && orderSeq[i] > orderSeq[i - 1]);
-    }
-    if (sorted) return null;
-    // Every record touches one row, so no two rows share a seq: place rows by seq, pass by pass.
-    const rowAtSeq = new Int32Array(this.seq).fill(-1);
-    for (let i = 0; i < n; i++) rowAtSeq[orderSeq[i]] = i;
-    const order = new Int32Array(n);
-    let k = 0;
-    for (const pass of [P1, P2, P3, P4]) {
-      for (let s = 0; s < rowAtSeq.length; s++) {
-        const i = rowAtSeq[s];
-        if (i >= 0 && orderPass[i] === pass) order[k++] = i;
-      }
-    }
-    return order;
   }
 }

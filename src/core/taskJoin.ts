@@ -162,3 +162,34 @@ export class TaskJoin {
     });
   }
 }
+
+/**
+ * Rows in the order of their first record, (pass, seq) per row, or null when they already are.
+ * Every record touches one row, so no two rows share a seq (< `seqs`): rows are placed by seq,
+ * pass by pass.
+ */
+export function firstRecordOrder(
+  orderPass: Int8Array,
+  orderSeq: Uint32Array,
+  n: number,
+  seqs: number,
+): Int32Array | null {
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    const d = orderPass[i] - orderPass[i - 1];
+    sorted = d > 0 || (d === 0 && orderSeq[i] > orderSeq[i - 1]);
+  }
+  if (sorted) return null;
+  const rowAtSeq = new Int32Array(seqs).fill(-1);
+  for (let i = 0; i < n; i++) rowAtSeq[orderSeq[i]] = i;
+  const passes = [...new Set(orderPass.subarray(0, n))].sort((a, b) => a - b);
+  const order = new Int32Array(n);
+  let k = 0;
+  for (const pass of passes) {
+    for (let s = 0; s < rowAtSeq.length; s++) {
+      const i = rowAtSeq[s];
+      if (i >= 0 && orderPass[i] === pass) order[k++] = i;
+    }
+  }
+  return order;
+}
