@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { analyze } from './analyze';
 import { readContainer } from './container';
+import { loadContainerModel } from './containerModel';
 import { buildModel } from './model';
 import type { TraceModel } from './modelTypes';
 import type { TraceRecords } from './records';
@@ -30,9 +31,19 @@ export function loadRecords(dirOrFile: string): TraceRecords {
   return fs.statSync(dirOrFile).isDirectory() ? readRunDir(dirOrFile) : readContainer(dirOrFile);
 }
 
+/**
+ * Reads and models a run directory or a `.pstrace` file. A file is modelled as it is read, a piece
+ * at a time (loadRecords + buildModel would hold all of it while its tasks are joined).
+ */
+export function loadModel(dirOrFile: string): TraceModel {
+  return fs.statSync(dirOrFile).isDirectory()
+    ? buildModel(readRunDir(dirOrFile))
+    : loadContainerModel(dirOrFile);
+}
+
 /** Reads, models and analyses a run directory or a `.pstrace` file. */
 export function loadRun(dirOrFile: string): { model: TraceModel; report: Report } {
-  const model = buildModel(loadRecords(dirOrFile));
+  const model = loadModel(dirOrFile);
   return { model, report: analyze(model) };
 }
 export {

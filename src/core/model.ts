@@ -6,18 +6,53 @@
 import { num, str } from './metaFields';
 import { buildMessages } from './modelMessages';
 import { buildProcesses } from './modelProcesses';
-import { buildTasks } from './modelTasks';
+import { buildTasks, type TasksResult } from './modelTasks';
 import type { AgentFinding, ManagerCall, TraceModel } from './modelTypes';
+import type { ProcessesResult } from './modelProcesses';
 import { readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT, type TraceRecords } from './records';
 
 export type * from './modelTypes';
 
 export function buildModel(records: TraceRecords): TraceModel {
+  return assembleModel(
+    records,
+    (procs, warnings) => buildTasks(records, procs, warnings),
+    lastStamps(records),
+  );
+}
+
+/**
+ * The stamps that end each chunk's last SEND, RECV and RUN, as (stream, ns) pairs: the latest
+ * stamp of each stream is among them.
+ */
+export function lastStamps(records: TraceRecords): number[] {
+  const out: number[] = [];
+  for (const chunk of records.chunks) {
+    const last = (offsets: Uint32Array, at: number): void => {
+      if (offsets.length > 0) out.push(chunk.stream, readU64(chunk.view, offsets[offsets.length - 1] + at));
+    };
+    last(chunk.sends, SEND_T2_AT);
+    last(chunk.recvs, RECV_T1_AT);
+    last(chunk.runs, RUN_T1_AT);
+  }
+  return out;
+}
+
+/**
+ * The model from records whose tasks are joined by `tasksOf` (from `records.chunks`, or by a
+ * join that saw the records stream past) and whose latest stamps are `stamps` (see lastStamps).
+ * `records.chunks` need only hold the plain messages' records.
+ */
+export function assembleModel(
+  records: TraceRecords,
+  tasksOf: (procs: ProcessesResult, warnings: string[]) => TasksResult,
+  stamps: number[],
+): TraceModel {
   const warnings = [...records.warnings];
   const procs = buildProcesses(records);
   const { processes, byStream, originNs } = procs;
   const ms = (ns: number): number => (ns - originNs) / 1e6;
-  const { pools, calls, tasks } = buildTasks(records, procs, warnings);
+  const { pools, calls, tasks } = tasksOf(procs, warnings);
   const { channels, messages } = buildMessages(records, procs);
 
   const managerCalls: ManagerCall[] = [];
@@ -50,16 +85,9 @@ export function buildModel(records: TraceRecords): TraceModel {
   }
 
   // The latest stamp of each stream: the last record of each kind in each chunk is enough.
-  for (const chunk of records.chunks) {
-    const p = processes[byStream[chunk.stream]];
-    const last = (offsets: Uint32Array, at: number): void => {
-      if (offsets.length === 0) return;
-      const t = ms(readU64(chunk.view, offsets[offsets.length - 1] + at));
-      p.lastSeenMs = Math.max(p.lastSeenMs ?? -Infinity, t);
-    };
-    last(chunk.sends, SEND_T2_AT);
-    last(chunk.recvs, RECV_T1_AT);
-    last(chunk.runs, RUN_T1_AT);
+  for (let k = 0; k < stamps.length; k += 2) {
+    const p = processes[byStream[stamps[k]]];
+    p.lastSeenMs = Math.max(p.lastSeenMs ?? -Infinity, ms(stamps[k + 1]));
   }
   for (const p of processes) {
     if (p.endMs !== null) p.lastSeenMs = Math.max(p.lastSeenMs ?? -Infinity, p.endMs);

@@ -26,11 +26,13 @@ export interface TasksResult {
   tasks: TaskTable;
 }
 
-const isTaskKind = (k: number): boolean => k === MessageKind.PoolTask || k === MessageKind.ExecutorTask;
-const isResultKind = (k: number): boolean => k === MessageKind.PoolResult || k === MessageKind.ExecutorResult;
+export const isTaskKind = (k: number): boolean =>
+  k === MessageKind.PoolTask || k === MessageKind.ExecutorTask;
+export const isResultKind = (k: number): boolean =>
+  k === MessageKind.PoolResult || k === MessageKind.ExecutorResult;
 
 /** Pools by the channel ids of their task and result pipes. */
-class PoolTable {
+export class PoolTable {
   readonly pools: PoolInfo[] = [];
   private readonly byTaskChan = new Map<number, number>();
   private readonly byResultChan = new Map<number, number>();
@@ -89,10 +91,23 @@ class PoolTable {
   }
 }
 
-export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult {
+/** What the METAs say before any task record is read: pools, calls and how to find a call. */
+export interface PoolsAndCalls {
+  poolTable: PoolTable;
+  calls: CallInfo[];
+  /** `${stream}:${call id}` → call index. */
+  callByKey: Map<string, number>;
+  /** `${process}:${pool}:${job}` → call index. */
+  callByJob: Map<string, number>;
+}
+
+export function poolsAndCalls(
+  records: TraceRecords,
+  procs: ProcessesResult,
+  warnings: string[],
+): PoolsAndCalls {
   const { processes, byStream, originNs } = procs;
   const ms = (ns: number): number => (ns - originNs) / 1e6;
-  const dur = (a: number, b: number): number => (b - a) / 1e6;
   const poolTable = new PoolTable(warnings);
   const calls: CallInfo[] = [];
   const callByKey = new Map<string, number>();
@@ -148,6 +163,14 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
       if (at !== undefined) calls[at].endMs = ms(m.t);
     }
   }
+  return { poolTable, calls, callByKey, callByJob };
+}
+
+export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult {
+  const { processes, byStream, originNs } = procs;
+  const ms = (ns: number): number => (ns - originNs) / 1e6;
+  const dur = (a: number, b: number): number => (b - a) / 1e6;
+  const { poolTable, calls, callByKey, callByJob } = poolsAndCalls(records, procs, warnings);
 
   const send = newSendFields();
   const recv = newRecvFields();
@@ -249,34 +272,52 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
   }
   if (unplaced > 0) warnings.push(`${unplaced} result records name a result channel no pool is known for`);
 
-  for (const m of records.metas) {
-    if (m.k !== 'task-error') continue;
-    const chan = num(m.data, 'chan') ?? -1;
-    const proc = processes[byStream[m.stream]];
-    let pool = poolTable.byResult(chan);
-    if (pool < 0) pool = poolTable.findByTask(chan);
-    if (pool < 0) pool = proc.pool;
-    const i = pool < 0 ? -1 : join.find(pool, num(m.data, 'job') ?? -1, num(m.data, 'index') ?? -1);
-    const text = `${str(m.data, 'type') ?? 'Exception'}: ${str(m.data, 'message') ?? ''}`;
-    if (i >= 0) join.errors.set(i, text);
-    else warnings.push(`a task error (${text}) matches no recorded task`);
-  }
-
-  // A task with no parent-side record: its parent is whoever made calls on its pool.
-  const callerByPool = new Map<number, number>();
-  for (const c of calls) if (!callerByPool.has(c.pool)) callerByPool.set(c.pool, c.process);
+  attachErrors(
+    records,
+    procs,
+    poolTable,
+    (pool, job, index) => join.find(pool, job, index),
+    join.errors,
+    warnings,
+  );
   const tasks = join.toTable();
-  finishTasks(tasks, processes, callerByPool, callByJob);
+  finishTasks(tasks, processes, calls, callByJob);
   return { pools: poolTable.pools, calls, tasks };
 }
 
+/** `task-error` METAs: each names its task by channel, job and index. */
+export function attachErrors(
+  records: TraceRecords,
+  procs: ProcessesResult,
+  poolTable: PoolTable,
+  find: (pool: number, job: number, index: number) => number,
+  errors: Map<number, string>,
+  warnings: string[],
+): void {
+  for (const m of records.metas) {
+    if (m.k !== 'task-error') continue;
+    const chan = num(m.data, 'chan') ?? -1;
+    const proc = procs.processes[procs.byStream[m.stream]];
+    let pool = poolTable.byResult(chan);
+    if (pool < 0) pool = poolTable.findByTask(chan);
+    if (pool < 0) pool = proc.pool;
+    const i = pool < 0 ? -1 : find(pool, num(m.data, 'job') ?? -1, num(m.data, 'index') ?? -1);
+    const text = `${str(m.data, 'type') ?? 'Exception'}: ${str(m.data, 'message') ?? ''}`;
+    if (i >= 0) errors.set(i, text);
+    else warnings.push(`a task error (${text}) matches no recorded task`);
+  }
+}
+
 /** Fills in what follows from the joined records: parents, calls, pids, states, crashes. */
-function finishTasks(
+export function finishTasks(
   tasks: TaskTable,
   processes: ProcessInfo[],
-  callerByPool: Map<number, number>,
+  calls: CallInfo[],
   callByJob: Map<string, number>,
 ): void {
+  // A task with no parent-side record: its parent is whoever made calls on its pool.
+  const callerByPool = new Map<number, number>();
+  for (const c of calls) if (!callerByPool.has(c.pool)) callerByPool.set(c.pool, c.process);
   const { parent, worker, call, state, ok } = tasks;
   const { arrivalMs, computeEndMs, resultSentMs, resultArrivalMs } = tasks.num;
   const pid = (p: number): number => (p >= 0 ? processes[p].pid : -1);

@@ -112,6 +112,36 @@ export class TaskJoin {
     this.capacity = capacity;
   }
 
+  /** Rows the columns have room for (`count` of them in use). */
+  get allocated(): number {
+    return this.capacity;
+  }
+
+  /**
+   * Moves row `order[k]` to row k in every column, for a join that met rows in another order than
+   * the model lists them. The key index is left behind, and so are `errors` (attach them after):
+   * the returned array gives each old row's new place.
+   */
+  reorder(order: Int32Array): Int32Array {
+    const n = this.count;
+    const move = <T extends Float64Array | Int32Array | Int8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(this.capacity);
+      for (let k = 0; k < n; k++) b[k] = a[order[k]];
+      return b;
+    };
+    this.pool = move(this.pool);
+    this.job = move(this.job);
+    this.index = move(this.index);
+    this.parent = move(this.parent);
+    this.worker = move(this.worker);
+    this.call = move(this.call);
+    this.ok = move(this.ok);
+    for (const f of Object.keys(this.v) as (keyof NumberColumns)[]) this.v[f] = move(this.v[f]);
+    const rowOf = new Int32Array(n);
+    for (let k = 0; k < n; k++) rowOf[order[k]] = k;
+    return rowOf;
+  }
+
   /** The rows so far as the model's table (the columns are shared, not copied, when full enough). */
   toTable(): TaskTable {
     const n = this.count;
@@ -131,4 +161,35 @@ export class TaskJoin {
       errors: this.errors,
     });
   }
+}
+
+/**
+ * Rows in the order of their first record, (pass, seq) per row, or null when they already are.
+ * Every record touches one row, so no two rows share a seq (< `seqs`): rows are placed by seq,
+ * pass by pass.
+ */
+export function firstRecordOrder(
+  orderPass: Int8Array,
+  orderSeq: Uint32Array,
+  n: number,
+  seqs: number,
+): Int32Array | null {
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    const d = orderPass[i] - orderPass[i - 1];
+    sorted = d > 0 || (d === 0 && orderSeq[i] > orderSeq[i - 1]);
+  }
+  if (sorted) return null;
+  const rowAtSeq = new Int32Array(seqs).fill(-1);
+  for (let i = 0; i < n; i++) rowAtSeq[orderSeq[i]] = i;
+  const passes = [...new Set(orderPass.subarray(0, n))].sort((a, b) => a - b);
+  const order = new Int32Array(n);
+  let k = 0;
+  for (const pass of passes) {
+    for (let s = 0; s < rowAtSeq.length; s++) {
+      const i = rowAtSeq[s];
+      if (i >= 0 && orderPass[i] === pass) order[k++] = i;
+    }
+  }
+  return order;
 }

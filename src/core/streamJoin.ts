@@ -1,0 +1,434 @@
+/**
+ * The task join of buildTasks (modelTasks.ts), done while the records stream past so that a trace
+ * need not be held in memory while its tasks are joined. buildTasks reads every META first, then
+ * the records in four passes (1 task SENDs, 2 RUNs, 3 result SENDs, 4 RECVs), which makes the task
+ * order and each task's pool independent of where the records sit in the file. Here each record is
+ * joined when it is read, and that independence is rebuilt at the end:
+ * - task-side records are keyed by their task channel; channels become pools once every META is
+ *   known (placeholder pools made in the order the passes would have made them);
+ * - a result record whose channel no `pool` META seen so far names is copied aside and joined at
+ *   the end, as pass 3 or 4 would have (learning result channels from workers included);
+ * - each row keeps the (pass, position) of the first record that touched it; rows are put in that
+ *   order at the end (buildTasks creates them in it);
+ * - fields that two passes write keep the later pass's value (worker, ok) or only fill gaps
+ *   (parent, bytesIn, bytesOut), whatever order their records came in.
+ * A guess that a later META proves wrong (a result channel or task channel meaning another pool)
+ * makes `finish` return null: the caller then joins from a whole read.
+ */
+import { MessageKind } from './format';
+import type { ProcessesResult } from './modelProcesses';
+import {
+  attachErrors,
+  finishTasks,
+  isResultKind,
+  isTaskKind,
+  poolsAndCalls,
+  type TasksResult,
+} from './modelTasks';
+import {
+  newRecvFields,
+  newRunFields,
+  newSendFields,
+  readRecv,
+  readRun,
+  readSend,
+  type MetaRecord,
+  type RecordChunk,
+  type TraceRecords,
+} from './records';
+import { SetAside } from './setAside';
+import { firstRecordOrder, TaskJoin } from './taskJoin';
+
+const P1 = 1;
+const P2 = 2;
+const P3 = 3;
+const P4 = 4;
+/** For a channel only result records led to: no pass looked it up as a task channel. */
+const NO_PASS = 9;
+
+/** A task channel met in records, and where the passes would first have looked it up. */
+interface ChanSlot {
+  chan: number;
+  pass: number;
+  seq: number;
+  api: string;
+}
+
+const apiOf = (kind: number): string => (kind === MessageKind.ExecutorTask ? 'ProcessPoolExecutor' : 'Pool');
+
+export class StreamTaskJoin {
+  private readonly join: TaskJoin;
+  private readonly slotOf = new Map<number, number>();
+  private readonly slots: ChanSlot[] = [];
+  private lastChan = NaN;
+  private lastSlot = -1;
+  /** Per row: the first record that touched it, and which pass last set `worker` and `ok`. */
+  private orderPass = new Int8Array(0);
+  private orderSeq = new Uint32Array(0);
+  private workerPass = new Int8Array(0);
+  private okPass = new Int8Array(0);
+  /** Per row: the stream of the SEND that named its call (the call column holds the raw id). */
+  private callStream = new Int32Array(0);
+  /** Position of the next binary record in the order the passes read them. */
+  private seq = 0;
+  /** Per stream: the task channel of its first RUN and of its first task RECV. */
+  private readonly firstRunChan: (number | undefined)[] = [];
+  private readonly firstTaskRecvChan: (number | undefined)[] = [];
+  /** Result channel → task channel, from the `pool` METAs read so far. */
+  private readonly resultTask = new Map<number, number>();
+  private metasSeen = 0;
+  /** Result channels joined on the way, with the task channel assumed. */
+  private readonly usedResult = new Map<number, number>();
+  private readonly deferredChans = new Set<number>();
+  private lastResultChan = NaN;
+  private lastResultTask = -1;
+  /** Result records whose channel was not known when they were read. */
+  private deferred = new SetAside();
+  /** Something the row layout cannot hold (a call id past 2^31). */
+  private odd = false;
+  private readonly send = newSendFields();
+  private readonly recv = newRecvFields();
+  private readonly run = newRunFields();
+
+  constructor(expectedTasks: number) {
+    this.join = new TaskJoin(expectedTasks);
+  }
+
+  /** Learns the `pool` METAs read since the last call (they may name result channels). */
+  learnMetas(metas: MetaRecord[]): void {
+    for (; this.metasSeen < metas.length; this.metasSeen++) {
+      const m = metas[this.metasSeen];
+      if (m.k !== 'pool' || typeof m.data.id !== 'number') continue;
+      if (typeof m.data.resultChan === 'number') this.resultTask.set(m.data.resultChan, m.data.id);
+      this.lastResultChan = NaN;
+    }
+  }
+
+  /** Joins one chunk's task and result records (the chunk's view is only needed during the call). */
+  chunk(c: RecordChunk): void {
+    const { view, stream } = c;
+    const { send, recv, run } = this;
+    for (const off of c.sends) {
+      const seq = this.seq++;
+      readSend(view, off, send);
+      if (isTaskKind(send.kind)) {
+        const i = this.row(
+          this.taskSlot(send.chan, P1, seq, apiOf(send.kind)),
+          send.job,
+          send.index,
+          P1,
+          seq,
+        );
+        const { join } = this;
+        const v = join.v;
+        join.parent[i] = stream;
+        v.items[i] = send.items;
+        v.bytesIn[i] = send.bytes;
+        v.pickleStartMs[i] = send.t0;
+        v.pickleInMs[i] = send.t1 - send.t0;
+        v.writeInMs[i] = send.t2 - send.t1;
+        v.dispatchMs[i] = send.t2;
+        if (send.call !== 0) {
+          if (send.call > 0x7fffffff) this.odd = true;
+          join.call[i] = send.call;
+          this.callStream[i] = stream;
+        }
+      } else if (isResultKind(send.kind)) {
+        const task = this.resultTaskChan(send.chan);
+        if (task < 0) this.deferred.add(view, off, stream, seq, true);
+        else this.resultSend(this.row(this.slotFor(task), send.job, send.index, P3, seq), stream);
+      }
+    }
+    for (const off of c.runs) {
+      const seq = this.seq++;
+      readRun(view, off, run);
+      const i = this.row(this.taskSlot(run.chan, P2, seq, 'Pool'), run.job, run.index, P2, seq);
+      this.firstRunChan[stream] ??= run.chan;
+      const { join } = this;
+      if (this.workerPass[i] <= P2) this.setWorker(i, stream, P2);
+      join.v.computeStartMs[i] = run.t0;
+      join.v.computeEndMs[i] = run.t1;
+      join.v.cpuMs[i] = run.cpu / 1e6;
+    }
+    for (const off of c.recvs) {
+      const seq = this.seq++;
+      readRecv(view, off, recv);
+      if (isTaskKind(recv.kind)) {
+        const i = this.row(
+          this.taskSlot(recv.chan, P4, seq, apiOf(recv.kind)),
+          recv.job,
+          recv.index,
+          P4,
+          seq,
+        );
+        this.firstTaskRecvChan[stream] ??= recv.chan;
+        const { join } = this;
+        const v = join.v;
+        this.setWorker(i, stream, P4);
+        if (Number.isNaN(v.bytesIn[i])) v.bytesIn[i] = recv.bytes;
+        v.arrivalMs[i] = recv.t0;
+        v.unpickleInMs[i] = recv.t1 - recv.t0;
+      } else if (isResultKind(recv.kind)) {
+        const task = this.resultTaskChan(recv.chan);
+        if (task < 0) this.deferred.add(view, off, stream, seq, false);
+        else this.resultRecv(this.row(this.slotFor(task), recv.job, recv.index, P4, seq), stream);
+      }
+    }
+  }
+
+  /** Pass 3's fields from `this.send`. */
+  private resultSend(i: number, stream: number): void {
+    const { join, send } = this;
+    const v = join.v;
+    if (this.workerPass[i] <= P3) this.setWorker(i, stream, P3);
+    v.bytesOut[i] = send.bytes;
+    v.resultPickleStartMs[i] = send.t0;
+    v.pickleOutMs[i] = send.t1 - send.t0;
+    v.writeOutMs[i] = send.t2 - send.t1;
+    v.resultSentMs[i] = send.t2;
+    if (this.okPass[i] <= P3) this.setOk(i, send.ok, P3);
+  }
+
+  /** Pass 4's fields of a result from `this.recv`. */
+  private resultRecv(i: number, stream: number): void {
+    const { join, recv } = this;
+    const v = join.v;
+    if (join.parent[i] < 0) join.parent[i] = stream;
+    if (Number.isNaN(v.bytesOut[i])) v.bytesOut[i] = recv.bytes;
+    v.resultArrivalMs[i] = recv.t0;
+    v.unpickleOutMs[i] = recv.t1 - recv.t0;
+    this.setOk(i, recv.ok, P4);
+  }
+
+  private setWorker(i: number, stream: number, pass: number): void {
+    this.join.worker[i] = stream;
+    this.workerPass[i] = pass;
+  }
+
+  private setOk(i: number, ok: number, pass: number): void {
+    this.join.ok[i] = ok === 1 ? 1 : 0;
+    this.okPass[i] = pass;
+  }
+
+  /** The slot of a task channel a pass looks up, noting the first (pass, seq) that did. */
+  private taskSlot(chan: number, pass: number, seq: number, api: string): number {
+    const s = chan === this.lastChan ? this.lastSlot : this.slotFor(chan);
+    const slot = this.slots[s];
+    if (pass < slot.pass || (pass === slot.pass && seq < slot.seq)) {
+      slot.pass = pass;
+      slot.seq = seq;
+      slot.api = api;
+    }
+    return s;
+  }
+
+  private slotFor(chan: number): number {
+    if (chan === this.lastChan) return this.lastSlot;
+    let s = this.slotOf.get(chan);
+    if (s === undefined) {
+      s = this.slots.length;
+      this.slots.push({ chan, pass: NO_PASS, seq: 0, api: 'Pool' });
+      this.slotOf.set(chan, s);
+    }
+    this.lastChan = chan;
+    this.lastSlot = s;
+    return s;
+  }
+
+  /** The task channel a result channel leads to by the METAs so far, or -1 (then set aside). */
+  private resultTaskChan(chan: number): number {
+    if (chan === this.lastResultChan) return this.lastResultTask;
+    let task = -1;
+    if (!this.deferredChans.has(chan)) {
+      const known = this.resultTask.get(chan);
+      const used = this.usedResult.get(chan);
+      if (known === undefined) this.deferredChans.add(chan);
+      else if (used !== undefined && used !== known) this.odd = true;
+      else {
+        this.usedResult.set(chan, known);
+        task = known;
+      }
+    }
+    this.lastResultChan = chan;
+    this.lastResultTask = task;
+    return task;
+  }
+
+  private row(slot: number, job: number, index: number, pass: number, seq: number): number {
+    const before = this.join.count;
+    const i = this.join.at(slot, job, index);
+    if (this.join.allocated > this.orderPass.length) this.growRows();
+    if (this.join.count > before) {
+      this.orderPass[i] = pass;
+      this.orderSeq[i] = seq;
+    } else if (pass < this.orderPass[i] || (pass === this.orderPass[i] && seq < this.orderSeq[i])) {
+      this.orderPass[i] = pass;
+      this.orderSeq[i] = seq;
+    }
+    return i;
+  }
+
+  private growRows(): void {
+    const n = this.join.allocated;
+    const grow = <T extends Int8Array | Int32Array | Uint32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.orderPass = grow(this.orderPass);
+    this.orderSeq = grow(this.orderSeq);
+    this.workerPass = grow(this.workerPass);
+    this.okPass = grow(this.okPass);
+    this.callStream = grow(this.callStream);
+  }
+
+  /**
+   * The model's pools, calls and tasks, as buildTasks makes them from the same records, or null
+   * when a guess made on the way was wrong. Call once, after the last chunk.
+   */
+  finish(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
+    if (this.odd) return null;
+    const { processes, byStream, originNs } = procs;
+    const { poolTable, calls, callByKey, callByJob } = poolsAndCalls(records, procs, warnings);
+    const pools = poolTable.pools;
+    // Two pools on one task channel: rows keyed by channel cannot tell them apart.
+    if (new Set(pools.map((p) => p.id)).size !== pools.length) return null;
+    for (const [resultChan, taskChan] of this.usedResult) {
+      const p = poolTable.byResult(resultChan);
+      if (p < 0 || pools[p].id !== taskChan) return null;
+    }
+    // Placeholder pools for unnamed task channels, in the order passes 1, 2 and 4 met them.
+    const unnamed = this.slots
+      .filter((s) => s.pass !== NO_PASS && poolTable.findByTask(s.chan) < 0)
+      .sort((a, b) => a.pass - b.pass || a.seq - b.seq);
+    for (const s of unnamed) poolTable.byTask(s.chan, s.api);
+    const procOf = (stream: number): (typeof processes)[number] => processes[byStream[stream]];
+    // After pass 2, a worker serves the pool of its first task.
+    this.firstRunChan.forEach((chan, s) => {
+      if (chan !== undefined && procOf(s).pool < 0) procOf(s).pool = poolTable.findByTask(chan);
+    });
+
+    const unplaced = this.joinDeferred(poolTable, procOf);
+    if (this.odd) return null;
+    if (unplaced > 0) warnings.push(`${unplaced} result records name a result channel no pool is known for`);
+    this.firstTaskRecvChan.forEach((chan, s) => {
+      if (chan !== undefined && procOf(s).pool < 0) procOf(s).pool = poolTable.findByTask(chan);
+    });
+
+    const rowOf = this.finishColumns(
+      this.slots.map((s) => poolTable.findByTask(s.chan)),
+      byStream,
+      originNs,
+      callByKey,
+    );
+    const find = (pool: number, job: number, index: number): number => {
+      const slot = this.slotOf.get(pools[pool].id);
+      const i = slot === undefined ? -1 : this.join.find(slot, job, index);
+      return i < 0 || !rowOf ? i : rowOf[i];
+    };
+    attachErrors(records, procs, poolTable, find, this.join.errors, warnings);
+    const tasks = this.join.toTable();
+    finishTasks(tasks, processes, calls, callByJob);
+    return { pools, calls, tasks };
+  }
+
+  /** Passes 3 and 4 for the records set aside; returns how many could not be placed. */
+  private joinDeferred(
+    poolTable: ReturnType<typeof poolsAndCalls>['poolTable'],
+    procOf: (stream: number) => { pool: number },
+  ): number {
+    const { view, at, streams, seqs, isSend } = this.deferred;
+    const slotOfPool = (pool: number): number => this.slotFor(poolTable.pools[pool].id);
+    let unplaced = 0;
+    for (const sends of [true, false]) {
+      for (let k = 0; k < at.length; k++) {
+        if (isSend[k] !== sends) continue;
+        const [stream, seq] = [streams[k], seqs[k]];
+        if (sends) {
+          const send = readSend(view, at[k], this.send);
+          let pool = poolTable.byResult(send.chan);
+          const own = procOf(stream).pool;
+          if (pool < 0 && own >= 0) poolTable.learnResult(send.chan, (pool = own));
+          if (pool < 0) {
+            unplaced++;
+            continue;
+          }
+          const i = this.row(slotOfPool(pool), send.job, send.index, P3, seq);
+          // A second result for a row: which came last in the file is not known here.
+          if (!Number.isNaN(this.join.v.resultSentMs[i])) this.odd = true;
+          this.resultSend(i, stream);
+        } else {
+          const recv = readRecv(view, at[k], this.recv);
+          const pool = poolTable.byResult(recv.chan);
+          if (pool < 0) {
+            unplaced++;
+            continue;
+          }
+          const i = this.row(slotOfPool(pool), recv.job, recv.index, P4, seq);
+          if (!Number.isNaN(this.join.v.resultArrivalMs[i])) this.odd = true;
+          this.resultRecv(i, stream);
+        }
+      }
+    }
+    this.deferred = new SetAside();
+    return unplaced;
+  }
+
+  /**
+   * Turns the columns' stream-time values into the model's: slots into pools, streams into
+   * processes, raw call ids into calls, ns stamps into ms; then puts the rows in the order
+   * buildTasks makes them. Returns each old row's new place, or null if they were in order.
+   */
+  private finishColumns(
+    poolOfSlot: number[],
+    byStream: number[],
+    originNs: number,
+    callByKey: Map<string, number>,
+  ): Int32Array | null {
+    const { join } = this;
+    const n = join.count;
+    const { pool, parent, worker, call } = join;
+    let [lastStream, lastId, lastCall] = [-1, -1, -1];
+    for (let i = 0; i < n; i++) {
+      pool[i] = poolOfSlot[pool[i]];
+      if (parent[i] >= 0) parent[i] = byStream[parent[i]];
+      if (worker[i] >= 0) worker[i] = byStream[worker[i]];
+      if (call[i] >= 0) {
+        if (this.callStream[i] !== lastStream || call[i] !== lastId) {
+          [lastStream, lastId] = [this.callStream[i], call[i]];
+          lastCall = callByKey.get(`${lastStream}:${lastId}`) ?? -1;
+        }
+        call[i] = lastCall;
+      }
+    }
+    // Stamps were kept in ns: to ms from the origin, as buildTasks computes them.
+    const v = join.v;
+    for (const col of [
+      v.pickleStartMs,
+      v.dispatchMs,
+      v.computeStartMs,
+      v.computeEndMs,
+      v.resultPickleStartMs,
+      v.resultSentMs,
+      v.arrivalMs,
+      v.resultArrivalMs,
+    ]) {
+      for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
+    }
+    for (const col of [
+      v.pickleInMs,
+      v.writeInMs,
+      v.unpickleInMs,
+      v.pickleOutMs,
+      v.writeOutMs,
+      v.unpickleOutMs,
+    ]) {
+      for (let i = 0; i < n; i++) col[i] = col[i] / 1e6;
+    }
+    const order = firstRecordOrder(this.orderPass, this.orderSeq, n, this.seq);
+    this.orderPass = this.workerPass = this.okPass = new Int8Array(0);
+    this.orderSeq = new Uint32Array(0);
+    this.callStream = new Int32Array(0);
+    return order ? join.reorder(order) : null;
+  }
+}
