@@ -18,7 +18,7 @@ export function buildModel(records: TraceRecords): TraceModel {
   const { processes, byStream, originNs } = procs;
   const ms = (ns: number): number => (ns - originNs) / 1e6;
   const { pools, calls, tasks } = buildTasks(records, procs, warnings);
-  const { channels, messages } = buildMessages(records, procs);
+  const { channels, messages, messageSampling } = buildMessages(records, procs);
 
   const managerCalls: ManagerCall[] = [];
   const agentFindings: AgentFinding[] = [];
@@ -85,6 +85,7 @@ export function buildModel(records: TraceRecords): TraceModel {
     tasks,
     channels,
     messages,
+    messageSampling,
     managerCalls,
     agentFindings,
     warnings,

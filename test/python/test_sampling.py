@@ -9,7 +9,7 @@ import pytest
 
 from trace_reader import KIND_MESSAGE
 
-FULL, EVERY = 1000, 16
+FULL, EVERY = 1000, 17
 
 SCRIPT = """\
 import sys

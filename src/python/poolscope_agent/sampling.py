@@ -5,7 +5,7 @@ writes, ~1.5 us), so on a flood of small messages the records themselves were th
 overhead. Every message is still counted; only some are recorded in full:
 
 - the first FULL messages a process sends (or receives) on a channel, each one;
-- after that, a message whose pickled bytes have zlib.crc32 % EVERY == 0.
+- after that, a message whose pickled bytes have zlib.crc32 % EVERY == 0 (1 in 17).
 
 The sender and the receiver see the same bytes, so past their first FULL they record
 the same messages, however many producers share the channel; the model pairs records
@@ -20,7 +20,10 @@ Pool and executor tasks and results are never sampled: their records are the tas
 from zlib import crc32
 
 FULL = 1000
-EVERY = 16
+# A prime, so that every bit of the crc counts: crc32 is linear over GF(2), and for messages
+# that differ in a counter its low bits (all that % 16 would look at) follow the counter,
+# recording bursts of consecutive messages and skipping long runs. % 17 spreads them out.
+EVERY = 17
 
 # chan -> [messages seen, messages since the last record, their bytes], per direction.
 # Cleared in place (never rebound): message_hooks holds these very dicts.
