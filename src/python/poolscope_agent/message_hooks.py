@@ -32,11 +32,9 @@ _process_chunk = [None, None]  # concurrent.futures.process._process_chunk, func
 _ForkingPickler = None
 _dumps_orig = _loads_orig = _send_bytes_orig = _recv_bytes_orig = None
 _classify = channel_hooks.classify
-_crc32 = sampling.crc32
-_crc_of = sampling.crc_of
-_sent_counts = sampling.sent
-_received_counts = sampling.received
-FULL, EVERY = sampling.FULL, sampling.EVERY
+# Plain messages (kind 0) are sampled on a flood: sampling.py.
+_sent_message = sampling.sent_message
+_received_message = sampling.received_message
 
 
 def patch_reduction(reduction):
@@ -297,31 +295,6 @@ def _ignore(*args):
     return None
 
 
-# Plain messages are sampled (sampling.py): every one counted, the first FULL per
-# channel and direction recorded, then those whose crc % EVERY == 0. For kind 0 a
-# record's `job` and `index` say how many messages and bytes it stands for. Kept to a
-# dict lookup, an increment and a crc32 for a message that is not recorded.
-
-
-def _sent_message(chan, obj, nbytes, t0, t1, t2, buf):
-    c = _sent_counts.get(chan)
-    if c is None:
-        c = _sent_counts[chan] = [0, 0, 0]
-    n = c[0] = c[0] + 1
-    crc = _crc32(buf) if nbytes <= 8192 else _crc_of(buf, nbytes)
-    if n > FULL:
-        if crc % EVERY:
-            c[1] += 1
-            c[2] += nbytes
-            if n == FULL + 1:
-                sampling.past_full()
-            return
-        if n == FULL + 1:
-            sampling.past_full()
-    state.rec.send(chan, c[1] + 1, c[2] + nbytes, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0, crc)
-    c[1] = c[2] = 0
-
-
 def _sent_pool_task(chan, obj, nbytes, t0, t1, t2, buf):
     if type(obj) is not tuple or len(obj) != 5:  # None: "worker, stop"
         return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
@@ -357,25 +330,6 @@ def _sent_exec_result(chan, obj, nbytes, t0, t1, t2, buf):
         return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
     ok = 1 if obj.exception is None else 0
     state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, 0, 0, KIND_EXEC_RESULT, ok)
-
-
-def _received_message(chan, obj, nbytes, t0, t1, data):
-    c = _received_counts.get(chan)
-    if c is None:
-        c = _received_counts[chan] = [0, 0, 0]
-    n = c[0] = c[0] + 1
-    crc = _crc32(data) if nbytes <= 8192 else _crc_of(data, nbytes)
-    if n > FULL:
-        if crc % EVERY:
-            c[1] += 1
-            c[2] += nbytes
-            if n == FULL + 1:
-                sampling.past_full()
-            return
-        if n == FULL + 1:
-            sampling.past_full()
-    state.rec.recv(chan, c[1] + 1, c[2] + nbytes, nbytes, t0, t1, KIND_MESSAGE, 0, crc)
-    c[1] = c[2] = 0
 
 
 def _received_pool_task(chan, obj, nbytes, t0, t1, data):

@@ -15,9 +15,15 @@ that channel and direction. What is left unrecorded at the end is written as a
 `msg-counts` META at normal exit; a killed process loses only that tail count.
 
 Pool and executor tasks and results are never sampled: their records are the tasks.
+
+The counters are updated without a lock (a lock is what this saves): two threads of one
+process sending on the same channel at the very same moment could lose a count. A Queue
+sends from its one feeder thread; SimpleQueue.put from several threads is the exception.
 """
 
 from zlib import crc32
+
+from . import state as _state
 
 FULL = 1000
 # A prime, so that every bit of the crc counts: crc32 is linear over GF(2), and for messages
@@ -26,10 +32,55 @@ FULL = 1000
 EVERY = 17
 
 # chan -> [messages seen, messages since the last record, their bytes], per direction.
-# Cleared in place (never rebound): message_hooks holds these very dicts.
+# Cleared in place after a fork (forget_after_fork).
 sent = {}
 received = {}
 _flush_registered = [False]
+
+
+# -- the hot path: one call per plain message (message_hooks' tables) -------------
+# For a message not recorded: a dict lookup, an increment and a crc32. For kind 0 a
+# record's `job` and `index` are the messages and bytes it stands for.
+
+KIND_MESSAGE = 0
+
+
+def sent_message(chan, obj, nbytes, t0, t1, t2, buf):
+    c = sent.get(chan)
+    if c is None:
+        c = sent[chan] = [0, 0, 0]
+    n = c[0] = c[0] + 1
+    crc = crc32(buf) if nbytes <= 8192 else crc_of(buf, nbytes)
+    if n > FULL:
+        if crc % EVERY:
+            c[1] += 1
+            c[2] += nbytes
+            if n == FULL + 1:
+                past_full()
+            return
+        if n == FULL + 1:
+            past_full()
+    _state.rec.send(chan, c[1] + 1, c[2] + nbytes, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0, crc)
+    c[1] = c[2] = 0
+
+
+def received_message(chan, obj, nbytes, t0, t1, data):
+    c = received.get(chan)
+    if c is None:
+        c = received[chan] = [0, 0, 0]
+    n = c[0] = c[0] + 1
+    crc = crc32(data) if nbytes <= 8192 else crc_of(data, nbytes)
+    if n > FULL:
+        if crc % EVERY:
+            c[1] += 1
+            c[2] += nbytes
+            if n == FULL + 1:
+                past_full()
+            return
+        if n == FULL + 1:
+            past_full()
+    _state.rec.recv(chan, c[1] + 1, c[2] + nbytes, nbytes, t0, t1, KIND_MESSAGE, 0, crc)
+    c[1] = c[2] = 0
 
 
 def forget_after_fork():
@@ -64,12 +115,10 @@ def past_full():
 
 def flush():
     """Writes the unrecorded tail counts (if any) as one `msg-counts` META, and zeroes them."""
-    from . import state
-
     out = _tails(sent)
     inp = _tails(received)
     if out or inp:
-        state.meta("msg-counts", sent=out, received=inp, full=FULL, every=EVERY)
+        _state.meta("msg-counts", sent=out, received=inp, full=FULL, every=EVERY)
 
 
 def _tails(counts):
