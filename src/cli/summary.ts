@@ -55,6 +55,17 @@ export function formatSummary(report: Report, style: Style): string {
       );
     }
   }
+  // Queues are listed only where the agent sampled them: their numbers then need saying how.
+  for (const q of report.queues) {
+    if (!q.sampled) continue;
+    const where = q.file ? `${q.file}:${q.line}` : `channel ${q.chan}`;
+    const rate = q.sampled.every ? ` 1 in ${q.sampled.every}` : '';
+    lines.push(
+      `  queue      ${where}  ${q.api}  ${q.sampled.atLeast ? 'at least ' : ''}${q.messages} messages, ` +
+        `${fmtBytes(q.bytes)}; detail sampled${rate} (${q.sampled.recorded} recorded), ` +
+        `pickling ≈ ${fmtMs(q.pickleMs)}, unpickling ≈ ${fmtMs(q.unpickleMs)}`,
+    );
+  }
   if (report.findings.length > 0) {
     lines.push('  findings');
     for (const f of report.findings) {

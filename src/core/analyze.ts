@@ -241,8 +241,9 @@ function queues(model: TraceModel): QueueReport[] {
     chan: ch.chan,
     api: ch.api ?? 'unknown',
     ...(ch.file ? { file: ch.file, line: ch.line ?? 0 } : {}),
-    messages: 0,
-    bytes: 0,
+    // Totals from the agent's counts: every message, sampled or not.
+    messages: ch.messages,
+    bytes: ch.bytes,
     pickleMs: 0,
     unpickleMs: 0,
     senders: [],
@@ -250,15 +251,25 @@ function queues(model: TraceModel): QueueReport[] {
   }));
   for (const m of model.messages) {
     const q = out[m.channel];
-    q.messages++;
-    q.bytes += m.bytes;
-    q.pickleMs += m.pickleMs ?? 0;
-    q.unpickleMs += m.unpickleMs ?? 0;
+    // A sampled record's time stands for the messages it counts (1 when nothing was sampled).
+    q.pickleMs += (m.pickleMs ?? 0) * m.sendCount;
+    q.unpickleMs += (m.unpickleMs ?? 0) * m.recvCount;
     const sender = m.sender >= 0 ? model.processes[m.sender].pid : undefined;
     const receiver = m.receiver >= 0 ? model.processes[m.receiver].pid : undefined;
     if (sender !== undefined && !q.senders.includes(sender)) q.senders.push(sender);
     if (receiver !== undefined && !q.receivers.includes(receiver)) q.receivers.push(receiver);
   }
+  model.channels.forEach((ch, i) => {
+    if (!ch.sampled) return;
+    const rule = model.messageSampling;
+    out[i].sampled = {
+      recorded: ch.recorded,
+      total: ch.messages,
+      full: rule?.full ?? null,
+      every: rule?.every ?? null,
+      atLeast: ch.atLeast,
+    };
+  });
   return out;
 }
 

@@ -159,11 +159,14 @@ export function toChromeTrace(model: TraceModel): ChromeTrace {
     const ch = model.channels[m.channel];
     const name = `${ch.api ?? 'channel'} ${ch.file ? `${ch.file}:${ch.line}` : ch.chan}`;
     const sendTid = TID.channelBase + 2 * m.channel;
+    // A sampled record (a flood) also stands for the messages its process only counted.
     slice(m.sender, sendTid, `${name} send`, 'pickle message', m.pickleStartMs, m.pickleMs, {
       bytes: m.bytes,
+      ...(m.sendCount > 1 ? { standsForMessages: m.sendCount } : {}),
     });
     slice(m.receiver, sendTid + 1, `${name} receive`, 'unpickle message', m.arrivalMs, m.unpickleMs, {
       bytes: m.bytes,
+      ...(m.recvCount > 1 ? { standsForMessages: m.recvCount } : {}),
     });
     flow('message', [m.sender, sendTid, m.pickleStartMs], [m.receiver, sendTid + 1, m.arrivalMs]);
   }
@@ -179,6 +182,14 @@ export function toChromeTrace(model: TraceModel): ChromeTrace {
       script: model.run?.script ?? null,
       startedAt: model.startedAt,
       wallMs: model.wallMs,
+      ...(model.channels.some((c) => c.sampled)
+        ? {
+            messageSampling: {
+              ...model.messageSampling,
+              note: 'plain messages sampled: not every one is drawn',
+            },
+          }
+        : {}),
     },
   };
 }

@@ -267,22 +267,30 @@ export function processStartupFinding(model: TraceModel): Finding | null {
 export function queuePayloadFindings(model: TraceModel): Finding[] {
   const out: Finding[] = [];
   for (const ch of model.channels) {
+    if (ch.messages === 0) continue;
     const msgs = model.messages.filter((m) => m.channel === ch.index);
-    if (msgs.length === 0) continue;
-    const bytes = sum(msgs.map((m) => m.bytes)) / msgs.length;
+    // Totals from the counts; sampled records' times weighted by the messages they stand for.
+    const bytes = ch.bytes / ch.messages;
     if (bytes < LARGE_PAYLOAD_BYTES) continue;
-    const ser = sum(msgs.map((m) => (m.pickleMs ?? 0) + (m.unpickleMs ?? 0)));
+    const ser = sum(msgs.map((m) => (m.pickleMs ?? 0) * m.sendCount + (m.unpickleMs ?? 0) * m.recvCount));
+    const sampled = ch.sampled ? ` (times from ${ch.recorded} sampled messages${sampledRate(model)})` : '';
     out.push({
       id: 'large-payload',
       severity: 'warning',
       ...where(ch.file, ch.line),
       message:
-        `${ch.api ?? 'Channel'} ${ch.file ? `at ${ch.file}:${ch.line}` : ch.chan} carried ${msgs.length} messages of ` +
-        `${fmtBytes(bytes)} on average; pickling and unpickling them took ${fmtMs(ser)}.`,
+        `${ch.api ?? 'Channel'} ${ch.file ? `at ${ch.file}:${ch.line}` : ch.chan} carried ${ch.atLeast ? 'at least ' : ''}${ch.messages} messages ` +
+        `of ${fmtBytes(bytes)} on average; pickling and unpickling them took ${fmtMs(ser)}${sampled}.`,
       advice:
         'Put paths, indices or a shared_memory block name on the queue instead of the data, and let the receiver ' +
         'load or attach to it (multiprocessing.shared_memory, numpy.memmap).',
     });
   }
   return out;
+}
+
+/** `, 1 in 16 past the first 1000` from the run's sampling rule, or nothing. */
+function sampledRate(model: TraceModel): string {
+  const rule = model.messageSampling;
+  return rule ? `, 1 in ${rule.every} past the first ${rule.full}` : '';
 }

@@ -195,7 +195,8 @@ const SCRIPT = `
     ['peak RSS', function (p) { return bytes(p.peakRssBytes); }, 1],
     ['exit', function (p) { return p.signal ? 'signal ' + p.signal : p.exitCode; }, 1]], r.processes);
   table('Queues and pipes', [['where', function (q) { return q.file ? q.file + ':' + q.line : 'channel ' + q.chan; }],
-    ['api', function (q) { return q.api; }], ['messages', function (q) { return q.messages; }, 1],
+    ['api', function (q) { return q.api; }], ['messages', function (q) { return (q.sampled && q.sampled.atLeast ? '\u2265 ' : '') + q.messages +
+      (q.sampled ? ' (detail sampled' + (q.sampled.every ? ' 1 in ' + q.sampled.every : '') + ')' : ''); }, 1],
     ['bytes', function (q) { return bytes(q.bytes); }, 1], ['pickle', function (q) { return ms(q.pickleMs); }, 1],
     ['unpickle', function (q) { return ms(q.unpickleMs); }, 1]], r.queues);
   if (r.warnings && r.warnings.length) { add(app, el('h2', null, 'Warnings'));

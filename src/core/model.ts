@@ -53,7 +53,7 @@ export function assembleModel(
   const { processes, byStream, originNs } = procs;
   const ms = (ns: number): number => (ns - originNs) / 1e6;
   const { pools, calls, tasks } = tasksOf(procs, warnings);
-  const { channels, messages } = buildMessages(records, procs);
+  const { channels, messages, messageSampling } = buildMessages(records, procs);
 
   const managerCalls: ManagerCall[] = [];
   const agentFindings: AgentFinding[] = [];
@@ -113,6 +113,7 @@ export function assembleModel(
     tasks,
     channels,
     messages,
+    messageSampling,
     managerCalls,
     agentFindings,
     warnings,

@@ -178,6 +178,29 @@ export interface ChannelInfo {
   file: string | null;
   line: number | null;
   creator: number;
+  /**
+   * Traffic from the agent's counts: every message, recorded in full or not (see
+   * docs/trace-format.md, sampling). `messages`/`bytes`: per direction of the channel the larger
+   * of sent and received, summed over directions (what {@link Message} pairing would list).
+   */
+  messages: number;
+  bytes: number;
+  sentMessages: number;
+  receivedMessages: number;
+  /** Entries of {@link TraceModel.messages} on this channel (paired or half-recorded). */
+  recorded: number;
+  /** Some process sampled this channel (past its first `full` messages). */
+  sampled: boolean;
+  /** A sampling process ended without writing its tail counts: the totals are a lower bound. */
+  atLeast: boolean;
+}
+
+/** The agent's sampling rule (`run` META `messageSampling`); null in traces without it. */
+export interface MessageSampling {
+  /** Messages recorded in full per process, channel and direction. */
+  full: number;
+  /** Past them, one in `every` (by crc32 of the pickled bytes). */
+  every: number;
 }
 
 /** A plain (kind 0) message: a SEND paired with a RECV in FIFO order on its channel. */
@@ -194,6 +217,18 @@ export interface Message {
   sentMs: number | null;
   arrivalMs: number | null;
   unpickleMs: number | null;
+  /** crc32 of the pickled bytes (0 in older traces); the pairing key with the channel. */
+  crc: number;
+  /**
+   * Messages (and their bytes) the SEND record stands for: itself and those its process left
+   * unrecorded since its previous record there (1 and `bytes` when nothing was sampled; 0 without
+   * a SEND). Totals weigh per-message detail by these.
+   */
+  sendCount: number;
+  sendCountBytes: number;
+  /** As `sendCount`, for the RECV record. */
+  recvCount: number;
+  recvCountBytes: number;
 }
 
 export interface ManagerCall {
@@ -232,6 +267,8 @@ export interface TraceModel {
   tasks: TaskTable;
   channels: ChannelInfo[];
   messages: Message[];
+  /** The agent's rule for sampling plain messages, if it sampled (docs/trace-format.md). */
+  messageSampling: MessageSampling | null;
   managerCalls: ManagerCall[];
   agentFindings: AgentFinding[];
   warnings: string[];

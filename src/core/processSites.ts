@@ -48,14 +48,17 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
   const mgr = model.managerCalls.filter((c) => members.has(c.process));
   const works = procs.map(workOf).filter((w): w is number => w !== null);
   const totalWork = sum(works);
-  const tasks = received.length > 0 ? received.length : procs.length;
+  // Sampled messages (a flood) stand for the ones recorded only as counts: weighted by those.
+  const receivedCount = sum(received.map((m) => m.recvCount));
+  const tasks = received.length > 0 ? receivedCount : procs.length;
   const serialization = traffic.map(serializationMs).filter((v): v is number => v !== null);
-  const pickle = sum(traffic.map((m) => m.pickleMs ?? 0));
-  const unpickle = sum(traffic.map((m) => m.unpickleMs ?? 0));
-  const transfer = sum(traffic.map((m) => m.writeMs ?? 0)) + sum(mgr.map((c) => c.durationMs));
+  const pickle = sum(traffic.map((m) => (m.pickleMs ?? 0) * m.sendCount));
+  const unpickle = sum(traffic.map((m) => (m.unpickleMs ?? 0) * m.recvCount));
+  const transfer =
+    sum(traffic.map((m) => (m.writeMs ?? 0) * m.sendCount)) + sum(mgr.map((c) => c.durationMs));
   const ipc = pickle + unpickle + transfer;
-  const bytesIn = sum(received.map((m) => m.bytes));
-  const bytesOut = sum(sent.map((m) => m.bytes));
+  const bytesIn = sum(received.map((m) => m.recvCountBytes));
+  const bytesOut = sum(sent.map((m) => m.sendCountBytes));
   const start = Math.min(...procs.map((p) => p.startCalledMs ?? Infinity));
   const end = Math.max(...procs.map((p) => p.endMs ?? p.lastSeenMs ?? start));
   const wallMs = Math.max(0, end - start);
@@ -109,6 +112,7 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
       bytesIn,
       bytesOut,
       share: ratio(ipc, ipc + totalWork),
+      ...sampledOf(received, sent),
     },
     estSequentialMs: totalWork,
     estSpeedup: speedup,
@@ -119,6 +123,13 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
     whatIf: null,
   };
   return { report, interval: [start, end], verdict };
+}
+
+/** `{sampled: {recorded, total}}` when some of this traffic was recorded as counts only. */
+function sampledOf(received: Message[], sent: Message[]): { sampled?: { recorded: number; total: number } } {
+  const recorded = received.length + sent.length;
+  const total = sum(received.map((m) => m.recvCount)) + sum(sent.map((m) => m.sendCount));
+  return total > recorded ? { sampled: { recorded, total } } : {};
 }
 
 function serializationMs(m: Message): number | null {

@@ -106,6 +106,8 @@ export interface SendFields {
   call: number;
   kind: number;
   ok: number;
+  /** Plain messages: the sampling key (crc32 of the pickled bytes); 0 in older traces. */
+  crc: number;
 }
 
 /** Fields of a RECV record; stamps in ns. */
@@ -118,6 +120,8 @@ export interface RecvFields {
   t1: number;
   kind: number;
   ok: number;
+  /** As in {@link SendFields.crc}. */
+  crc: number;
 }
 
 /** Fields of a RUN record; stamps and `cpu` in ns. */
@@ -131,11 +135,24 @@ export interface RunFields {
 }
 
 export function newSendFields(): SendFields {
-  return { chan: 0, job: 0, index: 0, bytes: 0, t0: 0, t1: 0, t2: 0, items: 0, call: 0, kind: 0, ok: 0 };
+  return {
+    chan: 0,
+    job: 0,
+    index: 0,
+    bytes: 0,
+    t0: 0,
+    t1: 0,
+    t2: 0,
+    items: 0,
+    call: 0,
+    kind: 0,
+    ok: 0,
+    crc: 0,
+  };
 }
 
 export function newRecvFields(): RecvFields {
-  return { chan: 0, job: 0, index: 0, bytes: 0, t0: 0, t1: 0, kind: 0, ok: 0 };
+  return { chan: 0, job: 0, index: 0, bytes: 0, t0: 0, t1: 0, kind: 0, ok: 0, crc: 0 };
 }
 
 export function newRunFields(): RunFields {
@@ -156,6 +173,7 @@ export function readSend(view: DataView, offset: number, into: SendFields = newS
   into.call = view.getUint32(p + 60, true);
   into.kind = view.getUint8(p + 64);
   into.ok = view.getUint8(p + 65);
+  into.crc = view.getUint32(p + 68, true);
   return into;
 }
 
@@ -170,6 +188,7 @@ export function readRecv(view: DataView, offset: number, into: RecvFields = newR
   into.t1 = readU64(view, p + 40);
   into.kind = view.getUint8(p + 48);
   into.ok = view.getUint8(p + 49);
+  into.crc = view.getUint32(p + 52, true);
   return into;
 }
 

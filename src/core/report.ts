@@ -228,6 +228,12 @@ export interface CallSiteIpc {
   bytesOut: number;
   /** IPC time / (IPC time + compute time). */
   share: number | null;
+  /**
+   * `Process` call sites only, when the agent sampled their queue traffic (a flood): the times
+   * above come from `recorded` message records of `total` messages, weighted by the messages each
+   * stands for; the counts and bytes are exact.
+   */
+  sampled?: { recorded: number; total: number };
 }
 
 export interface CallSiteReport {
@@ -292,6 +298,14 @@ export interface QueueReport {
   unpickleMs: number;
   senders: number[];
   receivers: number[];
+  /**
+   * Present when the agent sampled this channel's messages (a flood; docs/trace-format.md):
+   * `messages` and `bytes` still count every message, but per-message detail comes from
+   * `recorded` of `total`, and `pickleMs`/`unpickleMs` are those records' times weighted by the
+   * messages each stands for. `every`: past the first `full` per process, 1 message in `every`.
+   * `atLeast`: a process was killed before writing its tail counts, so `total` is a lower bound.
+   */
+  sampled?: { recorded: number; total: number; full: number | null; every: number | null; atLeast: boolean };
 }
 
 export interface ManagerReport {

@@ -89,11 +89,19 @@ export function lensTooltip(site: CallSiteReport, when: string): string {
 
 /** Above a queue's creation: its traffic, `⇄ 100,000 messages · 64 B each · pickling 0.34 s`. */
 export function queueLensTitle(q: QueueReport): string {
+  const at = q.sampled?.atLeast ? 'at least ' : '';
   const each = q.messages > 0 ? q.bytes / q.messages : null;
   return (
-    `⇄ ${q.api}: ${q.messages.toLocaleString('en-US')} ${q.messages === 1 ? 'message' : 'messages'} · ` +
-    `${fmtBytes(each)} each · pickling ${fmtMs(q.pickleMs)}, unpickling ${fmtMs(q.unpickleMs)} in all`
+    `⇄ ${q.api}: ${at}${q.messages.toLocaleString('en-US')} ${q.messages === 1 ? 'message' : 'messages'} · ` +
+    `${fmtBytes(each)} each · pickling ${fmtMs(q.pickleMs)}, unpickling ${fmtMs(q.unpickleMs)} in all` +
+    sampledNote(q)
   );
+}
+
+/** ` · sampled 1 in 16` when the agent sampled this channel's messages (times are estimates). */
+function sampledNote(q: QueueReport): string {
+  if (!q.sampled) return '';
+  return q.sampled.every ? ` · sampled 1 in ${q.sampled.every}` : ' · sampled';
 }
 
 const workers = (n: number): string => `${n} ${n === 1 ? 'worker' : 'workers'}`;

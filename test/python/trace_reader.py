@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 _FILE = re.compile(r"^ev-(\d+)-(\d+)\.(\d+)\.bin$")
 
-SEND_FIELDS = ("chan", "job", "index", "bytes", "t0", "t1", "t2", "items", "call", "kind", "ok")
-RECV_FIELDS = ("chan", "job", "index", "bytes", "t0", "t1", "kind", "ok")
+SEND_FIELDS = ("chan", "job", "index", "bytes", "t0", "t1", "t2", "items", "call", "kind", "ok", "crc")
+RECV_FIELDS = ("chan", "job", "index", "bytes", "t0", "t1", "kind", "ok", "crc")
 RUN_FIELDS = ("chan", "job", "index", "t0", "t1", "cpu")
 
 KIND_MESSAGE, KIND_POOL_TASK, KIND_POOL_RESULT, KIND_EXEC_TASK, KIND_EXEC_RESULT, KIND_CONTROL = range(6)
@@ -56,12 +56,12 @@ def _decode_payload(type_, payload):
         obj["record"] = "META"
         return obj
     if type_ == 2:
-        values = struct.unpack_from("<QqqQQQQIIBB6x", payload)
+        values = struct.unpack_from("<QqqQQQQIIBBxxI", payload)
         rec = dict(zip(SEND_FIELDS, values))
         rec["record"] = "SEND"
         return rec
     if type_ == 3:
-        values = struct.unpack_from("<QqqQQQBB6x", payload)
+        values = struct.unpack_from("<QqqQQQBBxxI", payload)
         rec = dict(zip(RECV_FIELDS, values))
         rec["record"] = "RECV"
         return rec

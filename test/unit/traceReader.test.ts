@@ -61,6 +61,7 @@ describe('TraceTail: reading a run directory', () => {
       call: 0,
       kind: 0,
       ok: 0,
+      crc: 0xfedcba98,
     });
     s.send({
       chan: 9,
@@ -74,8 +75,9 @@ describe('TraceTail: reading a run directory', () => {
       call: 4,
       kind: 2,
       ok: 1,
+      crc: 0,
     });
-    s.recv({ chan: 9, job: 5, index: 6, bytes: 77, t0: T + 6n, t1: T + 7n, kind: 4, ok: 1 });
+    s.recv({ chan: 9, job: 5, index: 6, bytes: 77, t0: T + 6n, t1: T + 7n, kind: 4, ok: 1, crc: 17 });
     s.run({ chan: 9, job: 5, index: -1, t0: T + 8n, t1: T + 9n, cpu: 123n });
     writeRunDir(dir, [s]);
 
@@ -100,6 +102,7 @@ describe('TraceTail: reading a run directory', () => {
       call: 0,
       kind: 0,
       ok: 0,
+      crc: 0xfedcba98,
     });
     assert.deepEqual(d.sends[1], {
       stream: 0,
@@ -114,6 +117,7 @@ describe('TraceTail: reading a run directory', () => {
       call: 4,
       kind: 2,
       ok: 1,
+      crc: 0,
     });
     assert.deepEqual(d.recvs[0], {
       stream: 0,
@@ -125,6 +129,7 @@ describe('TraceTail: reading a run directory', () => {
       t1: t + 7,
       kind: 4,
       ok: 1,
+      crc: 17,
     });
     assert.deepEqual(d.runs[0], { stream: 0, chan: 9, job: 5, index: -1, t0: t + 8, t1: t + 9, cpu: 123 });
   });

@@ -20,6 +20,7 @@ Modules, one idea each:
   spawn_boot     the boot put in front of spawn's and the fork server's `-c`
   channel_hooks  which connection carries what; `channel` META
   message_hooks  SEND / RECV / RUN (the hot path)
+  sampling       plain messages on a flood: all counted, some recorded in full
   pool_hooks     Pool: `pool` and `call` METAs
   executor_hooks ProcessPoolExecutor: `pool` and `call` METAs
   manager_hooks  Manager proxies: `mgr` META

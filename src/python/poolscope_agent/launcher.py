@@ -11,7 +11,7 @@ import io
 import os
 import sys
 
-from . import AGENT_VERSION, FORMAT_VERSION, install, state
+from . import AGENT_VERSION, FORMAT_VERSION, install, sampling, state
 
 USAGE_EXIT = 2
 
@@ -106,6 +106,7 @@ def _run_meta(path, script_args, workers, chunksize):
         "agentVersion": AGENT_VERSION,
         "formatVersion": FORMAT_VERSION,
         "overrides": overrides,
+        "messageSampling": {"full": sampling.FULL, "every": sampling.EVERY},
     }
 
 

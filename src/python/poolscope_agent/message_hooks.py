@@ -13,7 +13,10 @@ callables, pool.worker and _process_worker are never wrapped: a worker's compute
 is the end of the task's unpickling to the start of its result's pickling.
 """
 
-from . import channel_hooks, patching, state
+import time
+from queue import Empty
+
+from . import channel_hooks, patching, sampling, state
 from .channel_hooks import EXEC_RESULT, EXEC_TASK, POOL_RESULT, POOL_TASK, USER
 from .state import clock, thread_cpu, tls
 
@@ -29,6 +32,9 @@ _process_chunk = [None, None]  # concurrent.futures.process._process_chunk, func
 _ForkingPickler = None
 _dumps_orig = _loads_orig = _send_bytes_orig = _recv_bytes_orig = None
 _classify = channel_hooks.classify
+# Plain messages (kind 0) are sampled on a flood: sampling.py.
+_sent_message = sampling.sent_message
+_received_message = sampling.received_message
 
 
 def patch_reduction(reduction):
@@ -55,6 +61,10 @@ _SEND_NAMES = {"_check_closed", "_check_writable", "_send_bytes", "_ForkingPickl
 _RECV_NAMES = {"_check_closed", "_check_readable", "_recv_bytes", "_ForkingPickler", "loads", "getbuffer"}
 _PUT_NAMES = {"_ForkingPickler", "dumps", "_wlock", "_writer", "send_bytes"}
 _GET_NAMES = {"_rlock", "_reader", "recv_bytes", "_ForkingPickler", "loads"}
+_QGET_NAMES = {
+    "Empty", "ValueError", "_ForkingPickler", "_closed", "_poll", "_recv_bytes", "_rlock", "_sem",
+    "acquire", "loads", "monotonic", "release", "time",
+}  # fmt: skip
 
 
 def patch_queues(queues):
@@ -64,6 +74,10 @@ def patch_queues(queues):
     if _send_bytes_orig is not None and _uses_only(simple.put, _PUT_NAMES) and _uses_only(simple.get, _GET_NAMES):
         patching.replace(simple, "put", _simple_put)
         patching.replace(simple, "get", _simple_get)
+    # Queue.get() too (a consumer's every message): one frame instead of recv_bytes, the
+    # _recv_bytes hook, and the loads hook with their thread slot.
+    if _send_bytes_orig is not None and _uses_only(queues.Queue.get, _QGET_NAMES):
+        patching.replace(queues.Queue, "get", _queue_get)
 
 
 def _uses_only(method, names):
@@ -96,7 +110,7 @@ def _conn_send(self, obj):
     t2 = clock()
     try:
         chan, role = self._ps or _classify(self)
-        _SENT[role](chan, obj, len(buf), t0, t1, t2)
+        _SENT[role](chan, obj, len(buf), t0, t1, t2, buf)
     except Exception as e:  # noqa: BLE001 - the message went; only the record is lost
         state.agent_error(e, "recording a send")
 
@@ -107,11 +121,12 @@ def _conn_recv(self):
     self._check_readable()
     buf = _recv_bytes_orig(self)
     t0 = clock()
-    obj = _loads_orig(buf.getbuffer())
+    data = buf.getbuffer()
+    obj = _loads_orig(data)
     t1 = clock()
     try:
         chan, role = self._ps or _classify(self)
-        _RECEIVED[role](chan, obj, buf.tell(), t0, t1)
+        _RECEIVED[role](chan, obj, buf.tell(), t0, t1, data)
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "recording a receive")
     return obj
@@ -136,7 +151,7 @@ def _simple_put(self, obj):
             t2 = clock()
     try:
         chan, role = writer._ps or _classify(writer)
-        _SENT[role](chan, obj, len(buf), t0, t1, t2)
+        _SENT[role](chan, obj, len(buf), t0, t1, t2, buf)
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "recording a send")
 
@@ -156,17 +171,63 @@ def _simple_get(self):
         buf = _recv_bytes_orig(reader)
         t0 = clock()
     # unserialize the data after having released the lock
-    obj = _loads_orig(buf.getbuffer())
+    data = buf.getbuffer()
+    obj = _loads_orig(data)
     t1 = clock()
     try:
         chan, role = reader._ps or _classify(reader)
-        _RECEIVED[role](chan, obj, buf.tell(), t0, t1)
+        _RECEIVED[role](chan, obj, buf.tell(), t0, t1, data)
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "recording a receive")
     return obj
 
 
-# -- pickling and the wire, for everything else (Queue) -------------------------
+def _queue_get(self, block=True, timeout=None):
+    if self._closed:
+        raise ValueError(f"Queue {self!r} is closed")
+    reader = self._reader
+    if block and timeout is None:
+        with self._rlock:
+            buf = _read_checked(reader)
+            t0 = clock()
+        self._sem.release()
+    else:
+        if block:
+            deadline = time.monotonic() + timeout
+        if not self._rlock.acquire(block, timeout):
+            raise Empty
+        try:
+            if block:
+                timeout = deadline - time.monotonic()
+                if not self._poll(timeout):
+                    raise Empty
+            elif not self._poll():
+                raise Empty
+            buf = _read_checked(reader)
+            t0 = clock()
+            self._sem.release()
+        finally:
+            self._rlock.release()
+    # unserialize the data after having released the lock
+    data = buf.getbuffer()
+    obj = _loads_orig(data)
+    t1 = clock()
+    try:
+        chan, role = reader._ps or _classify(reader)
+        _RECEIVED[role](chan, obj, buf.tell(), t0, t1, data)
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "recording a receive")
+    return obj
+
+
+def _read_checked(conn):
+    # Connection.recv_bytes() without a maximum, straight to the unhooked read.
+    conn._check_closed()
+    conn._check_readable()
+    return _recv_bytes_orig(conn)
+
+
+# -- pickling and the wire, for everything else (Queue's feeder thread) ----------
 
 
 def _dumps(cls, obj, protocol=None):
@@ -191,7 +252,7 @@ def _send_bytes(self, buf):
     if nbytes == len(buf):
         try:
             chan, role = self._ps or _classify(self)
-            _SENT[role](chan, obj, nbytes, t0, t1, t2)
+            _SENT[role](chan, obj, nbytes, t0, t1, t2, buf)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "recording a send")
 
@@ -219,7 +280,7 @@ def _loads(data, *args, **kwargs):
     (chan, role), nbytes, t0 = inp
     if nbytes == len(data):
         try:
-            _RECEIVED[role](chan, obj, nbytes, t0, t1)
+            _RECEIVED[role](chan, obj, nbytes, t0, t1, data)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "recording a receive")
     return obj
@@ -234,11 +295,7 @@ def _ignore(*args):
     return None
 
 
-def _sent_message(chan, obj, nbytes, t0, t1, t2):
-    state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0)
-
-
-def _sent_pool_task(chan, obj, nbytes, t0, t1, t2):
+def _sent_pool_task(chan, obj, nbytes, t0, t1, t2, buf):
     if type(obj) is not tuple or len(obj) != 5:  # None: "worker, stop"
         return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
     job, index, func, args = obj[0], obj[1], obj[2], obj[3]  # (job, i, func, args, kwds)
@@ -251,7 +308,7 @@ def _sent_pool_task(chan, obj, nbytes, t0, t1, t2):
     state.rec.send(chan, job, index, nbytes, t0, t1, t2, items, call, KIND_POOL_TASK, 0)
 
 
-def _sent_pool_result(chan, obj, nbytes, t0, t1, t2):
+def _sent_pool_result(chan, obj, nbytes, t0, t1, t2, buf):
     if type(obj) is not tuple or len(obj) != 3:  # None: the result handler's sentinel
         return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
     index = obj[1]  # (job, i, (ok, value))
@@ -259,7 +316,7 @@ def _sent_pool_result(chan, obj, nbytes, t0, t1, t2):
     state.rec.send(chan, obj[0], -1 if index is None else index, nbytes, t0, t1, t2, 0, 0, KIND_POOL_RESULT, ok)
 
 
-def _sent_exec_task(chan, obj, nbytes, t0, t1, t2):
+def _sent_exec_task(chan, obj, nbytes, t0, t1, t2, buf):
     work_id = getattr(obj, "work_id", None)  # a _CallItem, or None: "worker, stop"
     if work_id is None:
         return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
@@ -267,7 +324,7 @@ def _sent_exec_task(chan, obj, nbytes, t0, t1, t2):
     state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, _exec_items(obj), call, KIND_EXEC_TASK, 0)
 
 
-def _sent_exec_result(chan, obj, nbytes, t0, t1, t2):
+def _sent_exec_result(chan, obj, nbytes, t0, t1, t2, buf):
     work_id = getattr(obj, "work_id", None)  # a _ResultItem, or a pid: "I exited"
     if work_id is None:
         return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
@@ -275,11 +332,7 @@ def _sent_exec_result(chan, obj, nbytes, t0, t1, t2):
     state.rec.send(chan, work_id, -1, nbytes, t0, t1, t2, 0, 0, KIND_EXEC_RESULT, ok)
 
 
-def _received_message(chan, obj, nbytes, t0, t1):
-    state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_MESSAGE, 0)
-
-
-def _received_pool_task(chan, obj, nbytes, t0, t1):
+def _received_pool_task(chan, obj, nbytes, t0, t1, data):
     if type(obj) is not tuple or len(obj) != 5:
         return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
     job, index = obj[0], obj[1]
@@ -290,7 +343,7 @@ def _received_pool_task(chan, obj, nbytes, t0, t1):
         state.task_open = True
 
 
-def _received_pool_result(chan, obj, nbytes, t0, t1):
+def _received_pool_result(chan, obj, nbytes, t0, t1, data):
     if type(obj) is not tuple or len(obj) != 3:
         return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
     index = obj[1]
@@ -298,7 +351,7 @@ def _received_pool_result(chan, obj, nbytes, t0, t1):
     state.rec.recv(chan, obj[0], -1 if index is None else index, nbytes, t0, t1, KIND_POOL_RESULT, ok)
 
 
-def _received_exec_task(chan, obj, nbytes, t0, t1):
+def _received_exec_task(chan, obj, nbytes, t0, t1, data):
     work_id = getattr(obj, "work_id", None)
     if work_id is None:
         return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)
@@ -308,7 +361,7 @@ def _received_exec_task(chan, obj, nbytes, t0, t1):
         state.task_open = True
 
 
-def _received_exec_result(chan, obj, nbytes, t0, t1):
+def _received_exec_result(chan, obj, nbytes, t0, t1, data):
     work_id = getattr(obj, "work_id", None)
     if work_id is None:
         return state.rec.recv(chan, -1, -1, nbytes, t0, t1, KIND_CONTROL, 0)

@@ -16,7 +16,7 @@ import atexit
 import os
 import sys
 
-from . import callsite, channel_hooks, guard, patching, state
+from . import callsite, channel_hooks, guard, patching, sampling, state
 
 _start_orig = _bootstrap_orig = None
 
@@ -161,6 +161,7 @@ def write_exit(code):
     except ImportError:  # no resource module (Windows): times without the peak
         times = os.times()
         cpu_user, cpu_system = times.user, times.system
+    sampling.flush()  # unrecorded messages' counts; multiprocessing's exit work may add a later one
     state.meta("exit", code=code, cpuUser=cpu_user, cpuSystem=cpu_system, maxRss=max_rss)
 
 
@@ -172,6 +173,7 @@ def after_fork_in_child():
         return
     try:
         state.reset_for_child("forkserver" if state.role == "forkserver" else "fork")
+        sampling.forget_after_fork()
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "fork")
 

@@ -31,8 +31,8 @@ _HEADER = struct.Struct("<4sHHIIQQ32x")
 _LENGTH = struct.Struct("<I")
 _TYPE = struct.Struct("<HH")
 # Each struct starts at offset 4 of its record: type, flags, then the payload.
-_SEND = struct.Struct("<HHQqqQQQQIIBB6x")
-_RECV = struct.Struct("<HHQqqQQQBB6x")
+_SEND = struct.Struct("<HHQqqQQQQIIBBxxI")  # ... kind, ok, 2 zero bytes, crc
+_RECV = struct.Struct("<HHQqqQQQBBxxI")
 _RUN = struct.Struct("<HHQqqQQQ")
 SEND_SIZE = 4 + _SEND.size  # 80
 RECV_SIZE = 4 + _RECV.size  # 64
@@ -81,7 +81,7 @@ class Recorder:
     # -- hot path -------------------------------------------------------------
     # acquire/release rather than `with`: a third cheaper, and these run per message.
 
-    def send(self, chan, job, index, nbytes, t0, t1, t2, items, call, kind, ok):
+    def send(self, chan, job, index, nbytes, t0, t1, t2, items, call, kind, ok, crc=0):
         lock = self._lock
         lock.acquire()
         try:
@@ -92,12 +92,12 @@ class Recorder:
                     return
             self._off = off + SEND_SIZE
             mm = self._mm
-            _SEND.pack_into(mm, off + 4, T_SEND, 0, chan, job, index, nbytes, t0, t1, t2, items, call, kind, ok)
+            _SEND.pack_into(mm, off + 4, T_SEND, 0, chan, job, index, nbytes, t0, t1, t2, items, call, kind, ok, crc)
             _LENGTH.pack_into(mm, off, SEND_SIZE)
         finally:
             lock.release()
 
-    def recv(self, chan, job, index, nbytes, t0, t1, kind, ok):
+    def recv(self, chan, job, index, nbytes, t0, t1, kind, ok, crc=0):
         lock = self._lock
         lock.acquire()
         try:
@@ -108,7 +108,7 @@ class Recorder:
                     return
             self._off = off + RECV_SIZE
             mm = self._mm
-            _RECV.pack_into(mm, off + 4, T_RECV, 0, chan, job, index, nbytes, t0, t1, kind, ok)
+            _RECV.pack_into(mm, off + 4, T_RECV, 0, chan, job, index, nbytes, t0, t1, kind, ok, crc)
             _LENGTH.pack_into(mm, off, RECV_SIZE)
         finally:
             lock.release()

@@ -22,6 +22,8 @@ export interface SendRecord {
   call?: number;
   kind: number;
   ok?: number;
+  /** Plain messages: crc32 of the pickled bytes (the sampling key); 0 if absent. */
+  crc?: number;
 }
 
 export interface RecvRecord {
@@ -33,6 +35,7 @@ export interface RecvRecord {
   t1: Stamp;
   kind: number;
   ok?: number;
+  crc?: number;
 }
 
 export interface RunRecord {
@@ -74,6 +77,7 @@ export function encodeSend(r: SendRecord): Uint8Array {
   p.setUint32(60, r.call ?? 0, true);
   p.setUint8(64, r.kind);
   p.setUint8(65, r.ok ?? 0);
+  p.setUint32(68, r.crc ?? 0, true);
   return frame(2, new Uint8Array(p.buffer));
 }
 
@@ -87,6 +91,7 @@ export function encodeRecv(r: RecvRecord): Uint8Array {
   p.setBigUint64(40, big(r.t1), true);
   p.setUint8(48, r.kind);
   p.setUint8(49, r.ok ?? 0);
+  p.setUint32(52, r.crc ?? 0, true);
   return frame(3, new Uint8Array(p.buffer));
 }
 
