@@ -289,7 +289,7 @@ export function queuePayloadFindings(model: TraceModel): Finding[] {
   return out;
 }
 
-/** `, 1 in 16 past the first 1000` from the run's sampling rule, or nothing. */
+/** `, 1 in 17 past the first 1000` from the run's sampling rule, or nothing. */
 function sampledRate(model: TraceModel): string {
   const rule = model.messageSampling;
   return rule ? `, 1 in ${rule.every} past the first ${rule.full}` : '';

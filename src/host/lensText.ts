@@ -98,7 +98,7 @@ export function queueLensTitle(q: QueueReport): string {
   );
 }
 
-/** ` · sampled 1 in 16` when the agent sampled this channel's messages (times are estimates). */
+/** ` · sampled 1 in 17` when the agent sampled this channel's messages (times are estimates). */
 function sampledNote(q: QueueReport): string {
   if (!q.sampled) return '';
   return q.sampled.every ? ` · sampled 1 in ${q.sampled.every}` : ' · sampled';
