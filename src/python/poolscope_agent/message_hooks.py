@@ -6,15 +6,13 @@ Connection._send_bytes/_recv_bytes (which know the pipe, and when the write retu
 or the bytes arrived). The pickling half leaves its stamps in a thread slot; the
 writing half, on the same thread, finds them and writes one record. Connection.send/
 recv and SimpleQueue.put/get, which do both halves in one method and carry every Pool
-task and result, are replaced whole: fewer frames on the busiest paths.
+task and result, are replaced whole: fewer frames on the busiest paths (Queue's feeder
+thread and Queue.get too: queue_hooks.py).
 
 Sizes come from the buffer that already exists; nothing is pickled twice. User
 callables, pool.worker and _process_worker are never wrapped: a worker's compute time
 is the end of the task's unpickling to the start of its result's pickling.
 """
-
-import time
-from queue import Empty
 
 from . import channel_hooks, patching, sampling, state
 from .channel_hooks import EXEC_RESULT, EXEC_TASK, POOL_RESULT, POOL_TASK, USER
@@ -61,10 +59,6 @@ _SEND_NAMES = {"_check_closed", "_check_writable", "_send_bytes", "_ForkingPickl
 _RECV_NAMES = {"_check_closed", "_check_readable", "_recv_bytes", "_ForkingPickler", "loads", "getbuffer"}
 _PUT_NAMES = {"_ForkingPickler", "dumps", "_wlock", "_writer", "send_bytes"}
 _GET_NAMES = {"_rlock", "_reader", "recv_bytes", "_ForkingPickler", "loads"}
-_QGET_NAMES = {
-    "Empty", "ValueError", "_ForkingPickler", "_closed", "_poll", "_recv_bytes", "_rlock", "_sem",
-    "acquire", "loads", "monotonic", "release", "time",
-}  # fmt: skip
 
 
 def patch_queues(queues):
@@ -74,10 +68,6 @@ def patch_queues(queues):
     if _send_bytes_orig is not None and _uses_only(simple.put, _PUT_NAMES) and _uses_only(simple.get, _GET_NAMES):
         patching.replace(simple, "put", _simple_put)
         patching.replace(simple, "get", _simple_get)
-    # Queue.get() too (a consumer's every message): one frame instead of recv_bytes, the
-    # _recv_bytes hook, and the loads hook with their thread slot.
-    if _send_bytes_orig is not None and _uses_only(queues.Queue.get, _QGET_NAMES):
-        patching.replace(queues.Queue, "get", _queue_get)
 
 
 def _uses_only(method, names):
@@ -182,52 +172,7 @@ def _simple_get(self):
     return obj
 
 
-def _queue_get(self, block=True, timeout=None):
-    if self._closed:
-        raise ValueError(f"Queue {self!r} is closed")
-    reader = self._reader
-    if block and timeout is None:
-        with self._rlock:
-            buf = _read_checked(reader)
-            t0 = clock()
-        self._sem.release()
-    else:
-        if block:
-            deadline = time.monotonic() + timeout
-        if not self._rlock.acquire(block, timeout):
-            raise Empty
-        try:
-            if block:
-                timeout = deadline - time.monotonic()
-                if not self._poll(timeout):
-                    raise Empty
-            elif not self._poll():
-                raise Empty
-            buf = _read_checked(reader)
-            t0 = clock()
-            self._sem.release()
-        finally:
-            self._rlock.release()
-    # unserialize the data after having released the lock
-    data = buf.getbuffer()
-    obj = _loads_orig(data)
-    t1 = clock()
-    try:
-        chan, role = reader._ps or _classify(reader)
-        _RECEIVED[role](chan, obj, buf.tell(), t0, t1, data)
-    except Exception as e:  # noqa: BLE001
-        state.agent_error(e, "recording a receive")
-    return obj
-
-
-def _read_checked(conn):
-    # Connection.recv_bytes() without a maximum, straight to the unhooked read.
-    conn._check_closed()
-    conn._check_readable()
-    return _recv_bytes_orig(conn)
-
-
-# -- pickling and the wire, for everything else (Queue's feeder thread) ----------
+# -- pickling and the wire, for everything else --------------------------------
 
 
 def _dumps(cls, obj, protocol=None):
