@@ -52,14 +52,12 @@ def sent_message(chan, obj, nbytes, t0, t1, t2, buf):
     n = c[0] = c[0] + 1
     crc = crc32(buf) if nbytes <= 8192 else crc_of(buf, nbytes)
     if n > FULL:
+        if n == FULL + 1:
+            past_full()
         if crc % EVERY:
             c[1] += 1
             c[2] += nbytes
-            if n == FULL + 1:
-                past_full()
             return
-        if n == FULL + 1:
-            past_full()
     _state.rec.send(chan, c[1] + 1, c[2] + nbytes, nbytes, t0, t1, t2, 0, 0, KIND_MESSAGE, 0, crc)
     c[1] = c[2] = 0
 
@@ -71,14 +69,12 @@ def received_message(chan, obj, nbytes, t0, t1, data):
     n = c[0] = c[0] + 1
     crc = crc32(data) if nbytes <= 8192 else crc_of(data, nbytes)
     if n > FULL:
+        if n == FULL + 1:
+            past_full()
         if crc % EVERY:
             c[1] += 1
             c[2] += nbytes
-            if n == FULL + 1:
-                past_full()
             return
-        if n == FULL + 1:
-            past_full()
     _state.rec.recv(chan, c[1] + 1, c[2] + nbytes, nbytes, t0, t1, KIND_MESSAGE, 0, crc)
     c[1] = c[2] = 0
 
