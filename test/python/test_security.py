@@ -19,6 +19,7 @@ import os, sys, time
 import multiprocessing as mp
 
 def wait(go):
+    open("%s.in-%d" % (go, os.getpid()), "w").close()
     while not os.path.exists(go):
         time.sleep(0.01)
     return os.getpid()
@@ -30,9 +31,11 @@ if __name__ == "__main__":
     q.get()
     with mp.Pool(2) as pool:
         result = pool.map_async(wait, [sys.argv[2]] * 2, chunksize=1)
-        while len(mp.active_children()) < 2:
+        # Both workers inside wait(): on a busy machine a spawn worker can take long
+        # to start, and then the first one would run both tasks.
+        folder, name = os.path.split(sys.argv[2])
+        while len([f for f in os.listdir(folder) if f.startswith(name + ".in-")]) < 2:
             time.sleep(0.01)
-        time.sleep(0.3)  # the workers are inside wait()
         open(sys.argv[2] + ".ready", "w").close()
         print(len(set(result.get(60))))
 """

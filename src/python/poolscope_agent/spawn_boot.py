@@ -33,7 +33,7 @@ def _poolscope_boot(run_dir, agent_dir, cache, tag, kind, workers, chunksize):
             raise ValueError(tag)
         import marshal
         with open(cache, "rb") as f:
-            codes = marshal.load(f)
+            codes = marshal.loads(f.read())  # not marshal.load(f): it reads a few bytes per call
         finder = {}
         exec(codes["poolscope_agent.codecache"][2], finder)
         finder["install_finder"](codes)
