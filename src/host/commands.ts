@@ -7,7 +7,7 @@ import { LiveRun } from './liveRun';
 import { PoolScopePanel } from './panel';
 import { resolvePython } from './pythonEnv';
 import { isRunItem, RunsView } from './runsView';
-import { exportSavedRun, openSavedRun } from './savedRunThread';
+import { exportSavedRun, openSavedRun, savedRunWorkerFile } from './savedRunThread';
 import { parseArgsLine } from './argsLine';
 import { CompareSweepCommands } from './compareCommands';
 
@@ -31,7 +31,7 @@ export function registerCommands(
   let current: LiveRun | undefined;
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 100);
   status.command = 'poolscope.cancelRun';
-  const savedRunWorker = path.join(context.extensionUri.fsPath, 'dist', 'savedRunWorker.js');
+  const savedRunWorker = savedRunWorkerFile(context.extensionUri.fsPath);
 
   const openSource = (file: string, line: number): void => {
     const uri = path.isAbsolute(file)

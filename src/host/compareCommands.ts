@@ -13,7 +13,7 @@ import type { CompareSide, FromCompareView } from '../shared/compareProtocol';
 import type { PreparedRun } from './commands';
 import { ComparePanel } from './comparePanel';
 import { compareSideOf } from './compareRows';
-import { openSavedRun } from './savedRunThread';
+import { openSavedRun, savedRunWorkerFile } from './savedRunThread';
 import { overridesText, RunHistory, RunMeta } from './history';
 import { isRunItem, RunsView } from './runsView';
 
@@ -150,7 +150,7 @@ export class CompareSweepCommands {
 
   /** One side, read on a worker thread (savedRunThread): a big run takes seconds to load. */
   private async side(meta: RunMeta, tag: 'A' | 'B'): Promise<CompareSide> {
-    const worker = path.join(this.deps.context.extensionUri.fsPath, 'dist', 'savedRunWorker.js');
+    const worker = savedRunWorkerFile(this.deps.context.extensionUri.fsPath);
     const { messages, report } = await openSavedRun(worker, this.deps.history.tracePath(meta.id), meta.id);
     const label = `${tag} · ${path.basename(meta.script)} · ${new Date(meta.startedAt).toLocaleString()}`;
     return compareSideOf(messages, report, meta.id, label);

@@ -3,6 +3,7 @@
  * million tasks takes seconds; on the extension host's thread that would freeze every extension
  * for as long. No VS Code API here, so it is tested with plain node.
  */
+import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Report } from '../core/report';
 import type { ToWebview } from '../shared/protocol';
@@ -17,6 +18,11 @@ export type FromSavedRun =
   | { type: 'opened'; messages: ToWebview[]; report: Report }
   | { type: 'exported' }
   | { type: 'error'; message: string };
+
+/** The bundled worker, from the extension's folder. */
+export function savedRunWorkerFile(extensionPath: string): string {
+  return path.join(extensionPath, 'dist', 'savedRunWorker.js');
+}
 
 function runJob(workerFile: string, job: SavedRunJob): Promise<FromSavedRun> {
   return new Promise<FromSavedRun>((resolve, reject) => {
