@@ -23,7 +23,7 @@ const RECV_KIND_AT = RECORD_HEADER_SIZE + 48;
 class Fallback extends Error {}
 
 export interface ContainerModelOptions {
-  /** Bytes read at a time (default 16 MiB). */
+  /** Bytes read at a time (default PIECE_BYTES, 256 KiB). */
   pieceBytes?: number;
   /** Told how the tasks were joined: as read, or (a guess proved wrong) from a whole read. */
   joined?: (how: 'streamed' | 'whole') => void;
@@ -77,11 +77,13 @@ export function loadContainerModel(file: string, options: ContainerModelOptions 
 /** A copy of the chunk's plain-message SENDs and RECVs, or undefined if it has none. */
 function messageRecords(chunk: RecordChunk): RecordChunk | undefined {
   const { view } = chunk;
-  const sends = chunk.sends.filter((off) => view.getUint8(off + SEND_KIND_AT) === MessageKind.Message);
-  const recvs = chunk.recvs.filter((off) => view.getUint8(off + RECV_KIND_AT) === MessageKind.Message);
+  // Plain loops, not TypedArray.filter and spreads: this runs over every record of the file.
+  const sends = messageOffsets(view, chunk.sends, SEND_KIND_AT);
+  const recvs = messageOffsets(view, chunk.recvs, RECV_KIND_AT);
   if (sends.length + recvs.length === 0) return undefined;
   let size = 0;
-  for (const off of [...sends, ...recvs]) size += view.getUint32(off, true);
+  for (const off of sends) size += view.getUint32(off, true);
+  for (const off of recvs) size += view.getUint32(off, true);
   const bytes = new Uint8Array(size);
   let at = 0;
   const copy = (offsets: Uint32Array): Uint32Array =>
@@ -98,4 +100,21 @@ function messageRecords(chunk: RecordChunk): RecordChunk | undefined {
     recvs: copy(recvs),
     runs: new Uint32Array(0),
   };
+}
+
+const NONE = new Uint32Array(0);
+
+/** The offsets among `offsets` of records whose kind (at `kindAt`) is a plain message. */
+function messageOffsets(view: DataView, offsets: Uint32Array, kindAt: number): Uint32Array {
+  let n = 0;
+  for (let k = 0; k < offsets.length; k++) {
+    if (view.getUint8(offsets[k] + kindAt) === MessageKind.Message) n++;
+  }
+  if (n === 0) return NONE;
+  const out = new Uint32Array(n);
+  n = 0;
+  for (let k = 0; k < offsets.length; k++) {
+    if (view.getUint8(offsets[k] + kindAt) === MessageKind.Message) out[n++] = offsets[k];
+  }
+  return out;
 }

@@ -12,8 +12,12 @@ import { CONTAINER_MAGIC, CONTAINER_VERSION, STREAM_NAME_RE, versionError } from
 import { parseRecords } from './recordParser';
 import { emptyRecords, readU64, type RecordChunk, type TraceRecords } from './records';
 
-/** Bytes read at a time; a record larger than this grows the buffer. */
-export const PIECE_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes read at a time; a record larger than this grows the buffer. Small enough that a piece is
+ * still in the CPU's cache when its records are parsed and then joined (16 MiB pieces were read
+ * from memory twice), and that the buffer costs few page faults.
+ */
+export const PIECE_BYTES = 256 * 1024;
 
 export function streamContainer(
   file: string,
