@@ -2,9 +2,9 @@
  * Reads a `.pstrace` container a piece at a time instead of all at once: a million-task trace is
  * over 300 MB, and holding it while the model's columns are built was most of the host's peak
  * memory. Each piece's binary records are handed to `onChunk` while the piece is in memory; the
- * chunk's view is only valid during that call (the next piece reuses the buffer). What it returns
- * is what {@link readContainer} returns, less the chunks: the same streams, METAs and warnings in
- * the same order, the warnings naming the same positions.
+ * chunk's view and offset lists are only valid during that call (the next piece reuses their
+ * buffers). What it returns is what {@link readContainer} returns, less the chunks: the same
+ * streams, METAs and warnings in the same order, the warnings naming the same positions.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -106,7 +106,8 @@ function readStream(
   while (true) {
     const want = Math.min(piece.buf.length - have, stop - (at + have));
     if (want > 0) have += fs.readSync(fd, piece.buf, have, want, at + have);
-    const target = { stream: names.stream, label: names.label, baseOffset: at - start, out };
+    // transient: the chunk is handed on and done with before the next parse (see onChunk).
+    const target = { stream: names.stream, label: names.label, baseOffset: at - start, out, transient: true };
     // The limit is the stream's end in buffer coordinates, as if the whole stream were at hand.
     const result = parseRecords(piece.buf.subarray(0, have), 0, end - at, target);
     if (result.chunk) {

@@ -125,8 +125,8 @@ export class StreamTaskJoin {
         v.items[i] = send.items;
         v.bytesIn[i] = send.bytes;
         v.pickleStartMs[i] = send.t0;
-        v.pickleInMs[i] = send.t1 - send.t0;
-        v.writeInMs[i] = send.t2 - send.t1;
+        v.pickleInMs[i] = (send.t1 - send.t0) / 1e6;
+        v.writeInMs[i] = (send.t2 - send.t1) / 1e6;
         v.dispatchMs[i] = send.t2;
         if (send.call !== 0) {
           if (send.call > 0x7fffffff) this.odd = true;
@@ -167,7 +167,7 @@ export class StreamTaskJoin {
         this.setWorker(i, stream, P4);
         if (Number.isNaN(v.bytesIn[i])) v.bytesIn[i] = recv.bytes;
         v.arrivalMs[i] = recv.t0;
-        v.unpickleInMs[i] = recv.t1 - recv.t0;
+        v.unpickleInMs[i] = (recv.t1 - recv.t0) / 1e6;
       } else if (isResultKind(recv.kind)) {
         const task = this.resultTaskChan(recv.chan);
         if (task < 0) this.deferred.add(view, off, stream, seq, false);
@@ -183,8 +183,8 @@ export class StreamTaskJoin {
     if (this.workerPass[i] <= P3) this.setWorker(i, stream, P3);
     v.bytesOut[i] = send.bytes;
     v.resultPickleStartMs[i] = send.t0;
-    v.pickleOutMs[i] = send.t1 - send.t0;
-    v.writeOutMs[i] = send.t2 - send.t1;
+    v.pickleOutMs[i] = (send.t1 - send.t0) / 1e6;
+    v.writeOutMs[i] = (send.t2 - send.t1) / 1e6;
     v.resultSentMs[i] = send.t2;
     if (this.okPass[i] <= P3) this.setOk(i, send.ok, P3);
   }
@@ -196,7 +196,7 @@ export class StreamTaskJoin {
     if (join.parent[i] < 0) join.parent[i] = stream;
     if (Number.isNaN(v.bytesOut[i])) v.bytesOut[i] = recv.bytes;
     v.resultArrivalMs[i] = recv.t0;
-    v.unpickleOutMs[i] = recv.t1 - recv.t0;
+    v.unpickleOutMs[i] = (recv.t1 - recv.t0) / 1e6;
     this.setOk(i, recv.ok, P4);
   }
 
@@ -401,7 +401,8 @@ export class StreamTaskJoin {
         call[i] = lastCall;
       }
     }
-    // Stamps were kept in ns: to ms from the origin, as buildTasks computes them.
+    // Stamps were kept in ns (the origin is known only now): to ms from it, as buildTasks computes
+    // them. Durations need no origin and were made ms as they were read.
     const v = join.v;
     for (const col of [
       v.pickleStartMs,
@@ -414,16 +415,6 @@ export class StreamTaskJoin {
       v.resultArrivalMs,
     ]) {
       for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
-    }
-    for (const col of [
-      v.pickleInMs,
-      v.writeInMs,
-      v.unpickleInMs,
-      v.pickleOutMs,
-      v.writeOutMs,
-      v.unpickleOutMs,
-    ]) {
-      for (let i = 0; i < n; i++) col[i] = col[i] / 1e6;
     }
     const order = firstRecordOrder(this.orderPass, this.orderSeq, n, this.seq);
     this.orderPass = this.workerPass = this.okPass = new Int8Array(0);
