@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import { readContainer } from './container';
 import { streamContainer } from './containerStream';
-import { MessageKind, RECORD_HEADER_SIZE } from './format';
 import { assembleModel, buildModel } from './model';
 import type { TraceModel } from './modelTypes';
 import { readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT, type RecordChunk } from './records';
@@ -16,10 +15,6 @@ import { StreamTaskJoin } from './streamJoin';
 
 /** Bytes of one task's records (two SENDs, two RECVs, a RUN): sizes the task columns up front. */
 const TASK_BYTES = 344;
-/** Where the message kind sits in a SEND and a RECV record. */
-const SEND_KIND_AT = RECORD_HEADER_SIZE + 64;
-const RECV_KIND_AT = RECORD_HEADER_SIZE + 48;
-
 class Fallback extends Error {}
 
 export interface ContainerModelOptions {
@@ -39,7 +34,7 @@ export function loadContainerModel(file: string, options: ContainerModelOptions 
     (chunk, out) => {
       join.learnMetas(out.metas);
       join.chunk(chunk);
-      const message = messageRecords(chunk);
+      const message = messageRecords(chunk, join.messageSends.take(true), join.messageRecvs.take(true));
       if (message) messages.push(message);
       const last = (lastNs[chunk.stream] ??= [NaN, NaN, NaN]);
       const { view, sends, recvs, runs } = chunk;
@@ -74,13 +69,10 @@ export function loadContainerModel(file: string, options: ContainerModelOptions 
   }
 }
 
-/** A copy of the chunk's plain-message SENDs and RECVs, or undefined if it has none. */
-function messageRecords(chunk: RecordChunk): RecordChunk | undefined {
-  const { view } = chunk;
-  // Plain loops, not TypedArray.filter and spreads: this runs over every record of the file.
-  const sends = messageOffsets(view, chunk.sends, SEND_KIND_AT);
-  const recvs = messageOffsets(view, chunk.recvs, RECV_KIND_AT);
+/** A copy of the chunk's plain-message SENDs and RECVs (at `sends` and `recvs`), if any. */
+function messageRecords(chunk: RecordChunk, sends: Uint32Array, recvs: Uint32Array): RecordChunk | undefined {
   if (sends.length + recvs.length === 0) return undefined;
+  const { view } = chunk;
   let size = 0;
   for (const off of sends) size += view.getUint32(off, true);
   for (const off of recvs) size += view.getUint32(off, true);
@@ -100,21 +92,4 @@ function messageRecords(chunk: RecordChunk): RecordChunk | undefined {
     recvs: copy(recvs),
     runs: new Uint32Array(0),
   };
-}
-
-const NONE = new Uint32Array(0);
-
-/** The offsets among `offsets` of records whose kind (at `kindAt`) is a plain message. */
-function messageOffsets(view: DataView, offsets: Uint32Array, kindAt: number): Uint32Array {
-  let n = 0;
-  for (let k = 0; k < offsets.length; k++) {
-    if (view.getUint8(offsets[k] + kindAt) === MessageKind.Message) n++;
-  }
-  if (n === 0) return NONE;
-  const out = new Uint32Array(n);
-  n = 0;
-  for (let k = 0; k < offsets.length; k++) {
-    if (view.getUint8(offsets[k] + kindAt) === MessageKind.Message) out[n++] = offsets[k];
-  }
-  return out;
 }

@@ -58,7 +58,7 @@ const MIN_PAYLOAD: Record<number, number> = {
 const utf8 = new TextDecoder('utf-8');
 
 /** Offsets collected while parsing, reused from call to call; each chunk gets an exact copy. */
-class OffsetList {
+export class OffsetList {
   private data = new Uint32Array(1024);
   length = 0;
 

@@ -36,6 +36,7 @@ import {
   type RecordChunk,
   type TraceRecords,
 } from './records';
+import { OffsetList } from './recordParser';
 import { SetAside } from './setAside';
 import { firstRecordOrder, TaskJoin } from './taskJoin';
 
@@ -86,6 +87,12 @@ export class StreamTaskJoin {
   private deferred = new SetAside();
   /** Something the row layout cannot hold (a call id past 2^31). */
   private odd = false;
+  /**
+   * The last chunk's plain-message SENDs and RECVs (kind 0), listed as the join passes over them
+   * so that the caller need not read every record's kind again. Valid until the next chunk.
+   */
+  readonly messageSends = new OffsetList();
+  readonly messageRecvs = new OffsetList();
   private readonly send = newSendFields();
   private readonly recv = newRecvFields();
   private readonly run = newRunFields();
@@ -108,6 +115,7 @@ export class StreamTaskJoin {
   chunk(c: RecordChunk): void {
     const { view, stream } = c;
     const { send, recv, run } = this;
+    this.messageSends.length = this.messageRecvs.length = 0;
     for (const off of c.sends) {
       const seq = this.seq++;
       readSend(view, off, send);
@@ -137,7 +145,7 @@ export class StreamTaskJoin {
         const task = this.resultTaskChan(send.chan);
         if (task < 0) this.deferred.add(view, off, stream, seq, true);
         else this.resultSend(this.row(this.slotFor(task), send.job, send.index, P3, seq), stream);
-      }
+      } else if (send.kind === MessageKind.Message) this.messageSends.push(off);
     }
     for (const off of c.runs) {
       const seq = this.seq++;
@@ -172,7 +180,7 @@ export class StreamTaskJoin {
         const task = this.resultTaskChan(recv.chan);
         if (task < 0) this.deferred.add(view, off, stream, seq, false);
         else this.resultRecv(this.row(this.slotFor(task), recv.job, recv.index, P4, seq), stream);
-      }
+      } else if (recv.kind === MessageKind.Message) this.messageRecvs.push(off);
     }
   }
 
