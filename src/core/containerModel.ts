@@ -32,7 +32,7 @@ export function loadContainerModel(file: string, options: ContainerModelOptions 
   const records = streamContainer(
     file,
     (chunk, out) => {
-      join.learnMetas(out.metas);
+      join.learnMetas(out);
       join.chunk(chunk);
       const message = messageRecords(chunk, join.messageSends.take(true), join.messageRecvs.take(true));
       if (message) messages.push(message);

@@ -32,12 +32,12 @@ import {
   readRecv,
   readRun,
   readSend,
-  type MetaRecord,
   type RecordChunk,
   type TraceRecords,
 } from './records';
 import { OffsetList } from './recordParser';
 import { SetAside } from './setAside';
+import { OriginWatch } from './streamOrigin';
 import { firstRecordOrder, TaskJoin } from './taskJoin';
 
 const P1 = 1;
@@ -93,6 +93,11 @@ export class StreamTaskJoin {
    */
   readonly messageSends = new OffsetList();
   readonly messageRecvs = new OffsetList();
+  private readonly origin = new OriginWatch();
+  /** Stamps are written as (ns - stampBase) / stampScale: ms from the origin, or (0, 1) ns. */
+  private stampBase = 0;
+  private stampScale = 1;
+  private stampsFixed = false;
   private readonly send = newSendFields();
   private readonly recv = newRecvFields();
   private readonly run = newRunFields();
@@ -101,10 +106,15 @@ export class StreamTaskJoin {
     this.join = new TaskJoin(expectedTasks);
   }
 
-  /** Learns the `pool` METAs read since the last call (they may name result channels). */
-  learnMetas(metas: MetaRecord[]): void {
+  /**
+   * Learns the METAs read since the last call: `pool` METAs may name result channels, and the
+   * main process's `process` META tells the origin of the stamps.
+   */
+  learnMetas(records: TraceRecords): void {
+    const { metas } = records;
     for (; this.metasSeen < metas.length; this.metasSeen++) {
       const m = metas[this.metasSeen];
+      this.origin.learn(m, records.streams);
       if (m.k !== 'pool' || typeof m.data.id !== 'number') continue;
       if (typeof m.data.resultChan === 'number') this.resultTask.set(m.data.resultChan, m.data.id);
       this.lastResultChan = NaN;
@@ -113,6 +123,11 @@ export class StreamTaskJoin {
 
   /** Joins one chunk's task and result records (the chunk's view is only needed during the call). */
   chunk(c: RecordChunk): void {
+    if (!this.stampsFixed) {
+      // Stamps are made ms as read if the origin is known by the first record, else kept in ns.
+      this.stampsFixed = true;
+      if (!Number.isNaN(this.origin.ns)) [this.stampBase, this.stampScale] = [this.origin.ns, 1e6];
+    }
     const { view, stream } = c;
     const { send, recv, run } = this;
     this.messageSends.length = this.messageRecvs.length = 0;
@@ -132,10 +147,10 @@ export class StreamTaskJoin {
         join.parent[i] = stream;
         v.items[i] = send.items;
         v.bytesIn[i] = send.bytes;
-        v.pickleStartMs[i] = send.t0;
+        v.pickleStartMs[i] = this.stamp(send.t0);
         v.pickleInMs[i] = (send.t1 - send.t0) / 1e6;
         v.writeInMs[i] = (send.t2 - send.t1) / 1e6;
-        v.dispatchMs[i] = send.t2;
+        v.dispatchMs[i] = this.stamp(send.t2);
         if (send.call !== 0) {
           if (send.call > 0x7fffffff) this.odd = true;
           join.call[i] = send.call;
@@ -154,8 +169,8 @@ export class StreamTaskJoin {
       this.firstRunChan[stream] ??= run.chan;
       const { join } = this;
       if (this.workerPass[i] <= P2) this.setWorker(i, stream, P2);
-      join.v.computeStartMs[i] = run.t0;
-      join.v.computeEndMs[i] = run.t1;
+      join.v.computeStartMs[i] = this.stamp(run.t0);
+      join.v.computeEndMs[i] = this.stamp(run.t1);
       join.v.cpuMs[i] = run.cpu / 1e6;
     }
     for (const off of c.recvs) {
@@ -174,7 +189,7 @@ export class StreamTaskJoin {
         const v = join.v;
         this.setWorker(i, stream, P4);
         if (Number.isNaN(v.bytesIn[i])) v.bytesIn[i] = recv.bytes;
-        v.arrivalMs[i] = recv.t0;
+        v.arrivalMs[i] = this.stamp(recv.t0);
         v.unpickleInMs[i] = (recv.t1 - recv.t0) / 1e6;
       } else if (isResultKind(recv.kind)) {
         const task = this.resultTaskChan(recv.chan);
@@ -190,10 +205,10 @@ export class StreamTaskJoin {
     const v = join.v;
     if (this.workerPass[i] <= P3) this.setWorker(i, stream, P3);
     v.bytesOut[i] = send.bytes;
-    v.resultPickleStartMs[i] = send.t0;
+    v.resultPickleStartMs[i] = this.stamp(send.t0);
     v.pickleOutMs[i] = (send.t1 - send.t0) / 1e6;
     v.writeOutMs[i] = (send.t2 - send.t1) / 1e6;
-    v.resultSentMs[i] = send.t2;
+    v.resultSentMs[i] = this.stamp(send.t2);
     if (this.okPass[i] <= P3) this.setOk(i, send.ok, P3);
   }
 
@@ -203,9 +218,14 @@ export class StreamTaskJoin {
     const v = join.v;
     if (join.parent[i] < 0) join.parent[i] = stream;
     if (Number.isNaN(v.bytesOut[i])) v.bytesOut[i] = recv.bytes;
-    v.resultArrivalMs[i] = recv.t0;
+    v.resultArrivalMs[i] = this.stamp(recv.t0);
     v.unpickleOutMs[i] = (recv.t1 - recv.t0) / 1e6;
     this.setOk(i, recv.ok, P4);
+  }
+
+  /** A stamp as the columns hold it until finishColumns (see stampBase). */
+  private stamp(ns: number): number {
+    return (ns - this.stampBase) / this.stampScale;
   }
 
   private setWorker(i: number, stream: number, pass: number): void {
@@ -297,6 +317,8 @@ export class StreamTaskJoin {
   finish(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
     if (this.odd) return null;
     const { processes, byStream, originNs } = procs;
+    // The origin the stamps were made ms from: it cannot change (see OriginWatch), but if it did…
+    if (this.stampScale !== 1 && this.stampBase !== originNs) return null;
     const { poolTable, calls, callByKey, callByJob } = poolsAndCalls(records, procs, warnings);
     const pools = poolTable.pools;
     // Two pools on one task channel: rows keyed by channel cannot tell them apart.
@@ -409,20 +431,13 @@ export class StreamTaskJoin {
         call[i] = lastCall;
       }
     }
-    // Stamps were kept in ns (the origin is known only now): to ms from it, as buildTasks computes
-    // them. Durations need no origin and were made ms as they were read.
+    // Stamps kept in ns (the origin was not known when the first was read): to ms from it, as
+    // buildTasks computes them. Durations need no origin and were made ms as they were read.
     const v = join.v;
-    for (const col of [
-      v.pickleStartMs,
-      v.dispatchMs,
-      v.computeStartMs,
-      v.computeEndMs,
-      v.resultPickleStartMs,
-      v.resultSentMs,
-      v.arrivalMs,
-      v.resultArrivalMs,
-    ]) {
-      for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
+    if (this.stampScale === 1) {
+      const stamps = [v.pickleStartMs, v.dispatchMs, v.computeStartMs, v.computeEndMs];
+      stamps.push(v.resultPickleStartMs, v.resultSentMs, v.arrivalMs, v.resultArrivalMs);
+      for (const col of stamps) for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
     }
     const order = firstRecordOrder(this.orderPass, this.orderSeq, n, this.seq);
     this.orderPass = this.workerPass = this.okPass = new Int8Array(0);
