@@ -301,10 +301,12 @@ export class StreamTaskJoin {
   }
 
   private row(slot: number, job: number, index: number, pass: number, seq: number): number {
-    const before = this.join.count;
-    const i = this.join.at(slot, job, index);
-    if (this.join.allocated > this.orderPass.length) this.growRows();
-    if (this.join.count > before) {
+    const { join } = this;
+    const before = join.count;
+    const i = join.at(slot, job, index);
+    if (join.count > before) {
+      // A new row: the columns may have grown.
+      if (join.allocated > this.orderPass.length) this.growRows();
       this.orderPass[i] = pass;
       this.orderSeq[i] = seq;
     } else if (pass < this.orderPass[i] || (pass === this.orderPass[i] && seq < this.orderSeq[i])) {
