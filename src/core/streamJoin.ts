@@ -38,31 +38,19 @@ import {
 import { OffsetList } from './recordParser';
 import { SetAside } from './setAside';
 import { OriginWatch } from './streamOrigin';
+import { ChanSlots, NO_PASS } from './chanSlots';
 import { firstRecordOrder, TaskJoin } from './taskJoin';
 
 const P1 = 1;
 const P2 = 2;
 const P3 = 3;
 const P4 = 4;
-/** For a channel only result records led to: no pass looked it up as a task channel. */
-const NO_PASS = 9;
-
-/** A task channel met in records, and where the passes would first have looked it up. */
-interface ChanSlot {
-  chan: number;
-  pass: number;
-  seq: number;
-  api: string;
-}
-
 const apiOf = (kind: number): string => (kind === MessageKind.ExecutorTask ? 'ProcessPoolExecutor' : 'Pool');
 
 export class StreamTaskJoin {
   private readonly join: TaskJoin;
-  private readonly slotOf = new Map<number, number>();
-  private readonly slots: ChanSlot[] = [];
-  private lastChan = NaN;
-  private lastSlot = -1;
+  /** Task channels met, numbered: the rows' pool column holds these until finish. */
+  private readonly chans = new ChanSlots();
   /** Per row: the first record that touched it, and which pass last set `worker` and `ok`. */
   private orderPass = new Int8Array(0);
   private orderSeq = new Uint32Array(0);
@@ -144,7 +132,7 @@ export class StreamTaskJoin {
       readSend(view, off, send);
       if (isTaskKind(send.kind)) {
         const i = this.row(
-          this.taskSlot(send.chan, P1, seq, apiOf(send.kind)),
+          this.chans.task(send.chan, P1, seq, apiOf(send.kind)),
           send.job,
           send.index,
           P1,
@@ -167,7 +155,7 @@ export class StreamTaskJoin {
       } else if (isResultKind(send.kind)) {
         const task = this.resultTaskChan(send.chan);
         if (task < 0) this.deferred.add(view, off, stream, seq, true);
-        else this.resultSend(this.row(this.slotFor(task), send.job, send.index, P3, seq), stream);
+        else this.resultSend(this.row(this.chans.of(task), send.job, send.index, P3, seq), stream);
       } else if (send.kind === MessageKind.Message) this.messageSends.push(off);
     }
   }
@@ -178,7 +166,7 @@ export class StreamTaskJoin {
     for (const off of c.runs) {
       const seq = this.seq++;
       readRun(view, off, run);
-      const i = this.row(this.taskSlot(run.chan, P2, seq, 'Pool'), run.job, run.index, P2, seq);
+      const i = this.row(this.chans.task(run.chan, P2, seq, 'Pool'), run.job, run.index, P2, seq);
       this.firstRunChan[stream] ??= run.chan;
       const { join } = this;
       if (this.workerPass[i] <= P2) this.setWorker(i, stream, P2);
@@ -196,7 +184,7 @@ export class StreamTaskJoin {
       readRecv(view, off, recv);
       if (isTaskKind(recv.kind)) {
         const i = this.row(
-          this.taskSlot(recv.chan, P4, seq, apiOf(recv.kind)),
+          this.chans.task(recv.chan, P4, seq, apiOf(recv.kind)),
           recv.job,
           recv.index,
           P4,
@@ -212,7 +200,7 @@ export class StreamTaskJoin {
       } else if (isResultKind(recv.kind)) {
         const task = this.resultTaskChan(recv.chan);
         if (task < 0) this.deferred.add(view, off, stream, seq, false);
-        else this.resultRecv(this.row(this.slotFor(task), recv.job, recv.index, P4, seq), stream);
+        else this.resultRecv(this.row(this.chans.of(task), recv.job, recv.index, P4, seq), stream);
       } else if (recv.kind === MessageKind.Message) this.messageRecvs.push(off);
     }
   }
@@ -254,31 +242,6 @@ export class StreamTaskJoin {
   private setOk(i: number, ok: number, pass: number): void {
     this.join.ok[i] = ok === 1 ? 1 : 0;
     this.okPass[i] = pass;
-  }
-
-  /** The slot of a task channel a pass looks up, noting the first (pass, seq) that did. */
-  private taskSlot(chan: number, pass: number, seq: number, api: string): number {
-    const s = chan === this.lastChan ? this.lastSlot : this.slotFor(chan);
-    const slot = this.slots[s];
-    if (pass < slot.pass || (pass === slot.pass && seq < slot.seq)) {
-      slot.pass = pass;
-      slot.seq = seq;
-      slot.api = api;
-    }
-    return s;
-  }
-
-  private slotFor(chan: number): number {
-    if (chan === this.lastChan) return this.lastSlot;
-    let s = this.slotOf.get(chan);
-    if (s === undefined) {
-      s = this.slots.length;
-      this.slots.push({ chan, pass: NO_PASS, seq: 0, api: 'Pool' });
-      this.slotOf.set(chan, s);
-    }
-    this.lastChan = chan;
-    this.lastSlot = s;
-    return s;
   }
 
   /** The task channel a result channel leads to by the METAs so far, or -1 (then set aside). */
@@ -348,7 +311,7 @@ export class StreamTaskJoin {
       if (p < 0 || pools[p].id !== taskChan) return null;
     }
     // Placeholder pools for unnamed task channels, in the order passes 1, 2 and 4 met them.
-    const unnamed = this.slots
+    const unnamed = this.chans.list
       .filter((s) => s.pass !== NO_PASS && poolTable.findByTask(s.chan) < 0)
       .sort((a, b) => a.pass - b.pass || a.seq - b.seq);
     for (const s of unnamed) poolTable.byTask(s.chan, s.api);
@@ -366,13 +329,13 @@ export class StreamTaskJoin {
     });
 
     const rowOf = this.finishColumns(
-      this.slots.map((s) => poolTable.findByTask(s.chan)),
+      this.chans.list.map((s) => poolTable.findByTask(s.chan)),
       byStream,
       originNs,
       callByKey,
     );
     const find = (pool: number, job: number, index: number): number => {
-      const slot = this.slotOf.get(pools[pool].id);
+      const slot = this.chans.find(pools[pool].id);
       const i = slot === undefined ? -1 : this.join.find(slot, job, index);
       return i < 0 || !rowOf ? i : rowOf[i];
     };
@@ -388,7 +351,7 @@ export class StreamTaskJoin {
     procOf: (stream: number) => { pool: number },
   ): number {
     const { view, at, streams, seqs, isSend } = this.deferred;
-    const slotOfPool = (pool: number): number => this.slotFor(poolTable.pools[pool].id);
+    const slotOfPool = (pool: number): number => this.chans.of(poolTable.pools[pool].id);
     let unplaced = 0;
     for (const sends of [true, false]) {
       for (let k = 0; k < at.length; k++) {
