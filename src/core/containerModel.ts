@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import { readContainer } from './container';
 import { streamContainer } from './containerStream';
-import { MessageKind, RECORD_HEADER_SIZE } from './format';
 import { assembleModel, buildModel } from './model';
 import type { TraceModel } from './modelTypes';
 import { readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT, type RecordChunk } from './records';
@@ -16,14 +15,10 @@ import { StreamTaskJoin } from './streamJoin';
 
 /** Bytes of one task's records (two SENDs, two RECVs, a RUN): sizes the task columns up front. */
 const TASK_BYTES = 344;
-/** Where the message kind sits in a SEND and a RECV record. */
-const SEND_KIND_AT = RECORD_HEADER_SIZE + 64;
-const RECV_KIND_AT = RECORD_HEADER_SIZE + 48;
-
 class Fallback extends Error {}
 
 export interface ContainerModelOptions {
-  /** Bytes read at a time (default 16 MiB). */
+  /** Bytes read at a time (default PIECE_BYTES, 256 KiB). */
   pieceBytes?: number;
   /** Told how the tasks were joined: as read, or (a guess proved wrong) from a whole read. */
   joined?: (how: 'streamed' | 'whole') => void;
@@ -37,9 +32,9 @@ export function loadContainerModel(file: string, options: ContainerModelOptions 
   const records = streamContainer(
     file,
     (chunk, out) => {
-      join.learnMetas(out.metas);
+      join.learnMetas(out);
       join.chunk(chunk);
-      const message = messageRecords(chunk);
+      const message = messageRecords(chunk, join.messageSends.take(true), join.messageRecvs.take(true));
       if (message) messages.push(message);
       const last = (lastNs[chunk.stream] ??= [NaN, NaN, NaN]);
       const { view, sends, recvs, runs } = chunk;
@@ -74,14 +69,13 @@ export function loadContainerModel(file: string, options: ContainerModelOptions 
   }
 }
 
-/** A copy of the chunk's plain-message SENDs and RECVs, or undefined if it has none. */
-function messageRecords(chunk: RecordChunk): RecordChunk | undefined {
-  const { view } = chunk;
-  const sends = chunk.sends.filter((off) => view.getUint8(off + SEND_KIND_AT) === MessageKind.Message);
-  const recvs = chunk.recvs.filter((off) => view.getUint8(off + RECV_KIND_AT) === MessageKind.Message);
+/** A copy of the chunk's plain-message SENDs and RECVs (at `sends` and `recvs`), if any. */
+function messageRecords(chunk: RecordChunk, sends: Uint32Array, recvs: Uint32Array): RecordChunk | undefined {
   if (sends.length + recvs.length === 0) return undefined;
+  const { view } = chunk;
   let size = 0;
-  for (const off of [...sends, ...recvs]) size += view.getUint32(off, true);
+  for (const off of sends) size += view.getUint32(off, true);
+  for (const off of recvs) size += view.getUint32(off, true);
   const bytes = new Uint8Array(size);
   let at = 0;
   const copy = (offsets: Uint32Array): Uint32Array =>

@@ -42,6 +42,11 @@ export interface ParseTarget {
   /** File offset of buffer index 0, so warnings name file positions. */
   baseOffset: number;
   out: TraceRecords;
+  /**
+   * The chunk's offset lists may be views of buffers the next call reuses (a reader that is done
+   * with a chunk before it parses more): no copy per chunk.
+   */
+  transient?: boolean;
 }
 
 const MIN_PAYLOAD: Record<number, number> = {
@@ -53,7 +58,7 @@ const MIN_PAYLOAD: Record<number, number> = {
 const utf8 = new TextDecoder('utf-8');
 
 /** Offsets collected while parsing, reused from call to call; each chunk gets an exact copy. */
-class OffsetList {
+export class OffsetList {
   private data = new Uint32Array(1024);
   length = 0;
 
@@ -66,9 +71,9 @@ class OffsetList {
     this.data[this.length++] = x;
   }
 
-  /** An exact-size copy of what was pushed; empties the list. */
-  take(): Uint32Array {
-    const out = this.data.slice(0, this.length);
+  /** What was pushed, as an exact-size copy or (`view`) a view the next push overwrites; empties the list. */
+  take(view: boolean): Uint32Array {
+    const out = view ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
     this.length = 0;
     return out;
   }
@@ -134,12 +139,13 @@ export function parseRecords(
     pos += length;
   }
   if (found.sends.length + found.recvs.length + found.runs.length === 0) return { pos, reason };
+  const transient = target.transient === true;
   const chunk: RecordChunk = {
     stream: target.stream,
     view,
-    sends: found.sends.take(),
-    recvs: found.recvs.take(),
-    runs: found.runs.take(),
+    sends: found.sends.take(transient),
+    recvs: found.recvs.take(transient),
+    runs: found.runs.take(transient),
   };
   target.out.chunks.push(chunk);
   return { pos, reason, chunk };

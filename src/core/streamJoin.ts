@@ -32,36 +32,25 @@ import {
   readRecv,
   readRun,
   readSend,
-  type MetaRecord,
   type RecordChunk,
   type TraceRecords,
 } from './records';
+import { OffsetList } from './recordParser';
 import { SetAside } from './setAside';
+import { OriginWatch } from './streamOrigin';
+import { ChanSlots, NO_PASS } from './chanSlots';
 import { firstRecordOrder, TaskJoin } from './taskJoin';
 
 const P1 = 1;
 const P2 = 2;
 const P3 = 3;
 const P4 = 4;
-/** For a channel only result records led to: no pass looked it up as a task channel. */
-const NO_PASS = 9;
-
-/** A task channel met in records, and where the passes would first have looked it up. */
-interface ChanSlot {
-  chan: number;
-  pass: number;
-  seq: number;
-  api: string;
-}
-
 const apiOf = (kind: number): string => (kind === MessageKind.ExecutorTask ? 'ProcessPoolExecutor' : 'Pool');
 
 export class StreamTaskJoin {
   private readonly join: TaskJoin;
-  private readonly slotOf = new Map<number, number>();
-  private readonly slots: ChanSlot[] = [];
-  private lastChan = NaN;
-  private lastSlot = -1;
+  /** Task channels met, numbered: the rows' pool column holds these until finish. */
+  private readonly chans = new ChanSlots();
   /** Per row: the first record that touched it, and which pass last set `worker` and `ok`. */
   private orderPass = new Int8Array(0);
   private orderSeq = new Uint32Array(0);
@@ -86,6 +75,17 @@ export class StreamTaskJoin {
   private deferred = new SetAside();
   /** Something the row layout cannot hold (a call id past 2^31). */
   private odd = false;
+  /**
+   * The last chunk's plain-message SENDs and RECVs (kind 0), listed as the join passes over them
+   * so that the caller need not read every record's kind again. Valid until the next chunk.
+   */
+  readonly messageSends = new OffsetList();
+  readonly messageRecvs = new OffsetList();
+  private readonly origin = new OriginWatch();
+  /** Stamps are written as (ns - stampBase) / stampScale: ms from the origin, or (0, 1) ns. */
+  private stampBase = 0;
+  private stampScale = 1;
+  private stampsFixed = false;
   private readonly send = newSendFields();
   private readonly recv = newRecvFields();
   private readonly run = newRunFields();
@@ -94,10 +94,15 @@ export class StreamTaskJoin {
     this.join = new TaskJoin(expectedTasks);
   }
 
-  /** Learns the `pool` METAs read since the last call (they may name result channels). */
-  learnMetas(metas: MetaRecord[]): void {
+  /**
+   * Learns the METAs read since the last call: `pool` METAs may name result channels, and the
+   * main process's `process` META tells the origin of the stamps.
+   */
+  learnMetas(records: TraceRecords): void {
+    const { metas } = records;
     for (; this.metasSeen < metas.length; this.metasSeen++) {
       const m = metas[this.metasSeen];
+      this.origin.learn(m, records.streams);
       if (m.k !== 'pool' || typeof m.data.id !== 'number') continue;
       if (typeof m.data.resultChan === 'number') this.resultTask.set(m.data.resultChan, m.data.id);
       this.lastResultChan = NaN;
@@ -106,14 +111,28 @@ export class StreamTaskJoin {
 
   /** Joins one chunk's task and result records (the chunk's view is only needed during the call). */
   chunk(c: RecordChunk): void {
+    if (!this.stampsFixed) {
+      // Stamps are made ms as read if the origin is known by the first record, else kept in ns.
+      this.stampsFixed = true;
+      if (!Number.isNaN(this.origin.ns)) [this.stampBase, this.stampScale] = [this.origin.ns, 1e6];
+    }
+    this.messageSends.length = this.messageRecvs.length = 0;
+    // One method per record type: V8 inlines the helpers into each loop (into one big loop it ran
+    // out of inlining budget, and every call boxed its float arguments).
+    this.sends(c);
+    this.runs(c);
+    this.recvs(c);
+  }
+
+  private sends(c: RecordChunk): void {
     const { view, stream } = c;
-    const { send, recv, run } = this;
+    const { send } = this;
     for (const off of c.sends) {
       const seq = this.seq++;
       readSend(view, off, send);
       if (isTaskKind(send.kind)) {
         const i = this.row(
-          this.taskSlot(send.chan, P1, seq, apiOf(send.kind)),
+          this.chans.task(send.chan, P1, seq, apiOf(send.kind)),
           send.job,
           send.index,
           P1,
@@ -124,10 +143,10 @@ export class StreamTaskJoin {
         join.parent[i] = stream;
         v.items[i] = send.items;
         v.bytesIn[i] = send.bytes;
-        v.pickleStartMs[i] = send.t0;
-        v.pickleInMs[i] = send.t1 - send.t0;
-        v.writeInMs[i] = send.t2 - send.t1;
-        v.dispatchMs[i] = send.t2;
+        v.pickleStartMs[i] = this.stamp(send.t0);
+        v.pickleInMs[i] = (send.t1 - send.t0) / 1e6;
+        v.writeInMs[i] = (send.t2 - send.t1) / 1e6;
+        v.dispatchMs[i] = this.stamp(send.t2);
         if (send.call !== 0) {
           if (send.call > 0x7fffffff) this.odd = true;
           join.call[i] = send.call;
@@ -136,26 +155,36 @@ export class StreamTaskJoin {
       } else if (isResultKind(send.kind)) {
         const task = this.resultTaskChan(send.chan);
         if (task < 0) this.deferred.add(view, off, stream, seq, true);
-        else this.resultSend(this.row(this.slotFor(task), send.job, send.index, P3, seq), stream);
-      }
+        else this.resultSend(this.row(this.chans.of(task), send.job, send.index, P3, seq), stream);
+      } else if (send.kind === MessageKind.Message) this.messageSends.push(off);
     }
+  }
+
+  private runs(c: RecordChunk): void {
+    const { view, stream } = c;
+    const { run } = this;
     for (const off of c.runs) {
       const seq = this.seq++;
       readRun(view, off, run);
-      const i = this.row(this.taskSlot(run.chan, P2, seq, 'Pool'), run.job, run.index, P2, seq);
+      const i = this.row(this.chans.task(run.chan, P2, seq, 'Pool'), run.job, run.index, P2, seq);
       this.firstRunChan[stream] ??= run.chan;
       const { join } = this;
       if (this.workerPass[i] <= P2) this.setWorker(i, stream, P2);
-      join.v.computeStartMs[i] = run.t0;
-      join.v.computeEndMs[i] = run.t1;
+      join.v.computeStartMs[i] = this.stamp(run.t0);
+      join.v.computeEndMs[i] = this.stamp(run.t1);
       join.v.cpuMs[i] = run.cpu / 1e6;
     }
+  }
+
+  private recvs(c: RecordChunk): void {
+    const { view, stream } = c;
+    const { recv } = this;
     for (const off of c.recvs) {
       const seq = this.seq++;
       readRecv(view, off, recv);
       if (isTaskKind(recv.kind)) {
         const i = this.row(
-          this.taskSlot(recv.chan, P4, seq, apiOf(recv.kind)),
+          this.chans.task(recv.chan, P4, seq, apiOf(recv.kind)),
           recv.job,
           recv.index,
           P4,
@@ -166,13 +195,13 @@ export class StreamTaskJoin {
         const v = join.v;
         this.setWorker(i, stream, P4);
         if (Number.isNaN(v.bytesIn[i])) v.bytesIn[i] = recv.bytes;
-        v.arrivalMs[i] = recv.t0;
-        v.unpickleInMs[i] = recv.t1 - recv.t0;
+        v.arrivalMs[i] = this.stamp(recv.t0);
+        v.unpickleInMs[i] = (recv.t1 - recv.t0) / 1e6;
       } else if (isResultKind(recv.kind)) {
         const task = this.resultTaskChan(recv.chan);
         if (task < 0) this.deferred.add(view, off, stream, seq, false);
-        else this.resultRecv(this.row(this.slotFor(task), recv.job, recv.index, P4, seq), stream);
-      }
+        else this.resultRecv(this.row(this.chans.of(task), recv.job, recv.index, P4, seq), stream);
+      } else if (recv.kind === MessageKind.Message) this.messageRecvs.push(off);
     }
   }
 
@@ -182,10 +211,10 @@ export class StreamTaskJoin {
     const v = join.v;
     if (this.workerPass[i] <= P3) this.setWorker(i, stream, P3);
     v.bytesOut[i] = send.bytes;
-    v.resultPickleStartMs[i] = send.t0;
-    v.pickleOutMs[i] = send.t1 - send.t0;
-    v.writeOutMs[i] = send.t2 - send.t1;
-    v.resultSentMs[i] = send.t2;
+    v.resultPickleStartMs[i] = this.stamp(send.t0);
+    v.pickleOutMs[i] = (send.t1 - send.t0) / 1e6;
+    v.writeOutMs[i] = (send.t2 - send.t1) / 1e6;
+    v.resultSentMs[i] = this.stamp(send.t2);
     if (this.okPass[i] <= P3) this.setOk(i, send.ok, P3);
   }
 
@@ -195,9 +224,14 @@ export class StreamTaskJoin {
     const v = join.v;
     if (join.parent[i] < 0) join.parent[i] = stream;
     if (Number.isNaN(v.bytesOut[i])) v.bytesOut[i] = recv.bytes;
-    v.resultArrivalMs[i] = recv.t0;
-    v.unpickleOutMs[i] = recv.t1 - recv.t0;
+    v.resultArrivalMs[i] = this.stamp(recv.t0);
+    v.unpickleOutMs[i] = (recv.t1 - recv.t0) / 1e6;
     this.setOk(i, recv.ok, P4);
+  }
+
+  /** A stamp as the columns hold it until finishColumns (see stampBase). */
+  private stamp(ns: number): number {
+    return (ns - this.stampBase) / this.stampScale;
   }
 
   private setWorker(i: number, stream: number, pass: number): void {
@@ -208,31 +242,6 @@ export class StreamTaskJoin {
   private setOk(i: number, ok: number, pass: number): void {
     this.join.ok[i] = ok === 1 ? 1 : 0;
     this.okPass[i] = pass;
-  }
-
-  /** The slot of a task channel a pass looks up, noting the first (pass, seq) that did. */
-  private taskSlot(chan: number, pass: number, seq: number, api: string): number {
-    const s = chan === this.lastChan ? this.lastSlot : this.slotFor(chan);
-    const slot = this.slots[s];
-    if (pass < slot.pass || (pass === slot.pass && seq < slot.seq)) {
-      slot.pass = pass;
-      slot.seq = seq;
-      slot.api = api;
-    }
-    return s;
-  }
-
-  private slotFor(chan: number): number {
-    if (chan === this.lastChan) return this.lastSlot;
-    let s = this.slotOf.get(chan);
-    if (s === undefined) {
-      s = this.slots.length;
-      this.slots.push({ chan, pass: NO_PASS, seq: 0, api: 'Pool' });
-      this.slotOf.set(chan, s);
-    }
-    this.lastChan = chan;
-    this.lastSlot = s;
-    return s;
   }
 
   /** The task channel a result channel leads to by the METAs so far, or -1 (then set aside). */
@@ -255,10 +264,12 @@ export class StreamTaskJoin {
   }
 
   private row(slot: number, job: number, index: number, pass: number, seq: number): number {
-    const before = this.join.count;
-    const i = this.join.at(slot, job, index);
-    if (this.join.allocated > this.orderPass.length) this.growRows();
-    if (this.join.count > before) {
+    const { join } = this;
+    const before = join.count;
+    const i = join.at(slot, job, index);
+    if (join.count > before) {
+      // A new row: the columns may have grown.
+      if (join.allocated > this.orderPass.length) this.growRows();
       this.orderPass[i] = pass;
       this.orderSeq[i] = seq;
     } else if (pass < this.orderPass[i] || (pass === this.orderPass[i] && seq < this.orderSeq[i])) {
@@ -289,6 +300,8 @@ export class StreamTaskJoin {
   finish(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
     if (this.odd) return null;
     const { processes, byStream, originNs } = procs;
+    // The origin the stamps were made ms from: it cannot change (see OriginWatch), but if it did…
+    if (this.stampScale !== 1 && this.stampBase !== originNs) return null;
     const { poolTable, calls, callByKey, callByJob } = poolsAndCalls(records, procs, warnings);
     const pools = poolTable.pools;
     // Two pools on one task channel: rows keyed by channel cannot tell them apart.
@@ -298,7 +311,7 @@ export class StreamTaskJoin {
       if (p < 0 || pools[p].id !== taskChan) return null;
     }
     // Placeholder pools for unnamed task channels, in the order passes 1, 2 and 4 met them.
-    const unnamed = this.slots
+    const unnamed = this.chans.list
       .filter((s) => s.pass !== NO_PASS && poolTable.findByTask(s.chan) < 0)
       .sort((a, b) => a.pass - b.pass || a.seq - b.seq);
     for (const s of unnamed) poolTable.byTask(s.chan, s.api);
@@ -316,13 +329,13 @@ export class StreamTaskJoin {
     });
 
     const rowOf = this.finishColumns(
-      this.slots.map((s) => poolTable.findByTask(s.chan)),
+      this.chans.list.map((s) => poolTable.findByTask(s.chan)),
       byStream,
       originNs,
       callByKey,
     );
     const find = (pool: number, job: number, index: number): number => {
-      const slot = this.slotOf.get(pools[pool].id);
+      const slot = this.chans.find(pools[pool].id);
       const i = slot === undefined ? -1 : this.join.find(slot, job, index);
       return i < 0 || !rowOf ? i : rowOf[i];
     };
@@ -338,7 +351,7 @@ export class StreamTaskJoin {
     procOf: (stream: number) => { pool: number },
   ): number {
     const { view, at, streams, seqs, isSend } = this.deferred;
-    const slotOfPool = (pool: number): number => this.slotFor(poolTable.pools[pool].id);
+    const slotOfPool = (pool: number): number => this.chans.of(poolTable.pools[pool].id);
     let unplaced = 0;
     for (const sends of [true, false]) {
       for (let k = 0; k < at.length; k++) {
@@ -401,29 +414,13 @@ export class StreamTaskJoin {
         call[i] = lastCall;
       }
     }
-    // Stamps were kept in ns: to ms from the origin, as buildTasks computes them.
+    // Stamps kept in ns (the origin was not known when the first was read): to ms from it, as
+    // buildTasks computes them. Durations need no origin and were made ms as they were read.
     const v = join.v;
-    for (const col of [
-      v.pickleStartMs,
-      v.dispatchMs,
-      v.computeStartMs,
-      v.computeEndMs,
-      v.resultPickleStartMs,
-      v.resultSentMs,
-      v.arrivalMs,
-      v.resultArrivalMs,
-    ]) {
-      for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
-    }
-    for (const col of [
-      v.pickleInMs,
-      v.writeInMs,
-      v.unpickleInMs,
-      v.pickleOutMs,
-      v.writeOutMs,
-      v.unpickleOutMs,
-    ]) {
-      for (let i = 0; i < n; i++) col[i] = col[i] / 1e6;
+    if (this.stampScale === 1) {
+      const stamps = [v.pickleStartMs, v.dispatchMs, v.computeStartMs, v.computeEndMs];
+      stamps.push(v.resultPickleStartMs, v.resultSentMs, v.arrivalMs, v.resultArrivalMs);
+      for (const col of stamps) for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
     }
     const order = firstRecordOrder(this.orderPass, this.orderSeq, n, this.seq);
     this.orderPass = this.workerPass = this.okPass = new Int8Array(0);

@@ -9,10 +9,36 @@ import { numberColumns, TaskTable, type NumberColumns } from './taskTable';
 /** Jobs up to this use a dense array; larger (or negative) ones a Map. */
 const DENSE_JOBS = 1 << 24;
 
-/** The tasks of one job: the one with index -1 (apply_async, executor work items), or by chunk index. */
-interface JobSlot {
-  single: number;
-  byIndex: number[];
+const NO_ROWS = new Int32Array(0);
+
+/**
+ * The tasks of one job: the one with index -1 (apply_async, executor work items), and the rest by
+ * chunk index, in a typed array grown by doubling (a JS array of a million rows cost as much again
+ * in growth and GC), with a Map for the odd index far past the rest.
+ */
+class JobSlot {
+  single = -1;
+  private byIndex = NO_ROWS;
+  private far: Map<number, number> | null = null;
+
+  get(index: number): number {
+    if (index < 0) return this.single;
+    // `?? -1`: a fractional index (from a META) reads as undefined.
+    const i = index < this.byIndex.length ? (this.byIndex[index] ?? -1) : -1;
+    return i >= 0 || !this.far ? i : (this.far.get(index) ?? -1);
+  }
+
+  /** Sets a key `get` found no row for. */
+  set(index: number, row: number): void {
+    if (index < 0) this.single = row;
+    else if (index < this.byIndex.length) this.byIndex[index] = row;
+    else if (index < Math.max(2 * this.byIndex.length, 1024)) {
+      const bigger = new Int32Array(Math.max(2 * this.byIndex.length, index + 1, 16)).fill(-1);
+      bigger.set(this.byIndex);
+      this.byIndex = bigger;
+      this.byIndex[index] = row;
+    } else (this.far ??= new Map()).set(index, row);
+  }
 }
 
 class PoolKeys {
@@ -23,7 +49,7 @@ class PoolKeys {
     const dense = job >= 0 && job < DENSE_JOBS && Number.isInteger(job);
     let s = dense ? this.dense[job] : this.sparse.get(job);
     if (!s && create) {
-      s = { single: -1, byIndex: [] };
+      s = new JobSlot();
       if (dense) this.dense[job] = s;
       else this.sparse.set(job, s);
     }
@@ -58,18 +84,16 @@ export class TaskJoin {
   /** The task (pool, job, index), or -1. */
   find(pool: number, job: number, index: number): number {
     const s = this.slotOf(pool, job, false);
-    if (!s) return -1;
-    return (index < 0 ? s.single : s.byIndex[index]) ?? -1;
+    return s ? s.get(index) : -1;
   }
 
   /** The task (pool, job, index), created if new. */
   at(pool: number, job: number, index: number): number {
     const s = this.slotOf(pool, job, true) as JobSlot;
-    const found = index < 0 ? s.single : s.byIndex[index];
-    if (found !== undefined && found >= 0) return found;
+    const found = s.get(index);
+    if (found >= 0) return found;
     const i = this.add(pool, job, index);
-    if (index < 0) s.single = i;
-    else s.byIndex[index] = i;
+    s.set(index, i);
     return i;
   }
 
