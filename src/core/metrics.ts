@@ -5,7 +5,17 @@
 import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { Task, TraceModel } from './modelTypes';
 import type { TaskTable } from './taskTable';
-import { groupByKey, median, NumberList, quantileOfSorted, ratio, sortRangeBy, sum } from './stats';
+import {
+  groupByKey,
+  median,
+  medianInPlace,
+  NumberList,
+  quantileOfSorted,
+  ratio,
+  sortedCopy,
+  sortRangeBy,
+  sum,
+} from './stats';
 import { CPU_BOUND_RATIO, SMALL_MESSAGE_BYTES } from './thresholds';
 
 export const computeMs = (t: Task): number | null =>
@@ -31,7 +41,7 @@ export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayL
     cpu += Number.isNaN(u) ? c : u;
     if (!Number.isNaN(u) && c > 0) ratios.push(u / c);
   }
-  const typical = median(ratios.values());
+  const typical = medianInPlace(ratios.values());
   return typical !== null && typical >= CPU_BOUND_RATIO ? Math.min(cpu, wall) : wall;
 }
 
@@ -146,29 +156,39 @@ export interface PoolStats {
 
 export function poolStats(model: TraceModel): PoolStats[] {
   const { tasks } = model;
+  const { computeStartMs, computeEndMs, cpuMs } = tasks.num;
+  const poolCount = model.pools.length;
+  const processCount = model.processes.length;
   const walls = model.pools.map(() => new NumberList());
   const cpus = model.pools.map(() => new NumberList());
-  const used = model.pools.map(() => new Set<number>());
+  // used[pool × processes + worker]: the worker ran one of the pool's tasks (a byte, not a Set
+  // entry per task).
+  const used = new Uint8Array(poolCount * processCount);
+  const usedCount = new Int32Array(poolCount);
   for (let i = 0; i < tasks.length; i++) {
     const pool = tasks.pool[i];
-    const c = tasks.num.computeEndMs[i] - tasks.num.computeStartMs[i];
+    const c = computeEndMs[i] - computeStartMs[i];
     if (!Number.isNaN(c)) {
       walls[pool].push(c);
-      cpus[pool].push(tasks.num.cpuMs[i]);
+      cpus[pool].push(cpuMs[i]);
     }
-    if (tasks.worker[i] >= 0) used[pool].add(tasks.worker[i]);
+    const worker = tasks.worker[i];
+    if (worker >= 0 && used[pool * processCount + worker] === 0) {
+      used[pool * processCount + worker] = 1;
+      usedCount[pool]++;
+    }
   }
   const compute = walls.map((w, p) => sequentialWorkMs(w.values(), cpus[p].values()));
   const startups = model.pools.map((): number[] => []);
   for (const p of model.processes) {
     const pools = new Set<number>();
     if (p.pool >= 0) pools.add(p.pool);
-    for (const [i, set] of used.entries()) if (set.has(p.index)) pools.add(i);
+    for (let i = 0; i < poolCount; i++) if (used[i * processCount + p.index] === 1) pools.add(i);
     if (p.startupMs !== null) for (const i of pools) startups[i].push(p.startupMs);
   }
   return model.pools.map((_, i) => ({
     computeMs: compute[i],
-    workersUsed: used[i].size,
+    workersUsed: usedCount[i],
     startupMs: median(startups[i]),
   }));
 }
@@ -222,7 +242,14 @@ export function metricsContext(model: TraceModel): MetricsContext {
 export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>): TaskMetrics {
   const { model, delivery } = ctx;
   const { tasks } = model;
-  const c = tasks.num;
+  // The columns in locals: the loop below runs a million times and stores into lists, after
+  // which V8 would otherwise load each column from `tasks.num` again.
+  const { computeStartMs, computeEndMs, cpuMs, items: itemsCol, bytesIn: bytesInCol } = tasks.num;
+  const { bytesOut: bytesOutCol, pickleInMs, pickleOutMs, unpickleInMs, unpickleOutMs } = tasks.num;
+  const { writeInMs, writeOutMs } = tasks.num;
+  const { pool: poolCol, worker: workerCol, ok: okCol, errors: errorsOf } = tasks;
+  const { task: deliveryTask, result: deliveryResult } = delivery;
+  const anyErrorText = errorsOf.size > 0;
   // Sized for the worst case up front: a million tasks' lists never grow (and copy) twice over.
   const n = taskIndices.length;
   const computes = new NumberList(n);
@@ -238,6 +265,7 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   const pools: number[] = [];
   // Sums skip what was not recorded (NaN), as if it were 0.
   const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
+  let itemsTotal = 0;
   let cpu = 0;
   let pickle = 0;
   let unpickle = 0;
@@ -246,17 +274,19 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   let bytesOut = 0;
   let errors = 0;
   let firstError: string | null = null;
-  for (let k = 0; k < taskIndices.length; k++) {
+  for (let k = 0; k < n; k++) {
     const i = taskIndices[k];
-    const pool = tasks.pool[i];
-    const compute = c.computeEndMs[i] - c.computeStartMs[i];
+    const pool = poolCol[i];
+    const compute = computeEndMs[i] - computeStartMs[i];
     if (!Number.isNaN(compute)) {
       computes.push(compute);
-      computeCpus.push(c.cpuMs[i]);
+      computeCpus.push(cpuMs[i]);
       computeByPool[pool] += compute;
     }
-    items.push(Number.isNaN(c.items[i]) ? 1 : c.items[i]);
-    const worker = tasks.worker[i];
+    const itemCount = Number.isNaN(itemsCol[i]) ? 1 : itemsCol[i];
+    items.push(itemCount);
+    itemsTotal += itemCount;
+    const worker = workerCol[i];
     if (worker >= 0 && workerSeen[worker] === 0) {
       workerSeen[worker] = 1;
       workersUsed++;
@@ -265,31 +295,34 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
       poolSeen[pool] = 1;
       pools.push(pool);
     }
-    cpu += or0(c.cpuMs[i]);
-    pickle += or0(c.pickleInMs[i]) + or0(c.pickleOutMs[i]);
-    unpickle += or0(c.unpickleInMs[i]) + or0(c.unpickleOutMs[i]);
-    transfer += or0(c.writeInMs[i]) + or0(c.writeOutMs[i]);
-    bytesIn += or0(c.bytesIn[i]);
-    bytesOut += or0(c.bytesOut[i]);
-    const error = tasks.errors.size > 0 ? (tasks.errors.get(i) ?? null) : null;
-    if (tasks.ok[i] === 0 || error !== null) {
+    cpu += or0(cpuMs[i]);
+    pickle += or0(pickleInMs[i]) + or0(pickleOutMs[i]);
+    unpickle += or0(unpickleInMs[i]) + or0(unpickleOutMs[i]);
+    transfer += or0(writeInMs[i]) + or0(writeOutMs[i]);
+    bytesIn += or0(bytesInCol[i]);
+    bytesOut += or0(bytesOutCol[i]);
+    const error = anyErrorText ? (errorsOf.get(i) ?? null) : null;
+    if (okCol[i] === 0 || error !== null) {
       errors++;
       firstError ??= error;
     }
-    if (!Number.isNaN(delivery.task[i])) deliveries.push(delivery.task[i]);
-    if (!Number.isNaN(delivery.result[i])) deliveries.push(delivery.result[i]);
+    if (!Number.isNaN(deliveryTask[i])) deliveries.push(deliveryTask[i]);
+    if (!Number.isNaN(deliveryResult[i])) deliveries.push(deliveryResult[i]);
     // Serialization of small messages (NaN compares false: a missing stamp or size leaves it out).
-    const serIn = c.pickleInMs[i] + c.unpickleInMs[i];
-    if (c.bytesIn[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serIn)) serialization.push(serIn);
-    const serOut = c.pickleOutMs[i] + c.unpickleOutMs[i];
-    if (c.bytesOut[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serOut)) serialization.push(serOut);
+    const serIn = pickleInMs[i] + unpickleInMs[i];
+    if (bytesInCol[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serIn)) serialization.push(serIn);
+    const serOut = pickleOutMs[i] + unpickleOutMs[i];
+    if (bytesOutCol[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serOut)) serialization.push(serOut);
   }
-  const computeSorted = computes.values().slice().sort();
+  const sequentialMs = sequentialWorkMs(computes.values(), computeCpus.values());
+  // Sorted for the quantiles; summed in that order too, as the report always has.
+  const computeSorted = sortedCopy(computes.values());
   const computeTotal = sum(computeSorted);
   const ipcTotal = pickle + unpickle + transfer;
-  const rawDelivery = median(deliveries.length > 0 ? deliveries.values() : ctx.runDelivery);
+  // The lists are this call's own scratch: their medians may reorder them.
+  const rawDelivery = deliveries.length > 0 ? medianInPlace(deliveries.values()) : median(ctx.runDelivery);
   const deliveryMs = rawDelivery === null ? null : Math.max(0, rawDelivery);
-  const smallSer = median(serialization.values());
+  const smallSer = medianInPlace(serialization.values());
   const overhead = deliveryMs === null && smallSer === null ? null : (deliveryMs ?? 0) + (smallSer ?? 0);
 
   // Start-up is paid per pool: charge each pool involved its workers' start-up, once.
@@ -317,14 +350,14 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
 
   return {
     tasks: n,
-    items: sum(items.values()),
+    items: itemsTotal,
     workersUsed,
     compute: {
       medianMs: quantileOfSorted(computeSorted, 0.5),
       p95Ms: quantileOfSorted(computeSorted, 0.95),
       totalMs: computeTotal,
       cpuMs: cpu,
-      sequentialMs: sequentialWorkMs(computes.values(), computeCpus.values()),
+      sequentialMs,
     },
     ipc: {
       perTaskMs: n > 0 ? ipcTotal / n : null,
@@ -341,7 +374,7 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
     deliveryMs,
     smallMessageSerializationMs: smallSer,
     perMessageOverheadMs: overhead,
-    itemsPerTask: median(items.values()),
+    itemsPerTask: medianInPlace(items.values()),
     computePerWorkerMs,
     startupMs,
     computePerWorkerToStartup: startupCost > 0 ? knownCompute / startupCost : null,
