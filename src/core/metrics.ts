@@ -1,21 +1,11 @@
 /**
- * Measurements over a set of tasks: compute, IPC, the fixed per-message overhead and the start-up
- * cost charged to it. Used per call site and for the whole run.
+ * What every set of tasks is measured against (measureTasks.ts measures the sets): the run's
+ * per-task delivery latencies, each pool's compute and start-up, and the tasks' first and last
+ * moments.
  */
-import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { Task, TraceModel } from './modelTypes';
 import type { TaskTable } from './taskTable';
-import {
-  groupByKey,
-  median,
-  medianInPlace,
-  NumberList,
-  quantileOfSorted,
-  ratio,
-  sortedCopy,
-  sortRangeBy,
-  sum,
-} from './stats';
+import { groupByKey, median, MedianAtLeast, NumberList, sortRangeBy } from './stats';
 import { CPU_BOUND_RATIO, SMALL_MESSAGE_BYTES } from './thresholds';
 
 export const computeMs = (t: Task): number | null =>
@@ -31,7 +21,7 @@ export const computeMs = (t: Task): number | null =>
  * (NaN where not recorded), tasks without a compute interval left out.
  */
 export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): number {
-  const ratios = new NumberList();
+  const typical = new MedianAtLeast(CPU_BOUND_RATIO);
   let wall = 0;
   let cpu = 0;
   for (let k = 0; k < computeWallMs.length; k++) {
@@ -39,10 +29,19 @@ export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayL
     const u = cpuMs[k];
     wall += c;
     cpu += Number.isNaN(u) ? c : u;
+    if (!Number.isNaN(u) && c > 0) typical.add(u / c);
+  }
+  return typical.result(() => cpuRatios(computeWallMs, cpuMs)) ? Math.min(cpu, wall) : wall;
+}
+
+/** CPU time / compute wall time of each task that has both. */
+function cpuRatios(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): Float64Array {
+  const ratios = new NumberList();
+  for (let k = 0; k < computeWallMs.length; k++) {
+    const [c, u] = [computeWallMs[k], cpuMs[k]];
     if (!Number.isNaN(u) && c > 0) ratios.push(u / c);
   }
-  const typical = medianInPlace(ratios.values());
-  return typical !== null && typical >= CPU_BOUND_RATIO ? Math.min(cpu, wall) : wall;
+  return ratios.values();
 }
 
 /** The task's first known moment (pickling started, else the earliest later stamp). */
@@ -193,35 +192,6 @@ export function poolStats(model: TraceModel): PoolStats[] {
   }));
 }
 
-/** Everything measured over one set of tasks. */
-export interface TaskMetrics {
-  tasks: number;
-  items: number;
-  /** Worker processes that ran them. */
-  workersUsed: number;
-  compute: CallSiteCompute;
-  ipc: CallSiteIpc;
-  errors: number;
-  firstError: string | null;
-  /** Median delivery latency to an idle receiver (see DeliveryTable). */
-  deliveryMs: number | null;
-  smallMessageSerializationMs: number | null;
-  perMessageOverheadMs: number | null;
-  /** Median items per task (chunk). */
-  itemsPerTask: number | null;
-  /** Over the pools involved: their compute / their workers used. */
-  computePerWorkerMs: number | null;
-  /** Start-up per worker process, weighted by workers used (pools with a measured start-up). */
-  startupMs: number | null;
-  computePerWorkerToStartup: number | null;
-  /**
-   * The share of its pools' start-up these tasks bear: each pool's start-up × the share of that
-   * pool's compute that these tasks did (a pool reused by later calls is not charged to them again
-   * in full).
-   */
-  startupChargedMs: number | null;
-}
-
 export interface MetricsContext {
   model: TraceModel;
   delivery: DeliveryTable;
@@ -237,147 +207,4 @@ export function metricsContext(model: TraceModel): MetricsContext {
     for (let i = 0; i < table.length; i++) if (!Number.isNaN(table[i])) runDelivery.push(table[i]);
   }
   return { model, delivery, pools: poolStats(model), runDelivery: runDelivery.values() };
-}
-
-export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>): TaskMetrics {
-  const { model, delivery } = ctx;
-  const { tasks } = model;
-  // The columns in locals: the loop below runs a million times and stores into lists, after
-  // which V8 would otherwise load each column from `tasks.num` again.
-  const { computeStartMs, computeEndMs, cpuMs, items: itemsCol, bytesIn: bytesInCol } = tasks.num;
-  const { bytesOut: bytesOutCol, pickleInMs, pickleOutMs, unpickleInMs, unpickleOutMs } = tasks.num;
-  const { writeInMs, writeOutMs } = tasks.num;
-  const { pool: poolCol, worker: workerCol, ok: okCol, errors: errorsOf } = tasks;
-  const { task: deliveryTask, result: deliveryResult } = delivery;
-  const anyErrorText = errorsOf.size > 0;
-  // Sized for the worst case up front: a million tasks' lists never grow (and copy) twice over.
-  const n = taskIndices.length;
-  const computes = new NumberList(n);
-  const computeCpus = new NumberList(n);
-  const items = new NumberList(n);
-  const deliveries = new NumberList(2 * n);
-  const serialization = new NumberList(2 * n);
-  // Workers and pools seen, by index (pools in the order first seen, which sums below follow).
-  const workerSeen = new Uint8Array(model.processes.length);
-  let workersUsed = 0;
-  const computeByPool = new Float64Array(model.pools.length);
-  const poolSeen = new Uint8Array(model.pools.length);
-  const pools: number[] = [];
-  // Sums skip what was not recorded (NaN), as if it were 0.
-  const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
-  let itemsTotal = 0;
-  let cpu = 0;
-  let pickle = 0;
-  let unpickle = 0;
-  let transfer = 0;
-  let bytesIn = 0;
-  let bytesOut = 0;
-  let errors = 0;
-  let firstError: string | null = null;
-  for (let k = 0; k < n; k++) {
-    const i = taskIndices[k];
-    const pool = poolCol[i];
-    const compute = computeEndMs[i] - computeStartMs[i];
-    if (!Number.isNaN(compute)) {
-      computes.push(compute);
-      computeCpus.push(cpuMs[i]);
-      computeByPool[pool] += compute;
-    }
-    const itemCount = Number.isNaN(itemsCol[i]) ? 1 : itemsCol[i];
-    items.push(itemCount);
-    itemsTotal += itemCount;
-    const worker = workerCol[i];
-    if (worker >= 0 && workerSeen[worker] === 0) {
-      workerSeen[worker] = 1;
-      workersUsed++;
-    }
-    if (poolSeen[pool] === 0) {
-      poolSeen[pool] = 1;
-      pools.push(pool);
-    }
-    cpu += or0(cpuMs[i]);
-    pickle += or0(pickleInMs[i]) + or0(pickleOutMs[i]);
-    unpickle += or0(unpickleInMs[i]) + or0(unpickleOutMs[i]);
-    transfer += or0(writeInMs[i]) + or0(writeOutMs[i]);
-    bytesIn += or0(bytesInCol[i]);
-    bytesOut += or0(bytesOutCol[i]);
-    const error = anyErrorText ? (errorsOf.get(i) ?? null) : null;
-    if (okCol[i] === 0 || error !== null) {
-      errors++;
-      firstError ??= error;
-    }
-    if (!Number.isNaN(deliveryTask[i])) deliveries.push(deliveryTask[i]);
-    if (!Number.isNaN(deliveryResult[i])) deliveries.push(deliveryResult[i]);
-    // Serialization of small messages (NaN compares false: a missing stamp or size leaves it out).
-    const serIn = pickleInMs[i] + unpickleInMs[i];
-    if (bytesInCol[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serIn)) serialization.push(serIn);
-    const serOut = pickleOutMs[i] + unpickleOutMs[i];
-    if (bytesOutCol[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serOut)) serialization.push(serOut);
-  }
-  const sequentialMs = sequentialWorkMs(computes.values(), computeCpus.values());
-  // Sorted for the quantiles; summed in that order too, as the report always has.
-  const computeSorted = sortedCopy(computes.values());
-  const computeTotal = sum(computeSorted);
-  const ipcTotal = pickle + unpickle + transfer;
-  // The lists are this call's own scratch: their medians may reorder them.
-  const rawDelivery = deliveries.length > 0 ? medianInPlace(deliveries.values()) : median(ctx.runDelivery);
-  const deliveryMs = rawDelivery === null ? null : Math.max(0, rawDelivery);
-  const smallSer = medianInPlace(serialization.values());
-  const overhead = deliveryMs === null && smallSer === null ? null : (deliveryMs ?? 0) + (smallSer ?? 0);
-
-  // Start-up is paid per pool: charge each pool involved its workers' start-up, once.
-  let poolCompute = 0;
-  let poolWorkers = 0;
-  let startupCost = 0;
-  let startupWorkers = 0;
-  let startupCharged: number | null = null;
-  for (const p of pools) {
-    const s = ctx.pools[p];
-    poolCompute += s.computeMs;
-    poolWorkers += s.workersUsed;
-    if (s.startupMs !== null) {
-      startupCost += s.workersUsed * s.startupMs;
-      startupWorkers += s.workersUsed;
-      const share = s.computeMs > 0 ? computeByPool[p] / s.computeMs : 1;
-      startupCharged = (startupCharged ?? 0) + s.startupMs * share;
-    }
-  }
-  const computePerWorkerMs = ratio(poolCompute, poolWorkers);
-  const startupMs = ratio(startupCost, startupWorkers);
-  const knownCompute = sum(
-    pools.filter((p) => ctx.pools[p].startupMs !== null).map((p) => ctx.pools[p].computeMs),
-  );
-
-  return {
-    tasks: n,
-    items: itemsTotal,
-    workersUsed,
-    compute: {
-      medianMs: quantileOfSorted(computeSorted, 0.5),
-      p95Ms: quantileOfSorted(computeSorted, 0.95),
-      totalMs: computeTotal,
-      cpuMs: cpu,
-      sequentialMs,
-    },
-    ipc: {
-      perTaskMs: n > 0 ? ipcTotal / n : null,
-      pickleMs: pickle,
-      unpickleMs: unpickle,
-      transferMs: transfer,
-      bytesPerTask: n > 0 ? (bytesIn + bytesOut) / n : null,
-      bytesIn,
-      bytesOut,
-      share: ratio(ipcTotal, ipcTotal + computeTotal),
-    },
-    errors,
-    firstError,
-    deliveryMs,
-    smallMessageSerializationMs: smallSer,
-    perMessageOverheadMs: overhead,
-    itemsPerTask: medianInPlace(items.values()),
-    computePerWorkerMs,
-    startupMs,
-    computePerWorkerToStartup: startupCost > 0 ? knownCompute / startupCost : null,
-    startupChargedMs: startupCharged,
-  };
 }
