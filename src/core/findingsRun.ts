@@ -40,8 +40,11 @@ function taskLabel(model: TraceModel, t: Task): string {
 
 export function crashFindings(model: TraceModel): Finding[] {
   const inFlight = new Map<number, Task[]>();
-  for (const t of model.tasks) {
-    if (!t.inFlightAtCrash) continue;
+  // The column, not row views: a million-task run has a handful of such tasks, if any.
+  const crashedHolding = model.tasks.inFlightAtCrash;
+  for (let i = 0; i < crashedHolding.length; i++) {
+    if (crashedHolding[i] !== 1) continue;
+    const t = model.tasks.at(i);
     const list = inFlight.get(t.worker);
     if (list) list.push(t);
     else inFlight.set(t.worker, [t]);
