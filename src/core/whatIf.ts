@@ -5,11 +5,19 @@
  * against closed-form answers; {@link siteWorkload} is the one place that reads the trace.
  */
 import type { TraceModel } from './modelTypes';
-import type { TaskTable } from './taskTable';
 import type { RunWhatIf, SiteWhatIf, WhatIfPoint } from './report';
 import type { SiteAnalysis } from './siteAnalysis';
-import { median, NumberList, ratio, sortRangeBy } from './stats';
+import { ratio } from './stats';
 import { MIN_CHUNKS_PER_WORKER, SMALL_MESSAGE_BYTES } from './thresholds';
+import {
+  cadences,
+  cpuTally,
+  fillSpan,
+  handOutOrder,
+  itemTotal,
+  modelledTasks,
+  sampleMedian,
+} from './workloadColumns';
 
 /** A message cost that grows with the items it carries: fixedMs + perItemMs × items. */
 export interface Cost {
@@ -228,11 +236,7 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   const { group } = site;
   const T = model.tasks;
   const num = T.num;
-  const kept: number[] = [];
-  for (const i of group.tasks) {
-    if (Number.isFinite(num.computeStartMs[i]) && Number.isFinite(num.computeEndMs[i]) && num.items[i] > 0)
-      kept.push(i);
-  }
+  const kept = modelledTasks(num, group.tasks);
   if (kept.length === 0 || kept.length < group.tasks.length * 0.9) return null;
   const calls = group.calls.map((c) => model.calls[c]);
   const api = group.api;
@@ -242,13 +246,10 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
       : calls.length > 0 && calls.every((c) => c.chunksizeAuto)
         ? 'auto'
         : 'fixed';
-  const compute = (i: number): number => num.computeEndMs[i] - num.computeStartMs[i];
 
   // Batches: calls that overlap in time form one; the calls' tasks in the order they were handed out.
-  const orderKey = new Float64Array(T.length);
-  for (const i of kept) orderKey[i] = firstOf(num.dispatchMs[i], num.pickleStartMs[i], num.computeStartMs[i]);
-  const order = Int32Array.from(kept);
-  sortByKey(order, orderKey);
+  const hand = handOutOrder(num, kept, T.length);
+  const { order } = hand;
   const intervals = group.intervals.map(([s, e]) => [s, e] as [number, number]).sort((x, y) => x[0] - y[0]);
   const spans: [number, number][] = [];
   for (const iv of intervals) {
@@ -259,29 +260,14 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
 
   // CPU-bound work is replayed at the CPU share the workers got: its demand is its compute time
   // at that share, and the competing load that explains the share stays in the predictions.
-  const ratios = new NumberList();
-  let cpu = 0;
-  let wall = 0;
-  for (const i of kept) {
-    const c = compute(i);
-    const t = num.cpuMs[i];
-    if (!Number.isFinite(t) || c <= 0) continue;
-    ratios.push(t / c);
-    // A share measured over microseconds of work says more about the clocks and one preemption
-    // than about the load.
-    if (t < SHARE_MIN_CPU_MS) continue;
-    cpu += Math.min(c, t);
-    wall += c;
-  }
-  const cpuBound = (median(ratios.values()) ?? 0) >= WHATIF_CPU_BOUND_RATIO;
+  const { cpuBound, cpu, wall } = cpuTally(num, kept, SHARE_MIN_CPU_MS, WHATIF_CPU_BOUND_RATIO);
   const cores = Math.max(1, model.run?.cpuCount ?? site.workers);
   const share = cpuBound && wall > 0 && cpu / wall < QUIET_SHARE ? cpu / wall : 1;
   const load = share < 1 ? otherLoad(cores, site.workers, share) : 0;
   const overheadSpeed = cpuShare(cores, load, site.workers);
   const speed = cpuBound ? overheadSpeed : 1;
 
-  let totalItems = 0;
-  for (const i of kept) totalItems += num.items[i];
+  const totalItems = itemTotal(num, kept);
   // A site with more items (or a damaged trace claiming them) is not modelled, rather than
   // allocating gigabytes or failing with a RangeError.
   if (totalItems > MAX_REPLAY_ITEMS) return null;
@@ -291,31 +277,17 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   let at = 0;
   for (const [start, end] of spans) {
     const from = filled;
-    let firstPickle = Infinity;
-    let lastDone = -Infinity;
-    const seen = new Set<number>();
-    while (at < order.length && orderKey[order[at]] <= end) {
-      const i = order[at++];
-      const n = num.items[i];
-      // One item (chunksize 1, the usual million-task case) needs no fill() call.
-      if (n === 1) itemMs[filled] = (compute(i) * speed) / n;
-      else itemMs.fill((compute(i) * speed) / n, filled, filled + n);
-      filled += n;
-      firstPickle = Math.min(firstPickle, firstOf(num.pickleStartMs[i], num.dispatchMs[i], start));
-      const done =
-        num.resultArrivalMs[i] + (Number.isFinite(num.unpickleOutMs[i]) ? num.unpickleOutMs[i] : 0);
-      lastDone = Math.max(lastDone, firstOf(done, num.resultSentMs[i], num.computeEndMs[i]));
-      if (T.worker[i] >= 0) seen.add(T.worker[i]);
-    }
+    const got = fillSpan(T, hand, { start, end, at, filled, speed }, itemMs, model.processes.length);
+    ({ filled, at } = got);
     if (filled === from) continue;
-    const ready = [...seen]
+    const ready = got.workers
       .map((p) => Math.max(0, (model.processes[p].userStartMs ?? start) - start))
       .sort((x, y) => x - y);
     batches.push({
       from,
       to: filled,
-      setupMs: Math.max(0, firstPickle - start),
-      teardownMs: Math.max(0, end - lastDone),
+      setupMs: Math.max(0, got.firstPickle - start),
+      teardownMs: Math.max(0, end - got.lastDone),
       workerReadyMs: ready,
     });
   }
@@ -324,16 +296,12 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   // Message costs and paces from a window of consecutive tasks: as good a sample of a steady
   // pipeline as all of them, and a million-task site is not sorted three times over.
   const sample = window(order, COST_SAMPLE);
-  const med = (col: Float64Array): number => {
-    const xs = new NumberList();
-    for (const i of sample) if (Number.isFinite(col[i])) xs.push(col[i]);
-    return median(xs.values()) ?? 0;
-  };
+  const med = (col: Float64Array): number => sampleMedian(col, sample);
   const items = med(num.items);
   const bytesIn = med(num.bytesIn);
   const inPerItem = Math.max(0, (bytesIn - TASK_ENVELOPE_BYTES) / items);
   const outPerItem = Math.max(0, (med(num.bytesOut) - RESULT_ENVELOPE_BYTES) / items);
-  const c = cadences(T, sample);
+  const c = cadences(T, sample, model.processes.length);
   const pickleIn = med(num.pickleInMs);
   const writeIn = med(num.writeInMs);
   const unpickleIn = med(num.unpickleInMs);
@@ -373,90 +341,6 @@ function window(order: Int32Array, max: number): Int32Array {
   if (order.length <= max) return order;
   const from = Math.floor((order.length - max) / 2);
   return order.subarray(from, from + max);
-}
-
-/** Sorts indices by key[index], skipping the sort when they already are (the usual case). */
-function sortByKey(order: Int32Array, key: ArrayLike<number>): void {
-  for (let k = 1; k < order.length; k++) {
-    if (key[order[k]] < key[order[k - 1]]) {
-      sortRangeBy(order, 0, order.length, key);
-      return;
-    }
-  }
-}
-
-/**
- * The first of the values that was recorded (finite); NaN if none. Three arguments, not a rest
- * parameter: it runs twice per task of a million-task site, and a rest array is an object a call.
- */
-function firstOf(a: number, b: number, c: number): number {
-  if (Number.isFinite(a)) return a;
-  if (Number.isFinite(b)) return b;
-  return Number.isFinite(c) ? c : NaN;
-}
-
-/**
- * The pace of each loop while it had work waiting, ms per message (null without a sample):
- * - send: the parent's task handler, start of one task's pickling to the next's;
- * - worker: end of one compute to the start of the next on the same worker, where the next
- *   message was already in the pipe (reply, read, unpickle and the worker loop);
- * - collect: the parent's result handler, one result done to the next, where the next had
- *   been sent before the previous was done.
- * The mean, not the median: a loop's throughput pays for its slow turns (preemption) too.
- */
-function cadences(
-  T: TaskTable,
-  kept: Int32Array,
-): { send: number | null; worker: number | null; collect: number | null } {
-  const num = T.num;
-  const mean = (total: number, n: number): number | null => (n > 0 ? total / n : null);
-
-  const byPickle = kept.filter((i) => Number.isFinite(num.pickleStartMs[i]));
-  sortByKey(byPickle, num.pickleStartMs);
-  let sendTotal = 0;
-  let sendN = 0;
-  for (let k = 1; k < byPickle.length; k++) {
-    const [p, q] = [byPickle[k - 1], byPickle[k]];
-    if (T.pool[p] !== T.pool[q]) continue;
-    sendTotal += num.pickleStartMs[q] - num.pickleStartMs[p];
-    sendN++;
-  }
-
-  // In hand-out order, each worker's tasks come in the order it computed them (one pipe, FIFO).
-  const lastEnd = new Map<number, number>();
-  let workerTotal = 0;
-  let workerN = 0;
-  for (const i of kept) {
-    const w = T.worker[i];
-    if (w < 0) continue;
-    const end = lastEnd.get(w);
-    if (end !== undefined && num.dispatchMs[i] <= end) {
-      workerTotal += num.computeStartMs[i] - end;
-      workerN++;
-    }
-    lastEnd.set(w, num.computeEndMs[i]);
-  }
-
-  const withResult = kept.filter((i) => Number.isFinite(num.resultArrivalMs[i]));
-  const done = new Float64Array(T.length);
-  for (const i of withResult)
-    done[i] = num.resultArrivalMs[i] + (Number.isFinite(num.unpickleOutMs[i]) ? num.unpickleOutMs[i] : 0);
-  const byDone = withResult;
-  sortByKey(byDone, done);
-  let collectTotal = 0;
-  let collectN = 0;
-  for (let k = 1; k < byDone.length; k++) {
-    const [p, q] = [byDone[k - 1], byDone[k]];
-    if (T.pool[p] === T.pool[q] && num.resultSentMs[q] <= done[p]) {
-      collectTotal += done[q] - done[p];
-      collectN++;
-    }
-  }
-  return {
-    send: mean(sendTotal, sendN),
-    worker: mean(workerTotal, workerN),
-    collect: mean(collectTotal, collectN),
-  };
 }
 
 /** Gain below which one more worker is not worth it (issue: "below 10 %"). */
