@@ -60,14 +60,12 @@ export function taskEndMs(t: Task): number | null {
 /** {@link taskStartMs} of row `i`, read from the columns; NaN where nothing is known. */
 export function taskStartAt(tasks: TaskTable, i: number): number {
   const c = tasks.num;
-  for (const x of [
-    c.pickleStartMs[i],
-    c.dispatchMs[i],
-    c.arrivalMs[i],
-    c.computeStartMs[i],
-    c.resultSentMs[i],
-  ])
-    if (!Number.isNaN(x)) return x;
+  // A chain of tests, not a loop over an array of the five: it runs for every task of a site.
+  if (!Number.isNaN(c.pickleStartMs[i])) return c.pickleStartMs[i];
+  if (!Number.isNaN(c.dispatchMs[i])) return c.dispatchMs[i];
+  if (!Number.isNaN(c.arrivalMs[i])) return c.arrivalMs[i];
+  if (!Number.isNaN(c.computeStartMs[i])) return c.computeStartMs[i];
+  if (!Number.isNaN(c.resultSentMs[i])) return c.resultSentMs[i];
   return c.resultArrivalMs[i];
 }
 
