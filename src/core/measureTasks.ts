@@ -57,7 +57,7 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   const ipcTotal = sums.pickle + sums.unpickle + sums.transfer;
   // The lists are this call's own scratch: their medians may reorder them.
   const deliveries = deliveriesOf(ctx, taskIndices);
-  const rawDelivery = deliveries.length > 0 ? medianInPlace(deliveries) : median(ctx.runDelivery);
+  const rawDelivery = deliveries.length > 0 ? medianInPlace(deliveries) : median(ctx.runDelivery());
   const deliveryMs = rawDelivery === null ? null : Math.max(0, rawDelivery);
   const smallSer = medianInPlace(smallSerializationOf(model.tasks, taskIndices));
   const overhead = deliveryMs === null && smallSer === null ? null : (deliveryMs ?? 0) + (smallSer ?? 0);

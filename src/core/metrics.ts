@@ -101,44 +101,61 @@ export interface DeliveryTable {
 }
 
 export function deliveryTable(model: TraceModel): DeliveryTable {
-  const { tasks } = model;
-  const n = tasks.length;
-  const c = tasks.num;
+  const n = model.tasks.length;
   const task = new Float64Array(n).fill(NaN);
   const result = new Float64Array(n).fill(NaN);
-  const workerOf = new Int32Array(n);
-  const poolOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    workerOf[i] = tasks.worker[i] >= 0 && !Number.isNaN(c.arrivalMs[i]) ? tasks.worker[i] : -1;
-    poolOf[i] = !Number.isNaN(c.resultArrivalMs[i]) ? tasks.pool[i] : -1;
-  }
-  // Where the message was written from (SEND t1); NaN where a stamp is missing.
-  const small = (bytes: number): boolean => bytes < SMALL_MESSAGE_BYTES; // false for NaN
+  // Each pass in a function of its own: small loops compile early in a fresh process.
+  taskDeliveries(model, task);
+  resultDeliveries(model, result);
+  return { task, result };
+}
+
+/** `small` for a message of `bytes` (false for NaN: a size not recorded). */
+const small = (bytes: number): boolean => bytes < SMALL_MESSAGE_BYTES;
+
+/** Task messages: per worker, in arrival order, where the worker was ready before the write. */
+function taskDeliveries(model: TraceModel, task: Float64Array): void {
+  const { tasks } = model;
+  const c = tasks.num;
+  const { arrivalMs, pickleStartMs, pickleInMs, bytesIn, resultSentMs, computeEndMs } = c;
+  const workerOf = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++)
+    workerOf[i] = tasks.worker[i] >= 0 && !Number.isNaN(arrivalMs[i]) ? tasks.worker[i] : -1;
   const byWorker = groupByKey(workerOf, model.processes.length);
+  const { order } = byWorker;
   for (let w = 0; w < model.processes.length; w++) {
     const [from, to] = [byWorker.start[w], byWorker.start[w + 1]];
-    sortRangeBy(byWorker.order, from, to, c.arrivalMs);
+    sortRangeBy(order, from, to, arrivalMs);
     let readyAt = model.processes[w].userStartMs ?? NaN;
     for (let k = from; k < to; k++) {
-      const i = byWorker.order[k];
-      const sent = c.pickleStartMs[i] + c.pickleInMs[i];
-      if (readyAt <= sent && small(c.bytesIn[i])) task[i] = c.arrivalMs[i] - sent;
-      readyAt = Number.isNaN(c.resultSentMs[i]) ? c.computeEndMs[i] : c.resultSentMs[i];
+      const i = order[k];
+      // Where the message was written from (SEND t1); NaN where a stamp is missing.
+      const sent = pickleStartMs[i] + pickleInMs[i];
+      if (readyAt <= sent && small(bytesIn[i])) task[i] = arrivalMs[i] - sent;
+      readyAt = Number.isNaN(resultSentMs[i]) ? computeEndMs[i] : resultSentMs[i];
     }
   }
+}
+
+/** Result messages: per pool, in arrival order, where the parent was free before the write. */
+function resultDeliveries(model: TraceModel, result: Float64Array): void {
+  const { tasks } = model;
+  const { resultArrivalMs, resultPickleStartMs, pickleOutMs, bytesOut, unpickleOutMs } = tasks.num;
+  const poolOf = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++) poolOf[i] = !Number.isNaN(resultArrivalMs[i]) ? tasks.pool[i] : -1;
   const byPool = groupByKey(poolOf, model.pools.length);
+  const { order } = byPool;
   for (let p = 0; p < model.pools.length; p++) {
     const [from, to] = [byPool.start[p], byPool.start[p + 1]];
-    sortRangeBy(byPool.order, from, to, c.resultArrivalMs);
+    sortRangeBy(order, from, to, resultArrivalMs);
     let freeAt = -Infinity;
     for (let k = from; k < to; k++) {
-      const i = byPool.order[k];
-      const sent = c.resultPickleStartMs[i] + c.pickleOutMs[i];
-      if (freeAt <= sent && small(c.bytesOut[i])) result[i] = c.resultArrivalMs[i] - sent;
-      freeAt = c.resultArrivalMs[i] + (Number.isNaN(c.unpickleOutMs[i]) ? 0 : c.unpickleOutMs[i]);
+      const i = order[k];
+      const sent = resultPickleStartMs[i] + pickleOutMs[i];
+      if (freeAt <= sent && small(bytesOut[i])) result[i] = resultArrivalMs[i] - sent;
+      freeAt = resultArrivalMs[i] + (Number.isNaN(unpickleOutMs[i]) ? 0 : unpickleOutMs[i]);
     }
   }
-  return { task, result };
 }
 
 /** Per pool: what start-up cost it paid against how much compute it did. */
@@ -194,15 +211,22 @@ export interface MetricsContext {
   model: TraceModel;
   delivery: DeliveryTable;
   pools: PoolStats[];
-  /** Run-wide samples: the fallback when a task set has no delivery sample of its own. */
-  runDelivery: Float64Array;
+  /**
+   * Run-wide samples: the fallback when a task set has no delivery sample of its own. Collected on
+   * first use (a million-task call site has samples of its own: no need to gather two million).
+   */
+  runDelivery: () => Float64Array;
 }
 
 export function metricsContext(model: TraceModel): MetricsContext {
   const delivery = deliveryTable(model);
-  const runDelivery = new NumberList();
-  for (const table of [delivery.task, delivery.result]) {
-    for (let i = 0; i < table.length; i++) if (!Number.isNaN(table[i])) runDelivery.push(table[i]);
-  }
-  return { model, delivery, pools: poolStats(model), runDelivery: runDelivery.values() };
+  let runDelivery: Float64Array | null = null;
+  const collect = (): Float64Array => {
+    const samples = new NumberList();
+    for (const table of [delivery.task, delivery.result]) {
+      for (let i = 0; i < table.length; i++) if (!Number.isNaN(table[i])) samples.push(table[i]);
+    }
+    return samples.values();
+  };
+  return { model, delivery, pools: poolStats(model), runDelivery: () => (runDelivery ??= collect()) };
 }
