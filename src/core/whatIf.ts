@@ -161,21 +161,41 @@ function simulateBatch(w: Workload, b: Batch, s: Setting, demand: GroupDemand): 
   const messages = Math.ceil(n / size);
   const group = Math.max(1, Math.ceil(messages / MAX_SIM_MESSAGES));
   const step = size * group;
-  const costOf = (c: Cost, items: number): number =>
-    c.fixedMs * Math.ceil(items / size) + c.perItemMs * items;
   const demands = demand.of(b.from, b.to, step);
+  // Every group but the last carries `step` items: its costs are worked out once, not per group.
+  const full = groupCosts(w, step, size, overheadSpeed);
+  const latency = w.latencyMs;
   let sent = 0;
   let collectedAt = 0;
   for (let from = b.from, g = 0; from < b.to; from += step, g++) {
-    const to = Math.min(b.to, from + step);
-    const items = to - from;
-    sent += costOf(w.send, items);
-    const received = Math.max(free[0], sent + w.latencyMs) + costOf(w.receive, items) / overheadSpeed;
-    const replied = received + demands[g] / speed + costOf(w.reply, items) / overheadSpeed;
+    const items = Math.min(b.to, from + step) - from;
+    const c = items === step ? full : groupCosts(w, items, size, overheadSpeed);
+    sent += c.send;
+    const received = Math.max(free[0], sent + latency) + c.receive;
+    const replied = received + demands[g] / speed + c.reply;
     replaceRoot(free, replied);
-    collectedAt = Math.max(collectedAt, replied + w.latencyMs) + costOf(w.collect, items);
+    collectedAt = Math.max(collectedAt, replied + latency) + c.collect;
   }
   return collectedAt;
+}
+
+/**
+ * What moving `items` items in messages of `size` costs each loop, ms: the parent's send and
+ * collect, and the worker's receive and reply at its share of a core (`overheadSpeed`).
+ */
+function groupCosts(
+  w: Workload,
+  items: number,
+  size: number,
+  overheadSpeed: number,
+): { send: number; receive: number; reply: number; collect: number } {
+  const costOf = (c: Cost): number => c.fixedMs * Math.ceil(items / size) + c.perItemMs * items;
+  return {
+    send: costOf(w.send),
+    receive: costOf(w.receive) / overheadSpeed,
+    reply: costOf(w.reply) / overheadSpeed,
+    collect: costOf(w.collect),
+  };
 }
 
 /**
