@@ -8,7 +8,7 @@
  * branch it had not seen yet is taken (measured: one fused loop over a million tasks took
  * ~400 ms there, split ~100 ms). Every sum adds the same values in the same order as before.
  */
-import { sequentialWorkMs, type MetricsContext } from './metrics';
+import { cpuRatios, SequentialWork, type MetricsContext } from './metrics';
 import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { TaskTable } from './taskTable';
 import { median, medianInPlace, NumberList, quantileOfSorted, ratio, sortedCopy, sum } from './stats';
@@ -50,7 +50,9 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   const compute = computeOf(model, taskIndices);
   const sums = sumsOf(model.tasks, taskIndices);
   const { errors, firstError } = errorsOf(model.tasks, taskIndices);
-  const sequentialMs = sequentialWorkMs(compute.walls.values(), compute.cpus.values());
+  const sequentialMs = compute.sequential.result(() =>
+    cpuRatios(compute.walls.values(), cpusOf(model.tasks, taskIndices)),
+  );
   // Sorted for the quantiles; summed in that order too, as the report always has.
   const computeSorted = sortedCopy(compute.walls.values());
   const computeTotal = sum(computeSorted);
@@ -112,7 +114,7 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
     deliveryMs,
     smallMessageSerializationMs: smallSer,
     perMessageOverheadMs: overhead,
-    itemsPerTask: medianInPlace(sums.itemCounts),
+    itemsPerTask: itemsMedian(sums.itemCounts),
     computePerWorkerMs,
     startupMs,
     computePerWorkerToStartup: startupCost > 0 ? knownCompute / startupCost : null,
@@ -121,15 +123,15 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
 }
 
 /**
- * Compute wall time and CPU time of the tasks that have a compute interval (in task order), compute
- * by pool, the pools in the order first seen (which the start-up sums follow) and the workers used.
+ * Compute wall time of the tasks that have a compute interval (in task order), their sequential
+ * work, compute by pool, the pools in the order first seen (which the start-up sums follow) and the workers used.
  */
 function computeOf(
   model: TraceModel,
   taskIndices: ArrayLike<number>,
 ): {
   walls: NumberList;
-  cpus: NumberList;
+  sequential: SequentialWork;
   computeByPool: Float64Array;
   pools: number[];
   workersUsed: number;
@@ -139,7 +141,7 @@ function computeOf(
   const { pool: poolOf, worker: workerOf } = tasks;
   const n = taskIndices.length;
   const walls = new NumberList(n);
-  const cpus = new NumberList(n);
+  const sequential = new SequentialWork();
   const computeByPool = new Float64Array(model.pools.length);
   const poolSeen = new Uint8Array(model.pools.length);
   const pools: number[] = [];
@@ -151,7 +153,7 @@ function computeOf(
     const compute = computeEndMs[i] - computeStartMs[i];
     if (!Number.isNaN(compute)) {
       walls.push(compute);
-      cpus.push(cpuMs[i]);
+      sequential.add(compute, cpuMs[i]);
       computeByPool[pool] += compute;
     }
     if (poolSeen[pool] === 0) {
@@ -164,7 +166,29 @@ function computeOf(
       workersUsed++;
     }
   }
-  return { walls, cpus, computeByPool, pools, workersUsed };
+  return { walls, sequential, computeByPool, pools, workersUsed };
+}
+
+/** CPU times of the tasks with a compute interval, in order (the list computeOf does not keep). */
+function cpusOf(tasks: TaskTable, taskIndices: ArrayLike<number>): Float64Array {
+  const { computeStartMs, computeEndMs, cpuMs } = tasks.num;
+  const cpus = new NumberList();
+  for (let k = 0; k < taskIndices.length; k++) {
+    const i = taskIndices[k];
+    if (!Number.isNaN(computeEndMs[i] - computeStartMs[i])) cpus.push(cpuMs[i]);
+  }
+  return cpus.values();
+}
+
+/**
+ * The median items per task. Where every task has the same count (chunksize 1: a million ones)
+ * that count is the median, as selection would find at a cost (a finite count: the interpolation
+ * adds 0).
+ */
+function itemsMedian(counts: Float64Array): number | null {
+  let same = counts.length > 0 && Number.isFinite(counts[0]);
+  for (let k = 1; k < counts.length && same; k++) same = counts[k] === counts[0];
+  return same ? counts[0] : medianInPlace(counts);
 }
 
 /** Totals over the tasks, skipping what was not recorded (NaN) as if it were 0; items per task. */

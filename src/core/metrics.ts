@@ -21,21 +21,35 @@ export const computeMs = (t: Task): number | null =>
  * (NaN where not recorded), tasks without a compute interval left out.
  */
 export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): number {
-  const typical = new MedianAtLeast(CPU_BOUND_RATIO);
-  let wall = 0;
-  let cpu = 0;
-  for (let k = 0; k < computeWallMs.length; k++) {
-    const c = computeWallMs[k];
-    const u = cpuMs[k];
-    wall += c;
-    cpu += Number.isNaN(u) ? c : u;
-    if (!Number.isNaN(u) && c > 0) typical.add(u / c);
+  const work = new SequentialWork();
+  for (let k = 0; k < computeWallMs.length; k++) work.add(computeWallMs[k], cpuMs[k]);
+  return work.result(() => cpuRatios(computeWallMs, cpuMs));
+}
+
+/**
+ * {@link sequentialWorkMs} fed one task at a time, so that a pass that walks the tasks anyway need
+ * not keep a million compute and CPU times for it.
+ */
+export class SequentialWork {
+  private wall = 0;
+  private cpu = 0;
+  private readonly typical = new MedianAtLeast(CPU_BOUND_RATIO);
+
+  /** A task's compute wall time and CPU time (NaN where not recorded). */
+  add(c: number, u: number): void {
+    this.wall += c;
+    this.cpu += Number.isNaN(u) ? c : u;
+    if (!Number.isNaN(u) && c > 0) this.typical.add(u / c);
   }
-  return typical.result(() => cpuRatios(computeWallMs, cpuMs)) ? Math.min(cpu, wall) : wall;
+
+  /** `ratios`: the tasks' CPU / compute ratios, asked for only where one was infinite. */
+  result(ratios: () => ArrayLike<number>): number {
+    return this.typical.result(ratios) ? Math.min(this.cpu, this.wall) : this.wall;
+  }
 }
 
 /** CPU time / compute wall time of each task that has both. */
-function cpuRatios(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): Float64Array {
+export function cpuRatios(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): Float64Array {
   const ratios = new NumberList();
   for (let k = 0; k < computeWallMs.length; k++) {
     const [c, u] = [computeWallMs[k], cpuMs[k]];
@@ -173,8 +187,7 @@ export function poolStats(model: TraceModel): PoolStats[] {
   const { computeStartMs, computeEndMs, cpuMs } = tasks.num;
   const poolCount = model.pools.length;
   const processCount = model.processes.length;
-  const walls = model.pools.map(() => new NumberList());
-  const cpus = model.pools.map(() => new NumberList());
+  const work = model.pools.map(() => new SequentialWork());
   // used[pool × processes + worker]: the worker ran one of the pool's tasks (a byte, not a Set
   // entry per task).
   const used = new Uint8Array(poolCount * processCount);
@@ -182,17 +195,14 @@ export function poolStats(model: TraceModel): PoolStats[] {
   for (let i = 0; i < tasks.length; i++) {
     const pool = tasks.pool[i];
     const c = computeEndMs[i] - computeStartMs[i];
-    if (!Number.isNaN(c)) {
-      walls[pool].push(c);
-      cpus[pool].push(cpuMs[i]);
-    }
+    if (!Number.isNaN(c)) work[pool].add(c, cpuMs[i]);
     const worker = tasks.worker[i];
     if (worker >= 0 && used[pool * processCount + worker] === 0) {
       used[pool * processCount + worker] = 1;
       usedCount[pool]++;
     }
   }
-  const compute = walls.map((w, p) => sequentialWorkMs(w.values(), cpus[p].values()));
+  const compute = work.map((w, p) => w.result(() => poolRatios(model, p)));
   const startups = model.pools.map((): number[] => []);
   for (const p of model.processes) {
     const pools = new Set<number>();
@@ -205,6 +215,20 @@ export function poolStats(model: TraceModel): PoolStats[] {
     workersUsed: usedCount[i],
     startupMs: median(startups[i]),
   }));
+}
+
+/** {@link cpuRatios} of a pool's tasks with a compute interval, in task order. */
+function poolRatios(model: TraceModel, pool: number): Float64Array {
+  const { computeStartMs, computeEndMs, cpuMs } = model.tasks.num;
+  const walls = new NumberList();
+  const cpus = new NumberList();
+  for (let i = 0; i < model.tasks.length; i++) {
+    const c = computeEndMs[i] - computeStartMs[i];
+    if (model.tasks.pool[i] !== pool || Number.isNaN(c)) continue;
+    walls.push(c);
+    cpus.push(cpuMs[i]);
+  }
+  return cpuRatios(walls.values(), cpus.values());
 }
 
 export interface MetricsContext {
