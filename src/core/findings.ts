@@ -20,7 +20,7 @@ import {
   SERIALIZATION_SHARE_OF_COMPUTE,
   STARTUP_SHARE_OF_WALL,
 } from './thresholds';
-import { fmtBytes, fmtMs, fmtPct, fmtX } from './units';
+import { fmtBytes, fmtCount, fmtMs, fmtPct, fmtX } from './units';
 import { passesOverheadRule, passesStartupRule } from './verdict';
 import { chunksizeCap } from './whatIf';
 
@@ -34,7 +34,7 @@ const CHUNKSIZE_APIS = new Set([
   'executor.map',
 ]);
 
-const count = (n: number): string => n.toLocaleString('en-US');
+const count = fmtCount;
 
 export function siteFindings(model: TraceModel, site: SiteAnalysis): Finding[] {
   return [
