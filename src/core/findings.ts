@@ -305,7 +305,8 @@ function tailOf(
     let end = -Infinity;
     for (let k = 0; k < list.length; k++) {
       const i = list[k];
-      const [worker, computeEnd] = [tasks.worker[i], computeEndMs[i]];
+      const worker = tasks.worker[i];
+      const computeEnd = computeEndMs[i];
       if (!Number.isNaN(computeEnd) && worker >= 0) {
         if (ran[worker] === 0) {
           ran[worker] = 1;
@@ -313,7 +314,8 @@ function tailOf(
         }
         lastEnd[worker] = Math.max(lastEnd[worker], computeEnd);
       }
-      const [taskStart, taskEnd] = [taskStartAt(tasks, i), taskEndAt(tasks, i)];
+      const taskStart = taskStartAt(tasks, i);
+      const taskEnd = taskEndAt(tasks, i);
       if (!Number.isNaN(taskStart)) start = Math.min(start, taskStart);
       if (!Number.isNaN(taskEnd)) end = Math.max(end, taskEnd);
     }

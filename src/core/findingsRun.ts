@@ -105,7 +105,8 @@ export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGro
   let compute = 0;
   let cpu = 0;
   for (let i = 0; i < model.tasks.length; i++) {
-    const [start, end] = [computeStartMs[i], computeEndMs[i]];
+    const start = computeStartMs[i];
+    const end = computeEndMs[i];
     if (Number.isNaN(start) || Number.isNaN(end)) continue;
     starts.push(start);
     ends.push(end);
@@ -146,7 +147,8 @@ function computeChains(model: TraceModel): number {
   const lastEnd = new Float64Array(model.processes.length).fill(NaN);
   let chains = 0;
   for (let i = 0; i < tasks.length; i++) {
-    const [start, end] = [computeStartMs[i], computeEndMs[i]];
+    const start = computeStartMs[i];
+    const end = computeEndMs[i];
     if (Number.isNaN(start) || Number.isNaN(end)) continue;
     if (!(start <= end)) return tasks.length;
     const w = tasks.worker[i];

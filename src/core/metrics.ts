@@ -52,7 +52,8 @@ export class SequentialWork {
 export function cpuRatios(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): Float64Array {
   const ratios = new NumberList();
   for (let k = 0; k < computeWallMs.length; k++) {
-    const [c, u] = [computeWallMs[k], cpuMs[k]];
+    const c = computeWallMs[k];
+    const u = cpuMs[k];
     if (!Number.isNaN(u) && c > 0) ratios.push(u / c);
   }
   return ratios.values();
@@ -138,7 +139,8 @@ function taskDeliveries(model: TraceModel, task: Float64Array): void {
   const byWorker = groupByKey(workerOf, model.processes.length);
   const { order } = byWorker;
   for (let w = 0; w < model.processes.length; w++) {
-    const [from, to] = [byWorker.start[w], byWorker.start[w + 1]];
+    const from = byWorker.start[w];
+    const to = byWorker.start[w + 1];
     sortRangeBy(order, from, to, arrivalMs);
     let readyAt = model.processes[w].userStartMs ?? NaN;
     for (let k = from; k < to; k++) {
@@ -160,7 +162,8 @@ function resultDeliveries(model: TraceModel, result: Float64Array): void {
   const byPool = groupByKey(poolOf, model.pools.length);
   const { order } = byPool;
   for (let p = 0; p < model.pools.length; p++) {
-    const [from, to] = [byPool.start[p], byPool.start[p + 1]];
+    const from = byPool.start[p];
+    const to = byPool.start[p + 1];
     sortRangeBy(order, from, to, resultArrivalMs);
     let freeAt = -Infinity;
     for (let k = from; k < to; k++) {

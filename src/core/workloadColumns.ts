@@ -198,7 +198,8 @@ function sendPace(T: TaskTable, kept: Int32Array): number | null {
   let total = 0;
   let n = 0;
   for (let k = 1; k < byPickle.length; k++) {
-    const [p, q] = [byPickle[k - 1], byPickle[k]];
+    const p = byPickle[k - 1];
+    const q = byPickle[k];
     if (T.pool[p] !== T.pool[q]) continue;
     total += pickleStartMs[q] - pickleStartMs[p];
     n++;
@@ -229,16 +230,21 @@ function workerPace(T: TaskTable, kept: Int32Array, processes: number): number |
 
 function collectPace(T: TaskTable, kept: Int32Array): number | null {
   const { resultArrivalMs, unpickleOutMs, resultSentMs } = T.num;
-  const byDone = kept.filter((i) => Number.isFinite(resultArrivalMs[i]));
-  const done = new Float64Array(T.length);
-  for (const i of byDone)
-    done[i] = resultArrivalMs[i] + (Number.isFinite(unpickleOutMs[i]) ? unpickleOutMs[i] : 0);
+  const withResult = kept.filter((i) => Number.isFinite(resultArrivalMs[i]));
+  // By position in `withResult` (not by row: the sample is 50 000 of maybe millions of rows).
+  const done = new Float64Array(withResult.length);
+  for (let k = 0; k < withResult.length; k++) {
+    const i = withResult[k];
+    done[k] = resultArrivalMs[i] + (Number.isFinite(unpickleOutMs[i]) ? unpickleOutMs[i] : 0);
+  }
+  const byDone = new Int32Array(withResult.length).map((_, k) => k);
   sortByKey(byDone, done);
   let total = 0;
   let n = 0;
   for (let k = 1; k < byDone.length; k++) {
-    const [p, q] = [byDone[k - 1], byDone[k]];
-    if (T.pool[p] === T.pool[q] && resultSentMs[q] <= done[p]) {
+    const p = byDone[k - 1];
+    const q = byDone[k];
+    if (T.pool[withResult[p]] === T.pool[withResult[q]] && resultSentMs[withResult[q]] <= done[p]) {
       total += done[q] - done[p];
       n++;
     }
