@@ -281,8 +281,13 @@ function computedByCall(
     }
   }
   const { order, start } = groupByKey(keys, model.calls.length + 1);
-  for (let k = 0; k < order.length; k++) order[k] = taskIndices[order[k]];
+  toTaskIndices(order, taskIndices);
   return calls.map((call) => ({ call, list: order.subarray(start[call + 1], start[call + 2]) }));
+}
+
+/** Positions in `taskIndices` replaced by the tasks there (a loop of its own: see groupByKey). */
+function toTaskIndices(positions: Int32Array, taskIndices: ArrayLike<number>): void {
+  for (let k = 0; k < positions.length; k++) positions[k] = taskIndices[positions[k]];
 }
 
 /** Sum of tails and of walls over groups of tasks, each group's tail counted if ≥ 2 workers ran it. */

@@ -130,13 +130,12 @@ const small = (bytes: number): boolean => bytes < SMALL_MESSAGE_BYTES;
 
 /** Task messages: per worker, in arrival order, where the worker was ready before the write. */
 function taskDeliveries(model: TraceModel, task: Float64Array): void {
+  if (taskDeliveriesInRowOrder(model, task)) return;
+  task.fill(NaN);
   const { tasks } = model;
   const c = tasks.num;
   const { arrivalMs, pickleStartMs, pickleInMs, bytesIn, resultSentMs, computeEndMs } = c;
-  const workerOf = new Int32Array(tasks.length);
-  for (let i = 0; i < tasks.length; i++)
-    workerOf[i] = tasks.worker[i] >= 0 && !Number.isNaN(arrivalMs[i]) ? tasks.worker[i] : -1;
-  const byWorker = groupByKey(workerOf, model.processes.length);
+  const byWorker = groupByKey(workerOfArrived(tasks), model.processes.length);
   const { order } = byWorker;
   for (let w = 0; w < model.processes.length; w++) {
     const from = byWorker.start[w];
@@ -153,13 +152,37 @@ function taskDeliveries(model: TraceModel, task: Float64Array): void {
   }
 }
 
+/**
+ * {@link taskDeliveries} in one pass over the rows, for the usual case where each worker's tasks
+ * arrived in row order (one pipe per worker, read in order): then each worker's tasks in row order
+ * are its tasks in arrival order, and the one pass does the same steps as a pass per worker, which
+ * walked every column once per worker. False (with `task` partly written) where a worker's
+ * arrivals go back in time.
+ */
+function taskDeliveriesInRowOrder(model: TraceModel, task: Float64Array): boolean {
+  const { tasks } = model;
+  const { arrivalMs, pickleStartMs, pickleInMs, bytesIn, resultSentMs, computeEndMs } = tasks.num;
+  const readyAt = new Float64Array(model.processes.length);
+  model.processes.forEach((p, w) => (readyAt[w] = p.userStartMs ?? NaN));
+  const lastArrival = new Float64Array(model.processes.length).fill(-Infinity);
+  for (let i = 0; i < tasks.length; i++) {
+    const w = tasks.worker[i];
+    const arrival = arrivalMs[i];
+    if (w < 0 || Number.isNaN(arrival)) continue;
+    if (arrival < lastArrival[w]) return false;
+    lastArrival[w] = arrival;
+    const sent = pickleStartMs[i] + pickleInMs[i];
+    if (readyAt[w] <= sent && small(bytesIn[i])) task[i] = arrival - sent;
+    readyAt[w] = Number.isNaN(resultSentMs[i]) ? computeEndMs[i] : resultSentMs[i];
+  }
+  return true;
+}
+
 /** Result messages: per pool, in arrival order, where the parent was free before the write. */
 function resultDeliveries(model: TraceModel, result: Float64Array): void {
   const { tasks } = model;
   const { resultArrivalMs, resultPickleStartMs, pickleOutMs, bytesOut, unpickleOutMs } = tasks.num;
-  const poolOf = new Int32Array(tasks.length);
-  for (let i = 0; i < tasks.length; i++) poolOf[i] = !Number.isNaN(resultArrivalMs[i]) ? tasks.pool[i] : -1;
-  const byPool = groupByKey(poolOf, model.pools.length);
+  const byPool = groupByKey(poolOfCollected(tasks), model.pools.length);
   const { order } = byPool;
   for (let p = 0; p < model.pools.length; p++) {
     const from = byPool.start[p];
@@ -173,6 +196,25 @@ function resultDeliveries(model: TraceModel, result: Float64Array): void {
       freeAt = resultArrivalMs[i] + (Number.isNaN(unpickleOutMs[i]) ? 0 : unpickleOutMs[i]);
     }
   }
+}
+
+// The keys that deliveries group tasks by, each loop in a function of its own (see groupByKey).
+
+/** By task: its worker, where its task message arrived there; else -1. */
+function workerOfArrived(tasks: TaskTable): Int32Array {
+  const { arrivalMs } = tasks.num;
+  const workerOf = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++)
+    workerOf[i] = tasks.worker[i] >= 0 && !Number.isNaN(arrivalMs[i]) ? tasks.worker[i] : -1;
+  return workerOf;
+}
+
+/** By task: its pool, where its result arrived in the parent; else -1. */
+function poolOfCollected(tasks: TaskTable): Int32Array {
+  const { resultArrivalMs } = tasks.num;
+  const poolOf = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++) poolOf[i] = !Number.isNaN(resultArrivalMs[i]) ? tasks.pool[i] : -1;
+  return poolOf;
 }
 
 /** Per pool: what start-up cost it paid against how much compute it did. */

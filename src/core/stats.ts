@@ -216,13 +216,26 @@ export function groupByKey(
   keys: ArrayLike<number>,
   keyCount: number,
 ): { order: Int32Array; start: Int32Array } {
-  const start = new Int32Array(keyCount + 1);
-  for (let i = 0; i < keys.length; i++) if (keys[i] >= 0) start[keys[i] + 1]++;
+  const start = countByKey(keys, keyCount);
   for (let k = 0; k < keyCount; k++) start[k + 1] += start[k];
   const order = new Int32Array(start[keyCount]);
-  const next = start.slice(0, keyCount);
-  for (let i = 0; i < keys.length; i++) if (keys[i] >= 0) order[next[keys[i]]++] = i;
+  placeByKey(keys, start.slice(0, keyCount), order);
   return { order, start };
+}
+
+// groupByKey's two passes over the keys are functions of their own: V8 compiles a long loop while
+// it runs (on-stack replacement) and drops that code at the first statement after it that never
+// ran before, so a second long loop in the same function would run uncompiled for a while.
+
+/** start[k + 1] = how many keys are k. */
+function countByKey(keys: ArrayLike<number>, keyCount: number): Int32Array {
+  const start = new Int32Array(keyCount + 1);
+  for (let i = 0; i < keys.length; i++) if (keys[i] >= 0) start[keys[i] + 1]++;
+  return start;
+}
+
+function placeByKey(keys: ArrayLike<number>, next: Int32Array, order: Int32Array): void {
+  for (let i = 0; i < keys.length; i++) if (keys[i] >= 0) order[next[keys[i]]++] = i;
 }
 
 /**
@@ -234,15 +247,34 @@ export function groupByKey(
  * order, so the result is the same.
  */
 export function sortRangeBy(order: Int32Array, from: number, to: number, key: ArrayLike<number>): void {
+  const state = orderState(order, from, to, key);
+  if (state === 'sorted') return;
+  // With a NaN key the comparator is inconsistent and its order is the engine's: keep it.
+  if (state === 'nan' || !insertionSort(order, from, to, key)) comparatorSort(order, from, to, key);
+}
+
+/** Whether `order[from…to)` is already sorted by key, has a NaN key, or neither. */
+function orderState(
+  order: Int32Array,
+  from: number,
+  to: number,
+  key: ArrayLike<number>,
+): 'sorted' | 'nan' | 'unsorted' {
   let sorted = true;
   for (let i = from; i < to; i++) {
-    // With a NaN key the comparator is inconsistent and its order is the engine's: keep it.
-    if (Number.isNaN(key[order[i]])) return comparatorSort(order, from, to, key);
+    if (Number.isNaN(key[order[i]])) return 'nan';
     if (i > from && key[order[i - 1]] > key[order[i]]) sorted = false;
   }
-  if (sorted) return;
+  return sorted ? 'sorted' : 'unsorted';
+}
+
+/**
+ * A stable insertion sort of `order[from…to)` by key (no NaN keys), given up (false) past
+ * INSERTION_MOVES_PER_ELEMENT moves per element; what it did keeps ties in their order.
+ */
+function insertionSort(order: Int32Array, from: number, to: number, key: ArrayLike<number>): boolean {
   let budget = INSERTION_MOVES_PER_ELEMENT * (to - from);
-  for (let i = from + 1; i < to && budget >= 0; i++) {
+  for (let i = from + 1; i < to; i++) {
     const x = order[i];
     const kx = key[x];
     let j = i - 1;
@@ -252,8 +284,9 @@ export function sortRangeBy(order: Int32Array, from: number, to: number, key: Ar
     }
     order[j + 1] = x;
     budget -= i - 1 - j;
+    if (budget < 0) return false;
   }
-  if (budget < 0) comparatorSort(order, from, to, key);
+  return true;
 }
 
 /** Element moves per element the insertion sort may spend before a comparator sort takes over. */
