@@ -84,10 +84,12 @@ export function taskStartAt(tasks: TaskTable, i: number): number {
   return c.resultArrivalMs[i];
 }
 
+/** x, or 0 where not recorded (NaN). Module-level: a closure made per call is an object per task. */
+const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
+
 /** {@link taskEndMs} of row `i`, read from the columns; NaN where nothing is known. */
 export function taskEndAt(tasks: TaskTable, i: number): number {
   const c = tasks.num;
-  const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
   if (!Number.isNaN(c.resultArrivalMs[i])) return c.resultArrivalMs[i] + or0(c.unpickleOutMs[i]);
   if (!Number.isNaN(c.resultSentMs[i])) return c.resultSentMs[i];
   if (!Number.isNaN(c.computeEndMs[i])) return c.computeEndMs[i];
