@@ -126,11 +126,12 @@ export class GroupDemand {
     const key = `${from}:${to}:${step}`;
     let sums = this.sums.get(key);
     if (!sums) {
+      const { itemMs } = this;
       sums = new Float64Array(Math.ceil((to - from) / step));
       for (let g = 0, at = from; at < to; g++, at += step) {
         const end = Math.min(to, at + step);
         let demand = 0;
-        for (let i = at; i < end; i++) demand += this.itemMs[i];
+        for (let i = at; i < end; i++) demand += itemMs[i];
         sums[g] = demand;
       }
       this.sums.set(key, sums);
