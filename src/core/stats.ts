@@ -133,7 +133,7 @@ export class MedianAtLeast {
    * null without values. The median is ranks lo and hi (equal for an odd count) interpolated as
    * {@link quantileInPlace} does: when both are on one side of the threshold so is their mean;
    * when they straddle it they are maxBelow and minAbove. With an infinite value the mean of the
-   * two could be NaN: then `values` (the same values, kept by the caller) are asked.
+   * two could be NaN: then `values` (the same values, gathered again by the caller) decide.
    */
   result(values: () => ArrayLike<number>): boolean | null {
     const { n, below, threshold } = this;
