@@ -6,7 +6,7 @@ import type { TraceModel } from './modelTypes';
 import { taskEndAt, taskStartAt } from './metrics';
 import type { Finding } from './report';
 import { siteLocation, type SiteAnalysis } from './siteAnalysis';
-import { ratio } from './stats';
+import { groupByKey, ratio } from './stats';
 import {
   CHUNK_COMPUTE_PER_OVERHEAD,
   HEAVY_COMPUTE_PER_OVERHEAD,
@@ -20,7 +20,7 @@ import {
   SERIALIZATION_SHARE_OF_COMPUTE,
   STARTUP_SHARE_OF_WALL,
 } from './thresholds';
-import { fmtBytes, fmtMs, fmtPct, fmtX } from './units';
+import { fmtBytes, fmtCount, fmtMs, fmtPct, fmtX } from './units';
 import { passesOverheadRule, passesStartupRule } from './verdict';
 import { chunksizeCap } from './whatIf';
 
@@ -34,7 +34,7 @@ const CHUNKSIZE_APIS = new Set([
   'executor.map',
 ]);
 
-const count = (n: number): string => n.toLocaleString('en-US');
+const count = fmtCount;
 
 export function siteFindings(model: TraceModel, site: SiteAnalysis): Finding[] {
   return [
@@ -190,19 +190,7 @@ function startupDominated(site: SiteAnalysis): Finding | null {
 }
 
 function loadImbalance(model: TraceModel, site: SiteAnalysis): Finding | null {
-  const busy = new Map<number, number>();
-  const byCall = new Map<number, number[]>();
-  const { tasks } = model;
-  const { computeStartMs, computeEndMs } = tasks.num;
-  for (const i of site.group.tasks) {
-    const c = computeEndMs[i] - computeStartMs[i];
-    const worker = tasks.worker[i];
-    if (Number.isNaN(c) || worker < 0) continue;
-    busy.set(worker, (busy.get(worker) ?? 0) + c);
-    const list = byCall.get(tasks.call[i]) ?? [];
-    list.push(i);
-    byCall.set(tasks.call[i], list);
-  }
+  const busy = workerBusy(model, site.group.tasks);
   if (busy.size < 2) return null;
   const loads = [...busy.values()];
   const busiest = Math.max(...loads);
@@ -211,8 +199,7 @@ function loadImbalance(model: TraceModel, site: SiteAnalysis): Finding | null {
 
   // The tail: from the second-last worker's last compute end to the last one's, per call spread
   // over ≥ 2 workers; sites of one-task calls (apply_async, submit) count as one stretch.
-  const groups = [...byCall.entries()].map(([call, list]) => ({ call, list }));
-  let { tail, wall } = tailOf(model, groups);
+  let { tail, wall } = tailOf(model, computedByCall(model, site.group.tasks));
   if (wall === 0) ({ tail, wall } = tailOf(model, [{ call: -1, list: site.group.tasks }]));
   const imbalance = busiest / mean;
   const tailShare = ratio(tail, wall);
@@ -240,6 +227,69 @@ function loadImbalance(model: TraceModel, site: SiteAnalysis): Finding | null {
   };
 }
 
+/**
+ * Compute time by worker (process index) over the tasks that have a compute interval and a worker,
+ * in the order the workers are first seen. By index in typed arrays: a Map entry update per task
+ * cost ~100 ms over a million tasks.
+ */
+function workerBusy(model: TraceModel, taskIndices: ArrayLike<number>): Map<number, number> {
+  const { tasks } = model;
+  const { computeStartMs, computeEndMs } = tasks.num;
+  const total = new Float64Array(model.processes.length);
+  const seen = new Uint8Array(model.processes.length);
+  const order: number[] = [];
+  for (let k = 0; k < taskIndices.length; k++) {
+    const i = taskIndices[k];
+    const c = computeEndMs[i] - computeStartMs[i];
+    const worker = tasks.worker[i];
+    if (Number.isNaN(c) || worker < 0) continue;
+    if (seen[worker] === 0) {
+      seen[worker] = 1;
+      order.push(worker);
+    }
+    total[worker] += c;
+  }
+  return new Map(order.map((w) => [w, total[w]]));
+}
+
+/**
+ * Those same tasks by call (in the order the calls are first seen; each call's tasks in the order
+ * given), by a counting sort instead of a list per call grown task by task.
+ */
+function computedByCall(
+  model: TraceModel,
+  taskIndices: ArrayLike<number>,
+): { call: number; list: ArrayLike<number> }[] {
+  const { tasks } = model;
+  const { computeStartMs, computeEndMs } = tasks.num;
+  // Key: call + 1 (tasks of no call are call -1), or -1 to leave the task out.
+  const keys = new Int32Array(taskIndices.length);
+  const firstAt = new Int32Array(model.calls.length + 1).fill(-1);
+  const calls: number[] = [];
+  for (let k = 0; k < taskIndices.length; k++) {
+    const i = taskIndices[k];
+    const c = computeEndMs[i] - computeStartMs[i];
+    if (Number.isNaN(c) || tasks.worker[i] < 0) {
+      keys[k] = -1;
+      continue;
+    }
+    const key = tasks.call[i] + 1;
+    keys[k] = key;
+    if (firstAt[key] < 0) {
+      firstAt[key] = k;
+      calls.push(key - 1);
+    }
+  }
+  const { order, start } = groupByKey(keys, model.calls.length + 1);
+  toTaskIndices(order, taskIndices);
+  return calls.map((call) => ({ call, list: order.subarray(start[call + 1], start[call + 2]) }));
+}
+
+/** Positions in `taskIndices` replaced by the tasks there (a loop of its own: see groupByKey). */
+function toTaskIndices(positions: Int32Array, taskIndices: ArrayLike<number>): void {
+  for (let k = 0; k < positions.length; k++) positions[k] = taskIndices[positions[k]];
+}
+
 /** Sum of tails and of walls over groups of tasks, each group's tail counted if ≥ 2 workers ran it. */
 function tailOf(
   model: TraceModel,
@@ -247,23 +297,35 @@ function tailOf(
 ): { tail: number; wall: number } {
   let tail = 0;
   let wall = 0;
+  const { tasks } = model;
+  const { computeEndMs } = tasks.num;
+  // By worker: its last compute end in the group, and whether it ran any of the group's tasks.
+  const lastEnd = new Float64Array(model.processes.length);
+  const ran = new Uint8Array(model.processes.length);
   for (const { call, list } of groups) {
-    const lastEnd = new Map<number, number>();
+    lastEnd.fill(-Infinity);
+    ran.fill(0);
+    const workers: number[] = [];
     let start = Infinity;
     let end = -Infinity;
-    const { tasks } = model;
     for (let k = 0; k < list.length; k++) {
       const i = list[k];
-      const [worker, computeEnd] = [tasks.worker[i], tasks.num.computeEndMs[i]];
+      const worker = tasks.worker[i];
+      const computeEnd = computeEndMs[i];
       if (!Number.isNaN(computeEnd) && worker >= 0) {
-        lastEnd.set(worker, Math.max(lastEnd.get(worker) ?? -Infinity, computeEnd));
+        if (ran[worker] === 0) {
+          ran[worker] = 1;
+          workers.push(worker);
+        }
+        lastEnd[worker] = Math.max(lastEnd[worker], computeEnd);
       }
-      const [taskStart, taskEnd] = [taskStartAt(tasks, i), taskEndAt(tasks, i)];
+      const taskStart = taskStartAt(tasks, i);
+      const taskEnd = taskEndAt(tasks, i);
       if (!Number.isNaN(taskStart)) start = Math.min(start, taskStart);
       if (!Number.isNaN(taskEnd)) end = Math.max(end, taskEnd);
     }
-    if (lastEnd.size < 2) continue;
-    const ends = [...lastEnd.values()].sort((a, b) => b - a);
+    if (workers.length < 2) continue;
+    const ends = workers.map((w) => lastEnd[w]).sort((a, b) => b - a);
     tail += ends[0] - ends[1];
     const c = call >= 0 ? model.calls[call] : undefined;
     wall += Math.max(end, c?.endMs ?? -Infinity) - Math.min(start, c?.startMs ?? Infinity);

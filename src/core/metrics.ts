@@ -1,11 +1,11 @@
 /**
- * Measurements over a set of tasks: compute, IPC, the fixed per-message overhead and the start-up
- * cost charged to it. Used per call site and for the whole run.
+ * What every set of tasks is measured against (measureTasks.ts measures the sets): the run's
+ * per-task delivery latencies, each pool's compute and start-up, and the tasks' first and last
+ * moments.
  */
-import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { Task, TraceModel } from './modelTypes';
 import type { TaskTable } from './taskTable';
-import { groupByKey, median, NumberList, quantileOfSorted, ratio, sortRangeBy, sum } from './stats';
+import { groupByKey, median, MedianAtLeast, NumberList, sortRangeBy } from './stats';
 import { CPU_BOUND_RATIO, SMALL_MESSAGE_BYTES } from './thresholds';
 
 export const computeMs = (t: Task): number | null =>
@@ -21,18 +21,42 @@ export const computeMs = (t: Task): number | null =>
  * (NaN where not recorded), tasks without a compute interval left out.
  */
 export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): number {
+  const work = new SequentialWork();
+  for (let k = 0; k < computeWallMs.length; k++) work.add(computeWallMs[k], cpuMs[k]);
+  return work.result(() => cpuRatios(computeWallMs, cpuMs));
+}
+
+/**
+ * {@link sequentialWorkMs} fed one task at a time, so that a pass that walks the tasks anyway need
+ * not keep a million compute and CPU times for it.
+ */
+export class SequentialWork {
+  private wall = 0;
+  private cpu = 0;
+  private readonly typical = new MedianAtLeast(CPU_BOUND_RATIO);
+
+  /** A task's compute wall time and CPU time (NaN where not recorded). */
+  add(c: number, u: number): void {
+    this.wall += c;
+    this.cpu += Number.isNaN(u) ? c : u;
+    if (!Number.isNaN(u) && c > 0) this.typical.add(u / c);
+  }
+
+  /** `ratios`: the tasks' CPU / compute ratios, asked for only where one was infinite. */
+  result(ratios: () => ArrayLike<number>): number {
+    return this.typical.result(ratios) ? Math.min(this.cpu, this.wall) : this.wall;
+  }
+}
+
+/** CPU time / compute wall time of each task that has both. */
+export function cpuRatios(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): Float64Array {
   const ratios = new NumberList();
-  let wall = 0;
-  let cpu = 0;
   for (let k = 0; k < computeWallMs.length; k++) {
     const c = computeWallMs[k];
     const u = cpuMs[k];
-    wall += c;
-    cpu += Number.isNaN(u) ? c : u;
     if (!Number.isNaN(u) && c > 0) ratios.push(u / c);
   }
-  const typical = median(ratios.values());
-  return typical !== null && typical >= CPU_BOUND_RATIO ? Math.min(cpu, wall) : wall;
+  return ratios.values();
 }
 
 /** The task's first known moment (pickling started, else the earliest later stamp). */
@@ -51,21 +75,21 @@ export function taskEndMs(t: Task): number | null {
 /** {@link taskStartMs} of row `i`, read from the columns; NaN where nothing is known. */
 export function taskStartAt(tasks: TaskTable, i: number): number {
   const c = tasks.num;
-  for (const x of [
-    c.pickleStartMs[i],
-    c.dispatchMs[i],
-    c.arrivalMs[i],
-    c.computeStartMs[i],
-    c.resultSentMs[i],
-  ])
-    if (!Number.isNaN(x)) return x;
+  // A chain of tests, not a loop over an array of the five: it runs for every task of a site.
+  if (!Number.isNaN(c.pickleStartMs[i])) return c.pickleStartMs[i];
+  if (!Number.isNaN(c.dispatchMs[i])) return c.dispatchMs[i];
+  if (!Number.isNaN(c.arrivalMs[i])) return c.arrivalMs[i];
+  if (!Number.isNaN(c.computeStartMs[i])) return c.computeStartMs[i];
+  if (!Number.isNaN(c.resultSentMs[i])) return c.resultSentMs[i];
   return c.resultArrivalMs[i];
 }
+
+/** x, or 0 where not recorded (NaN). Module-level: a closure made per call is an object per task. */
+const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
 
 /** {@link taskEndMs} of row `i`, read from the columns; NaN where nothing is known. */
 export function taskEndAt(tasks: TaskTable, i: number): number {
   const c = tasks.num;
-  const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
   if (!Number.isNaN(c.resultArrivalMs[i])) return c.resultArrivalMs[i] + or0(c.unpickleOutMs[i]);
   if (!Number.isNaN(c.resultSentMs[i])) return c.resultSentMs[i];
   if (!Number.isNaN(c.computeEndMs[i])) return c.computeEndMs[i];
@@ -94,44 +118,105 @@ export interface DeliveryTable {
 }
 
 export function deliveryTable(model: TraceModel): DeliveryTable {
-  const { tasks } = model;
-  const n = tasks.length;
-  const c = tasks.num;
+  const n = model.tasks.length;
   const task = new Float64Array(n).fill(NaN);
   const result = new Float64Array(n).fill(NaN);
-  const workerOf = new Int32Array(n);
-  const poolOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    workerOf[i] = tasks.worker[i] >= 0 && !Number.isNaN(c.arrivalMs[i]) ? tasks.worker[i] : -1;
-    poolOf[i] = !Number.isNaN(c.resultArrivalMs[i]) ? tasks.pool[i] : -1;
-  }
-  // Where the message was written from (SEND t1); NaN where a stamp is missing.
-  const small = (bytes: number): boolean => bytes < SMALL_MESSAGE_BYTES; // false for NaN
-  const byWorker = groupByKey(workerOf, model.processes.length);
+  // Each pass in a function of its own: small loops compile early in a fresh process.
+  taskDeliveries(model, task);
+  resultDeliveries(model, result);
+  return { task, result };
+}
+
+/** `small` for a message of `bytes` (false for NaN: a size not recorded). */
+const small = (bytes: number): boolean => bytes < SMALL_MESSAGE_BYTES;
+
+/** Task messages: per worker, in arrival order, where the worker was ready before the write. */
+function taskDeliveries(model: TraceModel, task: Float64Array): void {
+  if (taskDeliveriesInRowOrder(model, task)) return;
+  task.fill(NaN);
+  const { tasks } = model;
+  const c = tasks.num;
+  const { arrivalMs, pickleStartMs, pickleInMs, bytesIn, resultSentMs, computeEndMs } = c;
+  const byWorker = groupByKey(workerOfArrived(tasks), model.processes.length);
+  const { order } = byWorker;
   for (let w = 0; w < model.processes.length; w++) {
-    const [from, to] = [byWorker.start[w], byWorker.start[w + 1]];
-    sortRangeBy(byWorker.order, from, to, c.arrivalMs);
+    const from = byWorker.start[w];
+    const to = byWorker.start[w + 1];
+    sortRangeBy(order, from, to, arrivalMs);
     let readyAt = model.processes[w].userStartMs ?? NaN;
     for (let k = from; k < to; k++) {
-      const i = byWorker.order[k];
-      const sent = c.pickleStartMs[i] + c.pickleInMs[i];
-      if (readyAt <= sent && small(c.bytesIn[i])) task[i] = c.arrivalMs[i] - sent;
-      readyAt = Number.isNaN(c.resultSentMs[i]) ? c.computeEndMs[i] : c.resultSentMs[i];
+      const i = order[k];
+      // Where the message was written from (SEND t1); NaN where a stamp is missing.
+      const sent = pickleStartMs[i] + pickleInMs[i];
+      if (readyAt <= sent && small(bytesIn[i])) task[i] = arrivalMs[i] - sent;
+      readyAt = Number.isNaN(resultSentMs[i]) ? computeEndMs[i] : resultSentMs[i];
     }
   }
-  const byPool = groupByKey(poolOf, model.pools.length);
+}
+
+/**
+ * {@link taskDeliveries} in one pass over the rows, for the usual case where each worker's tasks
+ * arrived in row order (one pipe per worker, read in order): then each worker's tasks in row order
+ * are its tasks in arrival order, and the one pass does the same steps as a pass per worker, which
+ * walked every column once per worker. False (with `task` partly written) where a worker's
+ * arrivals go back in time.
+ */
+function taskDeliveriesInRowOrder(model: TraceModel, task: Float64Array): boolean {
+  const { tasks } = model;
+  const { arrivalMs, pickleStartMs, pickleInMs, bytesIn, resultSentMs, computeEndMs } = tasks.num;
+  const readyAt = new Float64Array(model.processes.length);
+  model.processes.forEach((p, w) => (readyAt[w] = p.userStartMs ?? NaN));
+  const lastArrival = new Float64Array(model.processes.length).fill(-Infinity);
+  for (let i = 0; i < tasks.length; i++) {
+    const w = tasks.worker[i];
+    const arrival = arrivalMs[i];
+    if (w < 0 || Number.isNaN(arrival)) continue;
+    if (arrival < lastArrival[w]) return false;
+    lastArrival[w] = arrival;
+    const sent = pickleStartMs[i] + pickleInMs[i];
+    if (readyAt[w] <= sent && small(bytesIn[i])) task[i] = arrival - sent;
+    readyAt[w] = Number.isNaN(resultSentMs[i]) ? computeEndMs[i] : resultSentMs[i];
+  }
+  return true;
+}
+
+/** Result messages: per pool, in arrival order, where the parent was free before the write. */
+function resultDeliveries(model: TraceModel, result: Float64Array): void {
+  const { tasks } = model;
+  const { resultArrivalMs, resultPickleStartMs, pickleOutMs, bytesOut, unpickleOutMs } = tasks.num;
+  const byPool = groupByKey(poolOfCollected(tasks), model.pools.length);
+  const { order } = byPool;
   for (let p = 0; p < model.pools.length; p++) {
-    const [from, to] = [byPool.start[p], byPool.start[p + 1]];
-    sortRangeBy(byPool.order, from, to, c.resultArrivalMs);
+    const from = byPool.start[p];
+    const to = byPool.start[p + 1];
+    sortRangeBy(order, from, to, resultArrivalMs);
     let freeAt = -Infinity;
     for (let k = from; k < to; k++) {
-      const i = byPool.order[k];
-      const sent = c.resultPickleStartMs[i] + c.pickleOutMs[i];
-      if (freeAt <= sent && small(c.bytesOut[i])) result[i] = c.resultArrivalMs[i] - sent;
-      freeAt = c.resultArrivalMs[i] + (Number.isNaN(c.unpickleOutMs[i]) ? 0 : c.unpickleOutMs[i]);
+      const i = order[k];
+      const sent = resultPickleStartMs[i] + pickleOutMs[i];
+      if (freeAt <= sent && small(bytesOut[i])) result[i] = resultArrivalMs[i] - sent;
+      freeAt = resultArrivalMs[i] + (Number.isNaN(unpickleOutMs[i]) ? 0 : unpickleOutMs[i]);
     }
   }
-  return { task, result };
+}
+
+// The keys that deliveries group tasks by, each loop in a function of its own (see groupByKey).
+
+/** By task: its worker, where its task message arrived there; else -1. */
+function workerOfArrived(tasks: TaskTable): Int32Array {
+  const { arrivalMs } = tasks.num;
+  const workerOf = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++)
+    workerOf[i] = tasks.worker[i] >= 0 && !Number.isNaN(arrivalMs[i]) ? tasks.worker[i] : -1;
+  return workerOf;
+}
+
+/** By task: its pool, where its result arrived in the parent; else -1. */
+function poolOfCollected(tasks: TaskTable): Int32Array {
+  const { resultArrivalMs } = tasks.num;
+  const poolOf = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++) poolOf[i] = !Number.isNaN(resultArrivalMs[i]) ? tasks.pool[i] : -1;
+  return poolOf;
 }
 
 /** Per pool: what start-up cost it paid against how much compute it did. */
@@ -146,205 +231,73 @@ export interface PoolStats {
 
 export function poolStats(model: TraceModel): PoolStats[] {
   const { tasks } = model;
-  const walls = model.pools.map(() => new NumberList());
-  const cpus = model.pools.map(() => new NumberList());
-  const used = model.pools.map(() => new Set<number>());
+  const { computeStartMs, computeEndMs, cpuMs } = tasks.num;
+  const poolCount = model.pools.length;
+  const processCount = model.processes.length;
+  const work = model.pools.map(() => new SequentialWork());
+  // used[pool × processes + worker]: the worker ran one of the pool's tasks (a byte, not a Set
+  // entry per task).
+  const used = new Uint8Array(poolCount * processCount);
+  const usedCount = new Int32Array(poolCount);
   for (let i = 0; i < tasks.length; i++) {
     const pool = tasks.pool[i];
-    const c = tasks.num.computeEndMs[i] - tasks.num.computeStartMs[i];
-    if (!Number.isNaN(c)) {
-      walls[pool].push(c);
-      cpus[pool].push(tasks.num.cpuMs[i]);
+    const c = computeEndMs[i] - computeStartMs[i];
+    if (!Number.isNaN(c)) work[pool].add(c, cpuMs[i]);
+    const worker = tasks.worker[i];
+    if (worker >= 0 && used[pool * processCount + worker] === 0) {
+      used[pool * processCount + worker] = 1;
+      usedCount[pool]++;
     }
-    if (tasks.worker[i] >= 0) used[pool].add(tasks.worker[i]);
   }
-  const compute = walls.map((w, p) => sequentialWorkMs(w.values(), cpus[p].values()));
+  const compute = work.map((w, p) => w.result(() => poolRatios(model, p)));
   const startups = model.pools.map((): number[] => []);
   for (const p of model.processes) {
     const pools = new Set<number>();
     if (p.pool >= 0) pools.add(p.pool);
-    for (const [i, set] of used.entries()) if (set.has(p.index)) pools.add(i);
+    for (let i = 0; i < poolCount; i++) if (used[i * processCount + p.index] === 1) pools.add(i);
     if (p.startupMs !== null) for (const i of pools) startups[i].push(p.startupMs);
   }
   return model.pools.map((_, i) => ({
     computeMs: compute[i],
-    workersUsed: used[i].size,
+    workersUsed: usedCount[i],
     startupMs: median(startups[i]),
   }));
 }
 
-/** Everything measured over one set of tasks. */
-export interface TaskMetrics {
-  tasks: number;
-  items: number;
-  /** Worker processes that ran them. */
-  workersUsed: number;
-  compute: CallSiteCompute;
-  ipc: CallSiteIpc;
-  errors: number;
-  firstError: string | null;
-  /** Median delivery latency to an idle receiver (see DeliveryTable). */
-  deliveryMs: number | null;
-  smallMessageSerializationMs: number | null;
-  perMessageOverheadMs: number | null;
-  /** Median items per task (chunk). */
-  itemsPerTask: number | null;
-  /** Over the pools involved: their compute / their workers used. */
-  computePerWorkerMs: number | null;
-  /** Start-up per worker process, weighted by workers used (pools with a measured start-up). */
-  startupMs: number | null;
-  computePerWorkerToStartup: number | null;
-  /**
-   * The share of its pools' start-up these tasks bear: each pool's start-up × the share of that
-   * pool's compute that these tasks did (a pool reused by later calls is not charged to them again
-   * in full).
-   */
-  startupChargedMs: number | null;
+/** {@link cpuRatios} of a pool's tasks with a compute interval, in task order. */
+function poolRatios(model: TraceModel, pool: number): Float64Array {
+  const { computeStartMs, computeEndMs, cpuMs } = model.tasks.num;
+  const walls = new NumberList();
+  const cpus = new NumberList();
+  for (let i = 0; i < model.tasks.length; i++) {
+    const c = computeEndMs[i] - computeStartMs[i];
+    if (model.tasks.pool[i] !== pool || Number.isNaN(c)) continue;
+    walls.push(c);
+    cpus.push(cpuMs[i]);
+  }
+  return cpuRatios(walls.values(), cpus.values());
 }
 
 export interface MetricsContext {
   model: TraceModel;
   delivery: DeliveryTable;
   pools: PoolStats[];
-  /** Run-wide samples: the fallback when a task set has no delivery sample of its own. */
-  runDelivery: Float64Array;
+  /**
+   * Run-wide samples: the fallback when a task set has no delivery sample of its own. Collected on
+   * first use (a million-task call site has samples of its own: no need to gather two million).
+   */
+  runDelivery: () => Float64Array;
 }
 
 export function metricsContext(model: TraceModel): MetricsContext {
   const delivery = deliveryTable(model);
-  const runDelivery = new NumberList();
-  for (const table of [delivery.task, delivery.result]) {
-    for (let i = 0; i < table.length; i++) if (!Number.isNaN(table[i])) runDelivery.push(table[i]);
-  }
-  return { model, delivery, pools: poolStats(model), runDelivery: runDelivery.values() };
-}
-
-export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>): TaskMetrics {
-  const { model, delivery } = ctx;
-  const { tasks } = model;
-  const c = tasks.num;
-  // Sized for the worst case up front: a million tasks' lists never grow (and copy) twice over.
-  const n = taskIndices.length;
-  const computes = new NumberList(n);
-  const computeCpus = new NumberList(n);
-  const items = new NumberList(n);
-  const deliveries = new NumberList(2 * n);
-  const serialization = new NumberList(2 * n);
-  // Workers and pools seen, by index (pools in the order first seen, which sums below follow).
-  const workerSeen = new Uint8Array(model.processes.length);
-  let workersUsed = 0;
-  const computeByPool = new Float64Array(model.pools.length);
-  const poolSeen = new Uint8Array(model.pools.length);
-  const pools: number[] = [];
-  // Sums skip what was not recorded (NaN), as if it were 0.
-  const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
-  let cpu = 0;
-  let pickle = 0;
-  let unpickle = 0;
-  let transfer = 0;
-  let bytesIn = 0;
-  let bytesOut = 0;
-  let errors = 0;
-  let firstError: string | null = null;
-  for (let k = 0; k < taskIndices.length; k++) {
-    const i = taskIndices[k];
-    const pool = tasks.pool[i];
-    const compute = c.computeEndMs[i] - c.computeStartMs[i];
-    if (!Number.isNaN(compute)) {
-      computes.push(compute);
-      computeCpus.push(c.cpuMs[i]);
-      computeByPool[pool] += compute;
+  let runDelivery: Float64Array | null = null;
+  const collect = (): Float64Array => {
+    const samples = new NumberList();
+    for (const table of [delivery.task, delivery.result]) {
+      for (let i = 0; i < table.length; i++) if (!Number.isNaN(table[i])) samples.push(table[i]);
     }
-    items.push(Number.isNaN(c.items[i]) ? 1 : c.items[i]);
-    const worker = tasks.worker[i];
-    if (worker >= 0 && workerSeen[worker] === 0) {
-      workerSeen[worker] = 1;
-      workersUsed++;
-    }
-    if (poolSeen[pool] === 0) {
-      poolSeen[pool] = 1;
-      pools.push(pool);
-    }
-    cpu += or0(c.cpuMs[i]);
-    pickle += or0(c.pickleInMs[i]) + or0(c.pickleOutMs[i]);
-    unpickle += or0(c.unpickleInMs[i]) + or0(c.unpickleOutMs[i]);
-    transfer += or0(c.writeInMs[i]) + or0(c.writeOutMs[i]);
-    bytesIn += or0(c.bytesIn[i]);
-    bytesOut += or0(c.bytesOut[i]);
-    const error = tasks.errors.size > 0 ? (tasks.errors.get(i) ?? null) : null;
-    if (tasks.ok[i] === 0 || error !== null) {
-      errors++;
-      firstError ??= error;
-    }
-    if (!Number.isNaN(delivery.task[i])) deliveries.push(delivery.task[i]);
-    if (!Number.isNaN(delivery.result[i])) deliveries.push(delivery.result[i]);
-    // Serialization of small messages (NaN compares false: a missing stamp or size leaves it out).
-    const serIn = c.pickleInMs[i] + c.unpickleInMs[i];
-    if (c.bytesIn[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serIn)) serialization.push(serIn);
-    const serOut = c.pickleOutMs[i] + c.unpickleOutMs[i];
-    if (c.bytesOut[i] < SMALL_MESSAGE_BYTES && !Number.isNaN(serOut)) serialization.push(serOut);
-  }
-  const computeSorted = computes.values().slice().sort();
-  const computeTotal = sum(computeSorted);
-  const ipcTotal = pickle + unpickle + transfer;
-  const rawDelivery = median(deliveries.length > 0 ? deliveries.values() : ctx.runDelivery);
-  const deliveryMs = rawDelivery === null ? null : Math.max(0, rawDelivery);
-  const smallSer = median(serialization.values());
-  const overhead = deliveryMs === null && smallSer === null ? null : (deliveryMs ?? 0) + (smallSer ?? 0);
-
-  // Start-up is paid per pool: charge each pool involved its workers' start-up, once.
-  let poolCompute = 0;
-  let poolWorkers = 0;
-  let startupCost = 0;
-  let startupWorkers = 0;
-  let startupCharged: number | null = null;
-  for (const p of pools) {
-    const s = ctx.pools[p];
-    poolCompute += s.computeMs;
-    poolWorkers += s.workersUsed;
-    if (s.startupMs !== null) {
-      startupCost += s.workersUsed * s.startupMs;
-      startupWorkers += s.workersUsed;
-      const share = s.computeMs > 0 ? computeByPool[p] / s.computeMs : 1;
-      startupCharged = (startupCharged ?? 0) + s.startupMs * share;
-    }
-  }
-  const computePerWorkerMs = ratio(poolCompute, poolWorkers);
-  const startupMs = ratio(startupCost, startupWorkers);
-  const knownCompute = sum(
-    pools.filter((p) => ctx.pools[p].startupMs !== null).map((p) => ctx.pools[p].computeMs),
-  );
-
-  return {
-    tasks: n,
-    items: sum(items.values()),
-    workersUsed,
-    compute: {
-      medianMs: quantileOfSorted(computeSorted, 0.5),
-      p95Ms: quantileOfSorted(computeSorted, 0.95),
-      totalMs: computeTotal,
-      cpuMs: cpu,
-      sequentialMs: sequentialWorkMs(computes.values(), computeCpus.values()),
-    },
-    ipc: {
-      perTaskMs: n > 0 ? ipcTotal / n : null,
-      pickleMs: pickle,
-      unpickleMs: unpickle,
-      transferMs: transfer,
-      bytesPerTask: n > 0 ? (bytesIn + bytesOut) / n : null,
-      bytesIn,
-      bytesOut,
-      share: ratio(ipcTotal, ipcTotal + computeTotal),
-    },
-    errors,
-    firstError,
-    deliveryMs,
-    smallMessageSerializationMs: smallSer,
-    perMessageOverheadMs: overhead,
-    itemsPerTask: median(items.values()),
-    computePerWorkerMs,
-    startupMs,
-    computePerWorkerToStartup: startupCost > 0 ? knownCompute / startupCost : null,
-    startupChargedMs: startupCharged,
+    return samples.values();
   };
+  return { model, delivery, pools: poolStats(model), runDelivery: () => (runDelivery ??= collect()) };
 }

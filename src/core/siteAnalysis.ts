@@ -1,6 +1,6 @@
 /** What the analysis knows about one call site: its tasks' metrics and its verdict. */
 import type { SiteGroup } from './callSites';
-import type { TaskMetrics } from './metrics';
+import type { TaskMetrics } from './measureTasks';
 import type { Finding, SiteWhatIf, Verdict, VerdictNumbers } from './report';
 
 export interface SiteAnalysis {

@@ -5,11 +5,19 @@
  * against closed-form answers; {@link siteWorkload} is the one place that reads the trace.
  */
 import type { TraceModel } from './modelTypes';
-import type { TaskTable } from './taskTable';
 import type { RunWhatIf, SiteWhatIf, WhatIfPoint } from './report';
 import type { SiteAnalysis } from './siteAnalysis';
-import { median, NumberList, ratio, sortRangeBy } from './stats';
+import { ratio } from './stats';
 import { MIN_CHUNKS_PER_WORKER, SMALL_MESSAGE_BYTES } from './thresholds';
+import {
+  cadences,
+  cpuTally,
+  fillSpan,
+  handOutOrder,
+  itemTotal,
+  modelledTasks,
+  sampleMedian,
+} from './workloadColumns';
 
 /** A message cost that grows with the items it carries: fixedMs + perItemMs × items. */
 export interface Cost {
@@ -95,16 +103,47 @@ const scaleCost = (c: Cost, by: number): Cost => ({ fixedMs: c.fixedMs * by, per
  * compute than there are cores, for CPU-bound work) and sends the result back; the parent unpickles
  * results one at a time, in the order they arrive. Batches run one after another.
  */
-export function simulate(w: Workload, s: Setting): number {
+export function simulate(w: Workload, s: Setting, demand = new GroupDemand(w.itemMs)): number {
   let total = 0;
-  for (const b of w.batches) total += b.setupMs + simulateBatch(w, b, s) + b.teardownMs;
+  for (const b of w.batches) total += b.setupMs + simulateBatch(w, b, s, demand) + b.teardownMs;
   return total;
+}
+
+/**
+ * The compute demand of consecutive groups of items (their itemMs summed in order), kept per
+ * batch and group size. A million-item site is replayed at ~40 settings, and every worker count
+ * at one chunksize groups its items alike: summing them once per grouping instead of once per
+ * setting took the replay from ~250 ms to ~100 ms. Pass one to {@link simulate} for every setting
+ * of one workload.
+ */
+export class GroupDemand {
+  private readonly sums = new Map<string, Float64Array>();
+
+  constructor(private readonly itemMs: Float64Array) {}
+
+  /** Sums of itemMs over [from, from + step), [from + step, …) up to `to`. */
+  of(from: number, to: number, step: number): Float64Array {
+    const key = `${from}:${to}:${step}`;
+    let sums = this.sums.get(key);
+    if (!sums) {
+      const { itemMs } = this;
+      sums = new Float64Array(Math.ceil((to - from) / step));
+      for (let g = 0, at = from; at < to; g++, at += step) {
+        const end = Math.min(to, at + step);
+        let demand = 0;
+        for (let i = at; i < end; i++) demand += itemMs[i];
+        sums[g] = demand;
+      }
+      this.sums.set(key, sums);
+    }
+    return sums;
+  }
 }
 
 /** Messages simulated one by one; beyond, consecutive messages are grouped (see simulateBatch). */
 export const MAX_SIM_MESSAGES = 20_000;
 
-function simulateBatch(w: Workload, b: Batch, s: Setting): number {
+function simulateBatch(w: Workload, b: Batch, s: Setting, demand: GroupDemand): number {
   const n = b.to - b.from;
   if (n <= 0) return 0;
   const workers = Math.max(1, Math.floor(s.workers));
@@ -123,22 +162,41 @@ function simulateBatch(w: Workload, b: Batch, s: Setting): number {
   const messages = Math.ceil(n / size);
   const group = Math.max(1, Math.ceil(messages / MAX_SIM_MESSAGES));
   const step = size * group;
-  const costOf = (c: Cost, items: number): number =>
-    c.fixedMs * Math.ceil(items / size) + c.perItemMs * items;
+  const demands = demand.of(b.from, b.to, step);
+  // Every group but the last carries `step` items: its costs are worked out once, not per group.
+  const full = groupCosts(w, step, size, overheadSpeed);
+  const latency = w.latencyMs;
   let sent = 0;
   let collectedAt = 0;
-  for (let from = b.from; from < b.to; from += step) {
-    const to = Math.min(b.to, from + step);
-    const items = to - from;
-    let demand = 0;
-    for (let i = from; i < to; i++) demand += w.itemMs[i];
-    sent += costOf(w.send, items);
-    const received = Math.max(free[0], sent + w.latencyMs) + costOf(w.receive, items) / overheadSpeed;
-    const replied = received + demand / speed + costOf(w.reply, items) / overheadSpeed;
+  for (let from = b.from, g = 0; from < b.to; from += step, g++) {
+    const items = Math.min(b.to, from + step) - from;
+    const c = items === step ? full : groupCosts(w, items, size, overheadSpeed);
+    sent += c.send;
+    const received = Math.max(free[0], sent + latency) + c.receive;
+    const replied = received + demands[g] / speed + c.reply;
     replaceRoot(free, replied);
-    collectedAt = Math.max(collectedAt, replied + w.latencyMs) + costOf(w.collect, items);
+    collectedAt = Math.max(collectedAt, replied + latency) + c.collect;
   }
   return collectedAt;
+}
+
+/**
+ * What moving `items` items in messages of `size` costs each loop, ms: the parent's send and
+ * collect, and the worker's receive and reply at its share of a core (`overheadSpeed`).
+ */
+function groupCosts(
+  w: Workload,
+  items: number,
+  size: number,
+  overheadSpeed: number,
+): { send: number; receive: number; reply: number; collect: number } {
+  const costOf = (c: Cost): number => c.fixedMs * Math.ceil(items / size) + c.perItemMs * items;
+  return {
+    send: costOf(w.send),
+    receive: costOf(w.receive) / overheadSpeed,
+    reply: costOf(w.reply) / overheadSpeed,
+    collect: costOf(w.collect),
+  };
 }
 
 /**
@@ -228,11 +286,7 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   const { group } = site;
   const T = model.tasks;
   const num = T.num;
-  const kept: number[] = [];
-  for (const i of group.tasks) {
-    if (Number.isFinite(num.computeStartMs[i]) && Number.isFinite(num.computeEndMs[i]) && num.items[i] > 0)
-      kept.push(i);
-  }
+  const kept = modelledTasks(num, group.tasks);
   if (kept.length === 0 || kept.length < group.tasks.length * 0.9) return null;
   const calls = group.calls.map((c) => model.calls[c]);
   const api = group.api;
@@ -242,13 +296,10 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
       : calls.length > 0 && calls.every((c) => c.chunksizeAuto)
         ? 'auto'
         : 'fixed';
-  const compute = (i: number): number => num.computeEndMs[i] - num.computeStartMs[i];
 
   // Batches: calls that overlap in time form one; the calls' tasks in the order they were handed out.
-  const orderKey = new Float64Array(T.length);
-  for (const i of kept) orderKey[i] = firstOf(num.dispatchMs[i], num.pickleStartMs[i], num.computeStartMs[i]);
-  const order = Int32Array.from(kept);
-  sortByKey(order, orderKey);
+  const hand = handOutOrder(num, kept, T.length);
+  const { order } = hand;
   const intervals = group.intervals.map(([s, e]) => [s, e] as [number, number]).sort((x, y) => x[0] - y[0]);
   const spans: [number, number][] = [];
   for (const iv of intervals) {
@@ -259,29 +310,14 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
 
   // CPU-bound work is replayed at the CPU share the workers got: its demand is its compute time
   // at that share, and the competing load that explains the share stays in the predictions.
-  const ratios = new NumberList();
-  let cpu = 0;
-  let wall = 0;
-  for (const i of kept) {
-    const c = compute(i);
-    const t = num.cpuMs[i];
-    if (!Number.isFinite(t) || c <= 0) continue;
-    ratios.push(t / c);
-    // A share measured over microseconds of work says more about the clocks and one preemption
-    // than about the load.
-    if (t < SHARE_MIN_CPU_MS) continue;
-    cpu += Math.min(c, t);
-    wall += c;
-  }
-  const cpuBound = (median(ratios.values()) ?? 0) >= WHATIF_CPU_BOUND_RATIO;
+  const { cpuBound, cpu, wall } = cpuTally(num, kept, SHARE_MIN_CPU_MS, WHATIF_CPU_BOUND_RATIO);
   const cores = Math.max(1, model.run?.cpuCount ?? site.workers);
   const share = cpuBound && wall > 0 && cpu / wall < QUIET_SHARE ? cpu / wall : 1;
   const load = share < 1 ? otherLoad(cores, site.workers, share) : 0;
   const overheadSpeed = cpuShare(cores, load, site.workers);
   const speed = cpuBound ? overheadSpeed : 1;
 
-  let totalItems = 0;
-  for (const i of kept) totalItems += num.items[i];
+  const totalItems = itemTotal(num, kept);
   // A site with more items (or a damaged trace claiming them) is not modelled, rather than
   // allocating gigabytes or failing with a RangeError.
   if (totalItems > MAX_REPLAY_ITEMS) return null;
@@ -291,31 +327,17 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   let at = 0;
   for (const [start, end] of spans) {
     const from = filled;
-    let firstPickle = Infinity;
-    let lastDone = -Infinity;
-    const seen = new Set<number>();
-    while (at < order.length && orderKey[order[at]] <= end) {
-      const i = order[at++];
-      const n = num.items[i];
-      // One item (chunksize 1, the usual million-task case) needs no fill() call.
-      if (n === 1) itemMs[filled] = (compute(i) * speed) / n;
-      else itemMs.fill((compute(i) * speed) / n, filled, filled + n);
-      filled += n;
-      firstPickle = Math.min(firstPickle, firstOf(num.pickleStartMs[i], num.dispatchMs[i], start));
-      const done =
-        num.resultArrivalMs[i] + (Number.isFinite(num.unpickleOutMs[i]) ? num.unpickleOutMs[i] : 0);
-      lastDone = Math.max(lastDone, firstOf(done, num.resultSentMs[i], num.computeEndMs[i]));
-      if (T.worker[i] >= 0) seen.add(T.worker[i]);
-    }
+    const got = fillSpan(T, hand, { start, end, at, filled, speed }, itemMs, model.processes.length);
+    ({ filled, at } = got);
     if (filled === from) continue;
-    const ready = [...seen]
+    const ready = got.workers
       .map((p) => Math.max(0, (model.processes[p].userStartMs ?? start) - start))
       .sort((x, y) => x - y);
     batches.push({
       from,
       to: filled,
-      setupMs: Math.max(0, firstPickle - start),
-      teardownMs: Math.max(0, end - lastDone),
+      setupMs: Math.max(0, got.firstPickle - start),
+      teardownMs: Math.max(0, end - got.lastDone),
       workerReadyMs: ready,
     });
   }
@@ -324,16 +346,12 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
   // Message costs and paces from a window of consecutive tasks: as good a sample of a steady
   // pipeline as all of them, and a million-task site is not sorted three times over.
   const sample = window(order, COST_SAMPLE);
-  const med = (col: Float64Array): number => {
-    const xs = new NumberList();
-    for (const i of sample) if (Number.isFinite(col[i])) xs.push(col[i]);
-    return median(xs.values()) ?? 0;
-  };
+  const med = (col: Float64Array): number => sampleMedian(col, sample);
   const items = med(num.items);
   const bytesIn = med(num.bytesIn);
   const inPerItem = Math.max(0, (bytesIn - TASK_ENVELOPE_BYTES) / items);
   const outPerItem = Math.max(0, (med(num.bytesOut) - RESULT_ENVELOPE_BYTES) / items);
-  const c = cadences(T, sample);
+  const c = cadences(T, sample, model.processes.length);
   const pickleIn = med(num.pickleInMs);
   const writeIn = med(num.writeInMs);
   const unpickleIn = med(num.unpickleInMs);
@@ -373,90 +391,6 @@ function window(order: Int32Array, max: number): Int32Array {
   if (order.length <= max) return order;
   const from = Math.floor((order.length - max) / 2);
   return order.subarray(from, from + max);
-}
-
-/** Sorts indices by key[index], skipping the sort when they already are (the usual case). */
-function sortByKey(order: Int32Array, key: ArrayLike<number>): void {
-  for (let k = 1; k < order.length; k++) {
-    if (key[order[k]] < key[order[k - 1]]) {
-      sortRangeBy(order, 0, order.length, key);
-      return;
-    }
-  }
-}
-
-/**
- * The first of the values that was recorded (finite); NaN if none. Three arguments, not a rest
- * parameter: it runs twice per task of a million-task site, and a rest array is an object a call.
- */
-function firstOf(a: number, b: number, c: number): number {
-  if (Number.isFinite(a)) return a;
-  if (Number.isFinite(b)) return b;
-  return Number.isFinite(c) ? c : NaN;
-}
-
-/**
- * The pace of each loop while it had work waiting, ms per message (null without a sample):
- * - send: the parent's task handler, start of one task's pickling to the next's;
- * - worker: end of one compute to the start of the next on the same worker, where the next
- *   message was already in the pipe (reply, read, unpickle and the worker loop);
- * - collect: the parent's result handler, one result done to the next, where the next had
- *   been sent before the previous was done.
- * The mean, not the median: a loop's throughput pays for its slow turns (preemption) too.
- */
-function cadences(
-  T: TaskTable,
-  kept: Int32Array,
-): { send: number | null; worker: number | null; collect: number | null } {
-  const num = T.num;
-  const mean = (total: number, n: number): number | null => (n > 0 ? total / n : null);
-
-  const byPickle = kept.filter((i) => Number.isFinite(num.pickleStartMs[i]));
-  sortByKey(byPickle, num.pickleStartMs);
-  let sendTotal = 0;
-  let sendN = 0;
-  for (let k = 1; k < byPickle.length; k++) {
-    const [p, q] = [byPickle[k - 1], byPickle[k]];
-    if (T.pool[p] !== T.pool[q]) continue;
-    sendTotal += num.pickleStartMs[q] - num.pickleStartMs[p];
-    sendN++;
-  }
-
-  // In hand-out order, each worker's tasks come in the order it computed them (one pipe, FIFO).
-  const lastEnd = new Map<number, number>();
-  let workerTotal = 0;
-  let workerN = 0;
-  for (const i of kept) {
-    const w = T.worker[i];
-    if (w < 0) continue;
-    const end = lastEnd.get(w);
-    if (end !== undefined && num.dispatchMs[i] <= end) {
-      workerTotal += num.computeStartMs[i] - end;
-      workerN++;
-    }
-    lastEnd.set(w, num.computeEndMs[i]);
-  }
-
-  const withResult = kept.filter((i) => Number.isFinite(num.resultArrivalMs[i]));
-  const done = new Float64Array(T.length);
-  for (const i of withResult)
-    done[i] = num.resultArrivalMs[i] + (Number.isFinite(num.unpickleOutMs[i]) ? num.unpickleOutMs[i] : 0);
-  const byDone = withResult;
-  sortByKey(byDone, done);
-  let collectTotal = 0;
-  let collectN = 0;
-  for (let k = 1; k < byDone.length; k++) {
-    const [p, q] = [byDone[k - 1], byDone[k]];
-    if (T.pool[p] === T.pool[q] && num.resultSentMs[q] <= done[p]) {
-      collectTotal += done[q] - done[p];
-      collectN++;
-    }
-  }
-  return {
-    send: mean(sendTotal, sendN),
-    worker: mean(workerTotal, workerN),
-    collect: mean(collectTotal, collectN),
-  };
 }
 
 /** Gain below which one more worker is not worth it (issue: "below 10 %"). */
@@ -523,8 +457,9 @@ export function siteWhatIf(model: TraceModel, site: SiteAnalysis): SiteWhatIf | 
   const recordedWorkers = Math.max(1, site.workers);
   const recordedChunk = Math.max(1, site.chunksize ?? 1);
   const seq = site.metrics.compute.sequentialMs;
+  const demand = new GroupDemand(w.itemMs);
   const point = (workers: number, chunksize: number): WhatIfPoint => {
-    const wallMs = simulate(w, { workers, chunksize, cores });
+    const wallMs = simulate(w, { workers, chunksize, cores }, demand);
     const items = w.batches[0].to - w.batches[0].from;
     return {
       workers,
@@ -540,7 +475,7 @@ export function siteWhatIf(model: TraceModel, site: SiteAnalysis): SiteWhatIf | 
     const fixed: Workload = { ...w, chunking: 'fixed' };
     const items = Math.max(...w.batches.map((b) => b.to - b.from));
     chunksizes = chunksizeCandidates(items, recordedWorkers, recordedChunk).map((c) => {
-      const wallMs = simulate(fixed, { workers: recordedWorkers, chunksize: c, cores });
+      const wallMs = simulate(fixed, { workers: recordedWorkers, chunksize: c, cores }, demand);
       return { workers: recordedWorkers, chunksize: c, wallMs, speedup: ratio(seq, wallMs) };
     });
     best = bestChunksize(chunksizes, chunksizeCap(items, recordedWorkers));
