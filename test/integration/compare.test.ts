@@ -161,8 +161,17 @@ describe('Compare and Sweep in VS Code', () => {
     // Select both (newest first) and compare them from the context menu.
     await rows.nth(0).click();
     await rows.nth(1).click({ modifiers: ['Control'] });
-    await rows.nth(1).click({ button: 'right' });
-    await session.workbench.clickContextMenuItem('Compare Runs');
+    // The run panel the first click opens takes focus as it loads, which can close a menu opened
+    // meanwhile (seen once the saved runs loaded faster): open it again until the item is there.
+    await waitFor(
+      'Compare Runs in the context menu of the two runs',
+      async () => {
+        await rows.nth(1).click({ button: 'right' });
+        await session.workbench.clickContextMenuItem('Compare Runs');
+        return true;
+      },
+      30_000,
+    );
     const frame = await frameWith('.ps-delta-run', 'the Compare panel');
     const cells = (key: string): Promise<string[]> =>
       frame.locator(`.ps-delta-run tr[data-key="${key}"] > *`).allInnerTexts();
