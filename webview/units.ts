@@ -3,11 +3,13 @@
  * plus the few the panel alone needs. The one place the webview imports them from, so a move in
  * src/core touches one line here.
  */
+import { fmtCount as groupedCount } from '../src/core/units';
+
 export { fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../src/core/units';
 
 export function fmtCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–';
-  return Math.round(n).toLocaleString('en-US');
+  return groupedCount(Math.round(n));
 }
 
 /** The last path component, for compact chips; the full path goes in a title. */

@@ -34,8 +34,6 @@ const CHUNKSIZE_APIS = new Set([
   'executor.map',
 ]);
 
-const count = fmtCount;
-
 export function siteFindings(model: TraceModel, site: SiteAnalysis): Finding[] {
   return [
     tasksTooShort(site),
@@ -108,7 +106,7 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
     `Median compute is ${fmtMs(n.computeMsPerTask)} per task (${itemsEach} each), only ${fmtX(n.computeToOverhead)} ` +
     `the fixed cost of a message, ${fmtMs(n.perMessageOverheadMs)} (delivery ${fmtMs(n.deliveryMs)} + ` +
     `pickling ${fmtMs(n.smallMessageSerializationMs)}); tasks should compute at least ` +
-    `${HEAVY_COMPUTE_PER_OVERHEAD}× that. ${count(m.tasks)} tasks sent ${count(2 * m.tasks)} messages.`;
+    `${HEAVY_COMPUTE_PER_OVERHEAD}× that. ${fmtCount(m.tasks)} tasks sent ${fmtCount(2 * m.tasks)} messages.`;
   const s = suggestChunksize(site);
   const perItem = (n.computeMsPerTask ?? 0) / Math.max(1, m.itemsPerTask ?? 1);
   if (!s) {
@@ -119,7 +117,7 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
       ...siteLocation(site),
       message,
       advice:
-        `Batching cannot fix it here: ${count(m.items)} items over ${site.workers} workers allow at most ` +
+        `Batching cannot fix it here: ${fmtCount(m.items)} items over ${site.workers} workers allow at most ` +
         `${cap} ${cap === 1 ? 'item' : 'items'} per chunk while keeping ${MIN_CHUNKS_PER_WORKER} chunks per worker. ` +
         'Give each task more work (merge steps into the task function) or run this loop without a pool.',
     };
@@ -128,14 +126,14 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
     ? `Pass chunksize=${s.chunksize} to ${site.group.api}()`
     : `Batch the items into lists of ${s.chunksize} and make one ${site.group.api}() call per batch`;
   const messages =
-    `${count(m.items)} items go in ${count(s.messages)} task messages (and as many results) ` +
-    `instead of ${count(m.tasks)}`;
+    `${fmtCount(m.items)} items go in ${fmtCount(s.messages)} task messages (and as many results) ` +
+    `instead of ${fmtCount(m.tasks)}`;
   const advice =
     s.predictedMs !== null && s.recordedPredictionMs !== null
       ? `${how}: ${messages}. Replaying this run's costs, the what-if model predicts ` +
         `${fmtMs(s.predictedMs)} for this call site, against ${fmtMs(s.recordedPredictionMs)} with the ` +
         `current chunksize (measured: ${fmtMs(site.wallMs)}).`
-      : `${how}: a chunk of ${count(s.chunksize)} items computes about ${fmtMs(perItem * s.chunksize)} ` +
+      : `${how}: a chunk of ${fmtCount(s.chunksize)} items computes about ${fmtMs(perItem * s.chunksize)} ` +
         `(≥ ${CHUNK_COMPUTE_PER_OVERHEAD}× the overhead, or as many as still leaves ${MIN_CHUNKS_PER_WORKER} chunks ` +
         `per worker), so ${messages}.`;
   return { id: 'tasks-too-short', severity: 'warning', ...siteLocation(site), message, advice };
@@ -341,7 +339,7 @@ function taskErrors(site: SiteAnalysis): Finding | null {
     severity: 'error',
     ...siteLocation(site),
     message:
-      `${count(m.errors)} of ${count(m.tasks)} tasks raised an exception` +
+      `${fmtCount(m.errors)} of ${fmtCount(m.tasks)} tasks raised an exception` +
       (m.firstError ? `; the first: ${m.firstError}` : '') +
       '.',
     advice:

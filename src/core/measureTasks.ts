@@ -8,7 +8,7 @@
  * branch it had not seen yet is taken (measured: one fused loop over a million tasks took
  * ~400 ms there, split ~100 ms). Every sum adds the same values in the same order as before.
  */
-import { cpuRatios, SequentialWork, type MetricsContext } from './metrics';
+import { cpuRatios, or0, SequentialWork, type MetricsContext } from './metrics';
 import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { TaskTable } from './taskTable';
 import { median, medianInPlace, NumberList, quantileOfSorted, ratio, sortedCopy, sum } from './stats';
@@ -210,7 +210,6 @@ function sumsOf(
   const { writeInMs, writeOutMs, bytesIn: bytesInCol, bytesOut: bytesOutCol } = c;
   const n = taskIndices.length;
   const itemCounts = new Float64Array(n);
-  const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
   let items = 0;
   let cpu = 0;
   let pickle = 0;

@@ -85,7 +85,7 @@ export function taskStartAt(tasks: TaskTable, i: number): number {
 }
 
 /** x, or 0 where not recorded (NaN). Module-level: a closure made per call is an object per task. */
-const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
+export const or0 = (x: number): number => (Number.isNaN(x) ? 0 : x);
 
 /** {@link taskEndMs} of row `i`, read from the columns; NaN where nothing is known. */
 export function taskEndAt(tasks: TaskTable, i: number): number {

@@ -39,7 +39,7 @@ export function handOutOrder(
     key[i] = firstOf(dispatchMs[i], pickleStartMs[i], computeStartMs[i]);
   }
   const order = kept.slice();
-  sortByKey(order, key);
+  sortRangeBy(order, 0, order.length, key);
   return { order, key };
 }
 
@@ -150,21 +150,11 @@ export function sampleMedian(col: Float64Array, sample: Int32Array): number {
   return medianInPlace(xs.values()) ?? 0;
 }
 
-/** Sorts indices by key[index], skipping the sort when they already are (the usual case). */
-function sortByKey(order: Int32Array, key: ArrayLike<number>): void {
-  for (let k = 1; k < order.length; k++) {
-    if (key[order[k]] < key[order[k - 1]]) {
-      sortRangeBy(order, 0, order.length, key);
-      return;
-    }
-  }
-}
-
 /**
  * The first of the values that was recorded (finite); NaN if none. Three arguments, not a rest
  * parameter: it runs twice per task of a million-task site, and a rest array is an object a call.
  */
-export function firstOf(a: number, b: number, c: number): number {
+function firstOf(a: number, b: number, c: number): number {
   if (Number.isFinite(a)) return a;
   if (Number.isFinite(b)) return b;
   return Number.isFinite(c) ? c : NaN;
@@ -202,7 +192,7 @@ export function cadences(
 function sendPace(T: TaskTable, kept: Int32Array): number | null {
   const { pickleStartMs } = T.num;
   const byPickle = withFinite(kept, pickleStartMs);
-  sortByKey(byPickle, pickleStartMs);
+  sortRangeBy(byPickle, 0, byPickle.length, pickleStartMs);
   let total = 0;
   let n = 0;
   for (let k = 1; k < byPickle.length; k++) {
@@ -247,7 +237,7 @@ function collectPace(T: TaskTable, kept: Int32Array): number | null {
   }
   const byDone = new Int32Array(withResult.length);
   for (let k = 0; k < byDone.length; k++) byDone[k] = k;
-  sortByKey(byDone, done);
+  sortRangeBy(byDone, 0, byDone.length, done);
   let total = 0;
   let n = 0;
   for (let k = 1; k < byDone.length; k++) {

@@ -3,7 +3,7 @@
  * predicts a change would buy. No VS Code API, so it is tested with plain node.
  */
 import type { CallSiteReport, QueueReport } from '../core/report';
-import { fmtBytes, fmtMs, fmtX, QUADRANT_TITLES } from '../core/units';
+import { fmtBytes, fmtCount, fmtMs, fmtX, QUADRANT_TITLES } from '../core/units';
 import { passesOverheadRule } from '../core/verdict';
 
 const MARK: Record<string, string> = {
@@ -92,7 +92,7 @@ export function queueLensTitle(q: QueueReport): string {
   const at = q.sampled?.atLeast ? 'at least ' : '';
   const each = q.messages > 0 ? q.bytes / q.messages : null;
   return (
-    `⇄ ${q.api}: ${at}${q.messages.toLocaleString('en-US')} ${q.messages === 1 ? 'message' : 'messages'} · ` +
+    `⇄ ${q.api}: ${at}${fmtCount(q.messages)} ${q.messages === 1 ? 'message' : 'messages'} · ` +
     `${fmtBytes(each)} each · pickling ${fmtMs(q.pickleMs)}, unpickling ${fmtMs(q.unpickleMs)} in all` +
     sampledNote(q)
   );
