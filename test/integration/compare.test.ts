@@ -86,6 +86,23 @@ async function runRows(): Promise<Locator> {
   return session.browser.page.locator('.pane', { has: header }).locator('.pane-body .monaco-list-row');
 }
 
+/**
+ * Right-clicks a row of the Runs view and clicks `label` in its context menu. A run panel opened by
+ * a click just before takes focus as it loads, which can close a menu opened meanwhile: the menu is
+ * opened again until the item is there.
+ */
+async function runRowMenu(row: Locator, label: string): Promise<void> {
+  await waitFor(
+    `${label} in the run's context menu`,
+    async () => {
+      await row.click({ button: 'right' });
+      await session.workbench.clickContextMenuItem(label);
+      return true;
+    },
+    30_000,
+  );
+}
+
 /** Opens `file` alone in the editor (earlier runs left editors and panels in two groups). */
 async function openAlone(file: string): Promise<void> {
   await session.workbench.runCommand('View: Close All Editor Groups');
@@ -161,17 +178,7 @@ describe('Compare and Sweep in VS Code', () => {
     // Select both (newest first) and compare them from the context menu.
     await rows.nth(0).click();
     await rows.nth(1).click({ modifiers: ['Control'] });
-    // The run panel the first click opens takes focus as it loads, which can close a menu opened
-    // meanwhile (seen once the saved runs loaded faster): open it again until the item is there.
-    await waitFor(
-      'Compare Runs in the context menu of the two runs',
-      async () => {
-        await rows.nth(1).click({ button: 'right' });
-        await session.workbench.clickContextMenuItem('Compare Runs');
-        return true;
-      },
-      30_000,
-    );
+    await runRowMenu(rows.nth(1), 'Compare Runs');
     const frame = await frameWith('.ps-delta-run', 'the Compare panel');
     const cells = (key: string): Promise<string[]> =>
       frame.locator(`.ps-delta-run tr[data-key="${key}"] > *`).allInnerTexts();
@@ -192,17 +199,7 @@ describe('Compare and Sweep in VS Code', () => {
     await session.workbench.resetFocus();
     const rows = await runRows();
     await rows.nth(0).click(); // one run selected (and opened), not the two of the last test
-    // The run panel that click opens takes focus as it loads, which can close a menu opened
-    // meanwhile: open it again until the item is there.
-    await waitFor(
-      'Compare with… in the run’s context menu',
-      async () => {
-        await rows.nth(0).click({ button: 'right' });
-        await session.workbench.clickContextMenuItem('Compare with…');
-        return true;
-      },
-      30_000,
-    );
+    await runRowMenu(rows.nth(0), 'Compare with…');
     const pick = session.browser.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await pick.first().waitFor({ state: 'visible', timeout: 10_000 });
     assert.equal(await pick.count(), 1);
