@@ -10,7 +10,7 @@ import type { TraceModel } from '../../src/core/modelTypes';
 import { median, MedianAtLeast, sortRangeBy } from '../../src/core/stats';
 import { numberColumns, TaskTable } from '../../src/core/taskTable';
 import { fmtCount } from '../../src/core/units';
-import { GroupDemand, simulate, type Workload } from '../../src/core/whatIf';
+import { GroupDemand, simulate, type Workload } from '../../src/core/poolSim';
 import { poolRun, repeat } from './helpers/synthetic';
 
 /** A seeded generator (the same cases every run). */
