@@ -39,7 +39,7 @@ import { OffsetList } from './recordParser';
 import { SetAside } from './setAside';
 import { OriginWatch } from './streamOrigin';
 import { ChanSlots, NO_PASS } from './chanSlots';
-import { firstRecordOrder, TaskJoin } from './taskJoin';
+import { firstRecordOrder, resized, TaskJoin } from './taskJoin';
 
 const P1 = 1;
 const P2 = 2;
@@ -281,16 +281,11 @@ export class StreamTaskJoin {
 
   private growRows(): void {
     const n = this.join.allocated;
-    const grow = <T extends Int8Array | Int32Array | Uint32Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.orderPass = grow(this.orderPass);
-    this.orderSeq = grow(this.orderSeq);
-    this.workerPass = grow(this.workerPass);
-    this.okPass = grow(this.okPass);
-    this.callStream = grow(this.callStream);
+    this.orderPass = resized(this.orderPass, n);
+    this.orderSeq = resized(this.orderSeq, n);
+    this.workerPass = resized(this.workerPass, n);
+    this.okPass = resized(this.okPass, n);
+    this.callStream = resized(this.callStream, n);
   }
 
   /**

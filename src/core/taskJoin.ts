@@ -115,23 +115,17 @@ export class TaskJoin {
   }
 
   private grow(capacity: number): void {
-    const copy = <T extends Float64Array | Int32Array | Int8Array>(a: T, fill: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(capacity);
-      b.fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.pool = copy(this.pool, -1);
-    this.job = copy(this.job, 0);
-    this.index = copy(this.index, -1);
-    this.parent = copy(this.parent, -1);
-    this.worker = copy(this.worker, -1);
-    this.call = copy(this.call, -1);
-    this.ok = copy(this.ok, -1);
+    this.pool = resized(this.pool, capacity, -1);
+    this.job = resized(this.job, capacity);
+    this.index = resized(this.index, capacity, -1);
+    this.parent = resized(this.parent, capacity, -1);
+    this.worker = resized(this.worker, capacity, -1);
+    this.call = resized(this.call, capacity, -1);
+    this.ok = resized(this.ok, capacity, -1);
     // The same object, new arrays: callers may hold on to `v`.
     Object.assign(
       this.v,
-      numberColumns((f) => copy(this.v[f], NaN)),
+      numberColumns((f) => resized(this.v[f], capacity, NaN)),
     );
     this.capacity = capacity;
   }
@@ -216,4 +210,14 @@ export function firstRecordOrder(
     }
   }
   return order;
+}
+
+type Column = Float64Array | Int32Array | Uint32Array | Int8Array;
+
+/** A copy of `a` with room for `n` entries, those past `a`'s own set to `fill`. */
+export function resized<T extends Column>(a: T, n: number, fill = 0): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  if (fill !== 0) b.fill(fill, a.length);
+  b.set(a);
+  return b;
 }
