@@ -11,8 +11,9 @@
  * → buildModel → the panel's deltas, an interim analysis once a second) on a worker thread and
  * hands the host only the panel's messages (--in-thread: LiveIngest on the host's own thread, as
  * before) — while perf_hooks'
- * monitorEventLoopDelay samples how late the event loop runs. Figures: the event rate achieved,
- * how far behind the panel was when the writer stopped, and the event-loop delay (p99, max).
+ * monitorEventLoopDelay samples how late the event loop runs. Figures: how far behind the writer
+ * the panel fell (the longest, over the run and until it has every task; the target is issue 3's
+ * 250 ms) and the event-loop delay (p99, max); the rate the writer achieved is printed with them.
  *
  * Prints one `BENCH {json}` line for bench/run.ts.
  */
@@ -23,6 +24,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { MessageKind, RECORD_HEADER_SIZE, RecordType } from '../src/core/format';
+import { readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT } from '../src/core/records';
 import { LiveIngest } from '../src/host/liveIngest';
 import { LiveIngestThread } from '../src/host/liveIngestThread';
 import type { ToWebview } from '../src/shared/protocol';
@@ -30,6 +33,12 @@ import { segmentHeader, specSegmentSize } from '../test/unit/helpers/traceWriter
 import { syntheticTrace } from './syntheticTrace';
 
 const TARGET_RATE = 200_000;
+/**
+ * Keeping up: issue 3 asks the live panel to be at most 250 ms behind the run; at 200 000
+ * events/s that is what "keeps up" must mean. Behind = how long ago the writer had written as
+ * many whole tasks as the panel has received.
+ */
+const TARGET_BEHIND_MS = 250;
 /**
  * The host counts as blocked when its event loop stalls longer than this (input to other
  * extensions then waits visibly). The longest stall is the figure: a percentile of the delay
@@ -43,6 +52,66 @@ interface ReplayStream {
   bytes: Uint8Array;
   /** Start offset of each record in `bytes`. */
   starts: number[];
+}
+
+/** A trace's streams with their records in the order of time, as a run writes them. */
+interface Replay {
+  streams: ReplayStream[];
+  /** Per stream, each record's place among all records in order of time. */
+  ranks: Int32Array[];
+  /** Places of the parent's result RECVs (a task done), in order. */
+  doneRanks: Int32Array;
+}
+
+/**
+ * Puts every record in the order of its time (the stamp ending it; a META goes with the record
+ * before it), within its stream and across streams. The synthetic trace lists a parent's task
+ * SENDs before its results, where a run interleaves them as they happen: replayed in file order,
+ * its results would reach the reader long after the workers' records of the same tasks.
+ */
+function timeOrdered(streams: ReplayStream[]): Replay {
+  const all: { stream: number; at: number; t: number; done: boolean }[] = [];
+  streams.forEach((s, stream) => {
+    const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
+    let t = 0;
+    for (const at of s.starts) {
+      const type = dv.getUint16(at + 4, true);
+      let done = false;
+      if (type === RecordType.Send) t = readU64(dv, at + SEND_T2_AT);
+      else if (type === RecordType.Run) t = readU64(dv, at + RUN_T1_AT);
+      else if (type === RecordType.Recv) {
+        t = readU64(dv, at + RECV_T1_AT);
+        const kind = dv.getUint8(at + RECORD_HEADER_SIZE + 48);
+        done = kind === MessageKind.PoolResult || kind === MessageKind.ExecutorResult;
+      }
+      all.push({ stream, at, t, done });
+    }
+  });
+  const order = all.map((_, k) => k).sort((a, b) => all[a].t - all[b].t || a - b);
+  const ranks = streams.map((s) => new Int32Array(s.starts.length));
+  const filled = streams.map(() => 0);
+  const parts = streams.map((): { at: number }[] => []);
+  const done: number[] = [];
+  order.forEach((k, rank) => {
+    const r = all[k];
+    ranks[r.stream][filled[r.stream]++] = rank;
+    parts[r.stream].push(r);
+    if (r.done) done.push(rank);
+  });
+  const sorted = streams.map((s, i) => {
+    const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
+    const bytes = new Uint8Array(s.bytes.length);
+    const starts: number[] = [];
+    let pos = 0;
+    for (const { at } of parts[i]) {
+      const n = dv.getUint32(at, true);
+      bytes.set(s.bytes.subarray(at, at + n), pos);
+      starts.push(pos);
+      pos += n;
+    }
+    return { name: s.name, bytes, starts };
+  });
+  return { streams: sorted, ranks, doneRanks: Int32Array.from(done) };
 }
 
 /** Reads a .pstrace container into its streams' record bytes. */
@@ -120,19 +189,24 @@ class SegmentWriter {
   }
 }
 
-/** The worker: replays the trace into `dir` at `rate` records per second, every 5 ms. */
+/**
+ * The worker: replays the trace into `dir` at `rate` records per second, every 5 ms, the records
+ * of all streams in the order of their time.
+ */
 function replay(trace: string, dir: string, rate: number): void {
-  const streams = readStreams(trace);
+  const { streams, ranks, doneRanks } = timeOrdered(readStreams(trace));
   const total = streams.reduce((n, s) => n + s.starts.length, 0);
   const writers = streams.map((s) => new SegmentWriter(dir, s.name));
   const done = streams.map(() => 0);
   const durationMs = (total / rate) * 1000;
   const t0 = performance.now();
-  parentPort?.postMessage({ type: 'start', total, durationMs });
+  parentPort?.postMessage({ type: 'start', total, durationMs, doneRanks }, [doneRanks.buffer as ArrayBuffer]);
   for (;;) {
     const share = Math.min(1, (performance.now() - t0) / durationMs);
+    const upTo = share >= 1 ? total : Math.floor(share * total);
     streams.forEach((s, i) => {
-      const want = Math.floor(share * s.starts.length);
+      let want = done[i];
+      while (want < s.starts.length && ranks[i][want] < upTo) want++;
       if (want <= done[i]) return;
       const end = want < s.starts.length ? s.starts[want] : s.bytes.length;
       writers[i].write(s.bytes, s.starts[done[i]], end);
@@ -190,8 +264,20 @@ async function main(): Promise<void> {
   const delay = monitorEventLoopDelay({ resolution: 5 });
   const ticks: number[] = [];
   let finishedTasks = 0;
+  // The writer's pace: the record at place r (in order of time) is written at
+  // writeStart + durationMs × r / total, and the k-th task is done with the k-th result RECV.
+  let writeStart = NaN;
+  let durationMs = NaN;
+  let totalRecords = NaN;
+  let doneRanks: Int32Array = new Int32Array(0);
+  let writing = true;
+  const behind: number[] = [];
   const count = (messages: ToWebview[]): void => {
     for (const m of messages) if (m.type === 'run/delta') finishedTasks += m.tasks.pid.length;
+    if (!writing || finishedTasks === 0) return;
+    const k = Math.min(finishedTasks, doneRanks.length) - 1;
+    const writtenAt = writeStart + (durationMs * (doneRanks[k] + 1)) / totalRecords;
+    behind.push(performance.now() - writtenAt);
   };
   let stopIngest = (): void => undefined;
   const startIngest = (): void => {
@@ -200,6 +286,8 @@ async function main(): Promise<void> {
       ingest.start((final) => {
         const t = performance.now();
         count(ingest.tick(final));
+        const report = final ? null : ingest.report();
+        if (report) count([report]);
         ticks.push(performance.now() - t);
       });
       stopIngest = () => ingest.stop();
@@ -223,17 +311,21 @@ async function main(): Promise<void> {
     const worker = new Worker(__filename, {
       workerData: { trace, dir, rate },
     });
-    const started = new Promise<{ total: number; durationMs: number }>((resolve) =>
+    const started = new Promise<{ total: number; durationMs: number; doneRanks: Int32Array }>((resolve) =>
       worker.on('message', (m) => m.type === 'start' && resolve(m)),
     );
     const finished = new Promise<{ total: number; elapsedMs: number }>((resolve, reject) => {
       worker.on('message', (m) => m.type === 'done' && resolve(m));
       worker.on('error', reject);
     });
-    const { total } = await started;
+    const start = await started;
+    const { total } = start;
+    writeStart = performance.now();
+    [durationMs, totalRecords, doneRanks] = [start.durationMs, total, start.doneRanks];
     delay.enable();
     startIngest();
     const written = await finished;
+    writing = false;
     // How far behind the panel is when the program stops writing: until every task is in.
     const stopAt = performance.now();
     while (tasksSeen() < tasks) await new Promise((r) => setTimeout(r, 10));
@@ -242,6 +334,9 @@ async function main(): Promise<void> {
     delay.disable();
     await worker.terminate();
     const achieved = (written.total / written.elapsedMs) * 1000;
+    const longestBehind = Math.max(lagMs, ...behind);
+    const firstHalf = behind.slice(0, Math.ceil(behind.length / 2));
+    const typical = [...behind].sort((a, b) => a - b)[Math.floor(behind.length / 2)] ?? lagMs;
     const p99 = delay.percentile(99) / 1e6;
     const max = delay.max / 1e6;
     const p50 = delay.percentile(50) / 1e6;
@@ -259,7 +354,11 @@ async function main(): Promise<void> {
         `target: longest stall < ${TARGET_STALL_MS} ms`,
     );
     console.log(
-      `BENCH ${JSON.stringify({ figure: 'live ingestion rate', value: achieved, unit: 'events/s', target: TARGET_RATE * 0.98, op: '>', note: `panel ${lagMs.toFixed(0)} ms behind at the end` })}`,
+      `  panel behind the writer: median ${typical.toFixed(0)} ms, longest ${longestBehind.toFixed(0)} ms (first half of the run ` +
+        `${Math.max(0, ...firstHalf).toFixed(0)} ms, at the end ${lagMs.toFixed(0)} ms)   target: < ${TARGET_BEHIND_MS} ms`,
+    );
+    console.log(
+      `BENCH ${JSON.stringify({ figure: `live ingestion at ${Math.round(rate / 1000)} 000 events/s: panel behind the run`, value: longestBehind, unit: 'ms', target: TARGET_BEHIND_MS, op: '<', note: `longest; median ${typical.toFixed(0)} ms, ${lagMs.toFixed(0)} ms at the end; writer ${Math.round(achieved).toLocaleString('en')} events/s` })}`,
     );
     console.log(
       `BENCH ${JSON.stringify({ figure: 'live ingestion: longest event-loop stall', value: max, unit: 'ms', target: TARGET_STALL_MS, op: '<', note: `p99 ${p99.toFixed(0)} ms, ${ticks.length} ticks` })}`,

@@ -293,6 +293,31 @@ export class StreamTaskJoin {
    * when a guess made on the way was wrong. Call once, after the last chunk.
    */
   finish(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
+    const tasks = this.tasksOf(this.join, records, procs, warnings);
+    this.orderPass = this.workerPass = this.okPass = new Int8Array(0);
+    this.orderSeq = new Uint32Array(0);
+    this.callStream = new Int32Array(0);
+    return tasks;
+  }
+
+  /**
+   * The tasks joined so far, as finish would return them, while the join goes on taking chunks
+   * (the live panel's model at each tick): finished on a copy of the rows. Null where finish
+   * would have to join records set aside, or a guess was disproved: the caller then joins from a
+   * whole read.
+   */
+  interim(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
+    if (this.deferred.at.length > 0) return null;
+    return this.tasksOf(this.join.copy(), records, procs, warnings);
+  }
+
+  /** finish's work on `join` (this join's rows, or a copy of them when nothing is set aside). */
+  private tasksOf(
+    join: TaskJoin,
+    records: TraceRecords,
+    procs: ProcessesResult,
+    warnings: string[],
+  ): TasksResult | null {
     if (this.odd) return null;
     const { processes, byStream, originNs } = procs;
     // The origin the stamps were made ms from: it cannot change (see OriginWatch), but if it did…
@@ -316,6 +341,7 @@ export class StreamTaskJoin {
       if (chan !== undefined && procOf(s).pool < 0) procOf(s).pool = poolTable.findByTask(chan);
     });
 
+    // Only ever with `join` being this.join: interim returns before, when any is set aside.
     const unplaced = this.joinDeferred(poolTable, procOf);
     if (this.odd) return null;
     if (unplaced > 0) warnings.push(`${unplaced} result records name a result channel no pool is known for`);
@@ -324,6 +350,7 @@ export class StreamTaskJoin {
     });
 
     const rowOf = this.finishColumns(
+      join,
       this.chans.list.map((s) => poolTable.findByTask(s.chan)),
       byStream,
       originNs,
@@ -334,8 +361,8 @@ export class StreamTaskJoin {
       const i = slot === undefined ? -1 : this.join.find(slot, job, index);
       return i < 0 || !rowOf ? i : rowOf[i];
     };
-    attachErrors(records, procs, poolTable, find, this.join.errors, warnings);
-    const tasks = this.join.toTable();
+    attachErrors(records, procs, poolTable, find, join.errors, warnings);
+    const tasks = join.toTable();
     finishTasks(tasks, processes, calls, callByJob);
     return { pools, calls, tasks };
   }
@@ -383,17 +410,17 @@ export class StreamTaskJoin {
   }
 
   /**
-   * Turns the columns' stream-time values into the model's: slots into pools, streams into
-   * processes, raw call ids into calls, ns stamps into ms; then puts the rows in the order
-   * buildTasks makes them. Returns each old row's new place, or null if they were in order.
+   * Turns `join`'s stream-time values into the model's: slots into pools, streams into processes,
+   * raw call ids into calls, ns stamps into ms; then puts the rows in the order buildTasks makes
+   * them. Returns each old row's new place, or null if they were in order.
    */
   private finishColumns(
+    join: TaskJoin,
     poolOfSlot: number[],
     byStream: number[],
     originNs: number,
     callByKey: Map<string, number>,
   ): Int32Array | null {
-    const { join } = this;
     const n = join.count;
     const { pool, parent, worker, call } = join;
     let [lastStream, lastId, lastCall] = [-1, -1, -1];
@@ -418,9 +445,6 @@ export class StreamTaskJoin {
       for (const col of stamps) for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
     }
     const order = firstRecordOrder(this.orderPass, this.orderSeq, n, this.seq);
-    this.orderPass = this.workerPass = this.okPass = new Int8Array(0);
-    this.orderSeq = new Uint32Array(0);
-    this.callStream = new Int32Array(0);
     return order ? join.reorder(order) : null;
   }
 }

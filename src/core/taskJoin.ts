@@ -130,6 +130,25 @@ export class TaskJoin {
     this.capacity = capacity;
   }
 
+  /**
+   * The rows in new arrays, without the key index: a snapshot that can be finished (rewritten,
+   * reordered) while this join goes on.
+   */
+  copy(): TaskJoin {
+    const n = this.count;
+    const cut = <T extends Column>(a: T): T => a.slice(0, n) as T;
+    const c = new TaskJoin(0);
+    [c.pool, c.job, c.index, c.parent] = [cut(this.pool), cut(this.job), cut(this.index), cut(this.parent)];
+    [c.worker, c.call, c.ok] = [cut(this.worker), cut(this.call), cut(this.ok)];
+    Object.assign(
+      c.v,
+      numberColumns((f) => cut(this.v[f])),
+    );
+    for (const [row, error] of this.errors) c.errors.set(row, error);
+    c.count = c.capacity = n;
+    return c;
+  }
+
   /** Rows the columns have room for (`count` of them in use). */
   get allocated(): number {
     return this.capacity;

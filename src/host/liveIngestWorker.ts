@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyze } from '../core';
-import type { UsageSample } from '../shared/protocol';
+import type { ToWebview, UsageSample } from '../shared/protocol';
 import { LiveIngest } from './liveIngest';
 import { transferMessage, type FromIngest, type ToIngest } from './liveIngestThread';
 
@@ -18,8 +18,14 @@ function post(msg: FromIngest, transfer: ArrayBuffer[] = []): void {
 }
 
 function tick(final: boolean): void {
-  const messages = ingest.tick(final, samples);
+  send(ingest.tick(final, samples));
   samples = [];
+  // The delta is on its way; the interim analysis, when one is due, follows it.
+  const report = final ? null : ingest.report();
+  if (report) send([report]);
+}
+
+function send(messages: ToWebview[]): void {
   const model = ingest.model;
   if (messages.length === 0 || !model) return;
   const transfer: ArrayBuffer[] = [];

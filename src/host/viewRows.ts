@@ -6,7 +6,7 @@
 import { groupCallSites } from '../core/callSites';
 import type { TraceModel } from '../core/modelTypes';
 import type { Report } from '../core/report';
-import { StateCode, type TaskTable } from '../core/taskTable';
+import { StateCode } from '../core/taskTable';
 import {
   type Lane,
   type SiteRef,
@@ -106,20 +106,51 @@ function startOf(model: TraceModel, i: number): number {
 }
 
 /**
- * A task's identity across model rebuilds (row numbers are not stable while records stream in):
- * (pool, job, index) packed into one number where they fit (pool < 2^10, 0 ≤ job < 2^26,
- * -1 ≤ index < 2^17 − 1: exact below 2^53), else a string.
+ * Which finished tasks the panel already has, by (pool, job, index): row numbers are not stable
+ * while records stream in. A job's tasks are numbered 0, 1, 2…, so each job keeps a byte per index
+ * (a Set of packed keys cost ~120 ms a tick at 200 000 tasks); single tasks (index -1: apply_async,
+ * executor work items) go in a Set by job, and keys that fit neither in a Set of strings.
  */
-function taskKey(tasks: TaskTable, i: number): number | string {
-  const [pool, job, index] = [tasks.pool[i], tasks.job[i], tasks.index[i]];
-  if (pool < 1024 && job >= 0 && job < 2 ** 26 && index < 2 ** 17 - 1 && Number.isInteger(job))
-    return (pool * 2 ** 26 + job) * 2 ** 17 + (index + 1);
-  return `${pool}/${job}/${index}`;
+class SentTasks {
+  private readonly jobs = new Map<number, Uint8Array>();
+  private readonly singles = new Set<number>();
+  private readonly odd = new Set<string>();
+  private lastJob = NaN;
+  private last: Uint8Array | undefined;
+
+  /** Marks the task sent; false if it already was. */
+  add(pool: number, job: number, index: number): boolean {
+    const plain = pool >= 0 && pool < 1024 && job >= 0 && job < 2 ** 26 && Number.isInteger(job);
+    if (!plain || !(index >= -1 && index < 2 ** 24) || !Number.isInteger(index)) {
+      const key = `${pool}/${job}/${index}`;
+      if (this.odd.has(key)) return false;
+      this.odd.add(key);
+      return true;
+    }
+    const jobKey = pool * 2 ** 26 + job;
+    if (index < 0) {
+      if (this.singles.has(jobKey)) return false;
+      this.singles.add(jobKey);
+      return true;
+    }
+    let bits = jobKey === this.lastJob ? this.last : this.jobs.get(jobKey);
+    if (!bits || index >= bits.length) {
+      const bigger = new Uint8Array(Math.max(16, index + 1, 2 * (bits?.length ?? 0)));
+      if (bits) bigger.set(bits);
+      bits = bigger;
+      this.jobs.set(jobKey, bits);
+    }
+    this.lastJob = jobKey;
+    this.last = bits;
+    if (bits[index]) return false;
+    bits[index] = 1;
+    return true;
+  }
 }
 
 /** Remembers which finished tasks the panel already has. */
 export class TaskDeltas {
-  private readonly sent = new Set<number | string>();
+  private readonly sent = new SentTasks();
 
   /** `remember` false: one delta of everything (a saved run), nothing kept for a next one. */
   constructor(private readonly remember = true) {}
@@ -138,11 +169,7 @@ export class TaskDeltas {
     for (let i = 0; i < t.length; i++) {
       const state = t.state[i];
       if (state === StateCode.Done || state === StateCode.Failed || t.inFlightAtCrash[i] === 1) {
-        if (this.remember) {
-          const key = taskKey(t, i);
-          if (this.sent.has(key)) continue;
-          this.sent.add(key);
-        }
+        if (this.remember && !this.sent.add(t.pool[i], t.job[i], t.index[i])) continue;
         if (!Number.isNaN(startOf(model, i))) done[nDone++] = i;
       } else if (!Number.isNaN(arrivalMs[i]) || !Number.isNaN(computeStartMs[i])) {
         running[nRunning++] = i;

@@ -6,31 +6,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { analyze, buildModel, readContainer } from '../../src/core';
+import { buildModel, readContainer } from '../../src/core';
 import { loadContainerModel } from '../../src/core/containerModel';
-import type { TraceModel } from '../../src/core/modelTypes';
+import { modelSnapshot } from './helpers/modelSnapshot';
 import { nsNum, poolRun, repeat, SyntheticRun, SimPool } from './helpers/synthetic';
 import { encodeContainer, StreamWriter } from './helpers/traceWriter';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'traces');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ps-container-model-'));
 
-/** Everything in a model (and its report), the task columns included, as comparable JSON. */
-function snapshot(model: TraceModel): string {
-  const { tasks, ...rest } = model;
-  const columns = Object.fromEntries(
-    (['pool', 'call', 'parent', 'worker', 'job', 'index', 'parentPid', 'workerPid', 'ok', 'state'] as const)
-      .map((k): [string, number[]] => [k, [...tasks[k]]])
-      .concat(Object.entries(tasks.num).map(([k, c]): [string, number[]] => [k, [...c]])),
-  );
-  return JSON.stringify({ rest, columns, errors: [...tasks.errors], report: analyze(model) });
-}
-
 /** Asserts both ways give one model; returns how the streamed way joined. */
 function same(file: string, pieceBytes?: number): 'streamed' | 'whole' | undefined {
   let how: 'streamed' | 'whole' | undefined;
   const streamed = loadContainerModel(file, { pieceBytes, joined: (h) => (how = h) });
-  assert.equal(snapshot(streamed), snapshot(buildModel(readContainer(file))), file);
+  assert.equal(modelSnapshot(streamed), modelSnapshot(buildModel(readContainer(file))), file);
   return how;
 }
 

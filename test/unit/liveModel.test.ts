@@ -1,0 +1,102 @@
+// The live panel's model is joined as the records arrive (StreamModel), not from every record at
+// each tick. At every tick it must be the model buildModel makes of the records read so far (in
+// the order the polls read them, as the live panel joined them before).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { appendRecords, buildModel, emptyRecords, TraceTail } from '../../src/core';
+import { LiveIngest } from '../../src/host/liveIngest';
+import { TaskDeltas } from '../../src/host/viewRows';
+import { modelSnapshot } from './helpers/modelSnapshot';
+import { poolRun, repeat, SimPool, SyntheticRun } from './helpers/synthetic';
+import { LiveStream, type StreamWriter } from './helpers/traceWriter';
+
+/** Fails with where two model snapshots first differ (they are long). */
+function assertSame(actual: string, expected: string, label: string): void {
+  if (actual === expected) return;
+  let at = 0;
+  while (actual[at] === expected[at]) at++;
+  const around = (x: string): string => x.slice(Math.max(0, at - 150), at + 150);
+  assert.fail(
+    `${label}: models differ at ${at}\n  live:  …${around(actual)}…\n  whole: …${around(expected)}…`,
+  );
+}
+
+/**
+ * Writes the streams into a run directory `step` records at a time and ticks a LiveIngest after
+ * each step, comparing its model with buildModel of the same polls' records. `together`: every
+ * stream advances at each step; else each is written to its end before the next starts. Returns
+ * whether LiveIngest still joined as it read at the end.
+ */
+function replay(name: string, streams: readonly StreamWriter[], step: number, together = true): boolean {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ps-live-model-${name}-`));
+  try {
+    const live = streams.map((s) => new LiveStream(dir, s.pid, s.start, { segmentSize: () => 4096 }));
+    const ingest = new LiveIngest(dir, name);
+    const tail = new TraceTail(dir);
+    const records = emptyRecords();
+    const written = streams.map(() => 0);
+    let ticks = 0;
+    let sent = 0;
+    for (;;) {
+      const open = written.findIndex((n, k) => n < streams[k].records.length);
+      streams.forEach((s, k) => {
+        if (!together && k !== open) return;
+        const to = Math.min(s.records.length, written[k] + step);
+        for (; written[k] < to; written[k]++) live[k].append(s.records[written[k]]);
+      });
+      for (const m of ingest.tick(false)) if (m.type === 'run/delta') sent += m.tasks.pid.length;
+      appendRecords(records, tail.poll());
+      ticks++;
+      assertSame(modelSnapshot(ingest.model!), modelSnapshot(buildModel(records)), `${name}, tick ${ticks}`);
+      if (open < 0) break;
+    }
+    assert.ok(ticks > 3, `${name}: ${ticks} ticks`);
+    const joined = ingest.joinedAsRead;
+    for (const m of ingest.tick(true)) if (m.type === 'run/delta') sent += m.tasks.pid.length;
+    assertSame(modelSnapshot(ingest.model!), modelSnapshot(buildModel(records)), `${name}, final`);
+    const finished = new TaskDeltas(false).message(ingest.model!, name, 0).tasks.pid.length;
+    assert.equal(sent, finished, `${name}: each finished task reached the panel once`);
+    return joined;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('LiveIngest: the model at each tick is the whole read of what is written so far', () => {
+  test('a Pool with an error, a crash and a second call', () => {
+    const run = new SyntheticRun();
+    const pool = new SimPool(run, { workers: 3 });
+    const first = pool.call({
+      tasks: [...repeat(20, { computeMs: 2 }), { computeMs: 1, error: 'ValueError' }],
+    });
+    pool.call({ atMs: first.endMs + 1, tasks: repeat(30, { computeMs: 1 }), crash: { worker: 1, nth: 3 } });
+    run.finish(500);
+    assert.equal(replay('pool', run.streams, 7), true, 'joined as read');
+    assert.equal(replay('pool-small-steps', run.streams, 1), true, 'joined as read');
+  });
+
+  test('workers written before the parent: results set aside, then the whole-read join', () => {
+    const run = new SyntheticRun();
+    new SimPool(run, { workers: 2 }).call({ tasks: repeat(25, { computeMs: 1 }) });
+    run.finish(200);
+    // The results come before the `pool` META naming their pipe: the interim join cannot tell
+    // where they go, and the whole-read join takes over (same model).
+    assert.equal(
+      replay('reversed', [...run.streams].reverse(), 5, false),
+      false,
+      'whole reads once it cannot tell',
+    );
+    assert.equal(replay('reversed-together', [...run.streams].reverse(), 5), true, 'joined as read');
+  });
+
+  test('a ProcessPoolExecutor', () => {
+    const { run } = poolRun(
+      { workers: 2, poolApi: 'ProcessPoolExecutor' },
+      { api: 'submit', tasks: repeat(12, { computeMs: 1 }) },
+    );
+    assert.equal(replay('executor', run.streams, 3), true, 'joined as read');
+  });
+});
