@@ -121,6 +121,11 @@ export class TaskTable implements Iterable<Task> {
     this.inFlightAtCrash = new Uint8Array(n);
   }
 
+  /** A table that crossed to another thread as a structured clone: its columns came, its class did not. */
+  static revive(clone: TaskTable): TaskTable {
+    return Object.setPrototypeOf(clone, TaskTable.prototype) as TaskTable;
+  }
+
   static empty(): TaskTable {
     const num = numberColumns(() => new Float64Array(0));
     const [i32, f64] = [new Int32Array(0), new Float64Array(0)];

@@ -71,13 +71,28 @@ export class LiveIngest {
    * nothing changed. Asked for after the tick's delta has gone: the analysis must not hold it up.
    */
   report(): ToWebview | null {
-    const now = performance.now();
-    if (!this.model || !this.changed || now < this.nextReportAt) return null;
-    const report = analyze(this.model);
-    const took = performance.now() - now;
-    this.nextReportAt = now + Math.max(REPORT_EVERY_MS, REPORT_BACKOFF * took);
-    this.changed = false;
+    const model = this.reportDue();
+    if (!model) return null;
+    const started = performance.now();
+    const report = analyze(model);
+    this.reported(performance.now() - started);
     return { type: 'run/report', runId: this.runId, report, final: false };
+  }
+
+  /**
+   * For analysing elsewhere (another thread): the model to report on when an interim report is
+   * due, else null. Each model is handed out once; call `reported` with how long it took.
+   */
+  reportDue(): TraceModel | null {
+    if (!this.model || !this.changed || performance.now() < this.nextReportAt) return null;
+    this.changed = false;
+    this.nextReportAt = Infinity; // until `reported` says how long this one took
+    return this.model;
+  }
+
+  /** An interim analysis handed out by `reportDue` is done; it took `tookMs`. */
+  reported(tookMs: number): void {
+    this.nextReportAt = performance.now() + Math.max(REPORT_EVERY_MS - tookMs, (REPORT_BACKOFF - 1) * tookMs);
   }
 
   /** Whether the tasks are still joined as their records arrive (see `stream`). */

@@ -1,6 +1,6 @@
 /**
- * LiveIngest on a worker thread. Rebuilding the model of a big run takes hundreds of
- * milliseconds per tick; on the extension host's own thread that stalls every extension's
+ * LiveIngest on a worker thread. A tick of a big run still takes tens of milliseconds, and an
+ * interim analysis hundreds; on the extension host's own thread that stalls every extension's
  * events. Here the host's thread only receives the panel's messages.
  */
 import { Worker } from 'node:worker_threads';

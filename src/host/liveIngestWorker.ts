@@ -1,69 +1,117 @@
 /**
- * The worker-thread side of LiveIngestThread: runs LiveIngest (polling, model rebuilds, panel
- * deltas, interim analyses) off the extension host's thread and posts back only what the host
- * needs. Bundled as dist/liveIngestWorker.js.
+ * The worker-thread side of LiveIngestThread: runs LiveIngest (polling, the model, the panel's
+ * deltas) off the extension host's thread and posts back only what the host needs. Interim
+ * analyses run on a thread of their own (this file again, started with `analyse`): an analysis of
+ * a big run takes hundreds of milliseconds, and the next delta must not wait for it. Bundled as
+ * dist/liveIngestWorker.js.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { analyze } from '../core';
+import type { TraceModel } from '../core/modelTypes';
+import type { Report } from '../core/report';
+import { TaskTable } from '../core/taskTable';
 import type { ToWebview, UsageSample } from '../shared/protocol';
 import { LiveIngest } from './liveIngest';
 import { transferMessage, type FromIngest, type ToIngest } from './liveIngestThread';
 
-const { runDir, runId } = workerData as { runDir: string; runId: string };
-const ingest = new LiveIngest(runDir, runId);
-let samples: UsageSample[] = [];
-
-function post(msg: FromIngest, transfer: ArrayBuffer[] = []): void {
-  parentPort?.postMessage(msg, transfer);
+/** Analysis thread → reading thread. */
+interface Analysed {
+  report: Report;
+  tookMs: number;
 }
 
-function tick(final: boolean): void {
-  send(ingest.tick(final, samples));
-  samples = [];
-  // The delta is on its way; the interim analysis, when one is due, follows it.
-  const report = final ? null : ingest.report();
-  if (report) send([report]);
+const data = workerData as { runDir: string; runId: string } | { analyse: true };
+if ('analyse' in data) analyseModels();
+else readRun(data.runDir, data.runId);
+
+/** The analysis thread: a report for each model it is sent (a structured clone). */
+function analyseModels(): void {
+  parentPort?.on('message', (model: TraceModel) => {
+    const started = performance.now();
+    const report = analyze({ ...model, tasks: TaskTable.revive(model.tasks) });
+    parentPort?.postMessage({ report, tookMs: performance.now() - started } satisfies Analysed);
+  });
 }
 
-function send(messages: ToWebview[]): void {
-  const model = ingest.model;
-  if (messages.length === 0 || !model) return;
-  const transfer: ArrayBuffer[] = [];
-  post(
-    {
-      type: 'tick',
-      messages: messages.map((m) => transferMessage(m, transfer)),
-      originNs: model.originNs,
-      runningPids: model.processes.filter((p) => p.endMs === null).map((p) => p.pid),
-    },
-    transfer,
-  );
-}
+/** The reading thread. */
+function readRun(runDir: string, runId: string): void {
+  const ingest = new LiveIngest(runDir, runId);
+  let samples: UsageSample[] = [];
+  let finishing = false;
+  // Started on the first interim report; null once it failed (analyses then run here).
+  let analyser: Worker | null | undefined;
 
-parentPort?.on('message', (msg: ToIngest) => {
-  try {
-    switch (msg.type) {
-      case 'samples':
-        samples.push(...msg.samples);
-        return;
-      case 'finish': {
-        ingest.stop();
-        tick(true);
-        post({ type: 'finished', report: ingest.model ? analyze(ingest.model) : undefined });
-        return;
-      }
+  const post = (msg: FromIngest, transfer: ArrayBuffer[] = []): void =>
+    parentPort?.postMessage(msg, transfer);
+
+  const send = (messages: ToWebview[]): void => {
+    const model = ingest.model;
+    if (messages.length === 0 || !model) return;
+    const transfer: ArrayBuffer[] = [];
+    post(
+      {
+        type: 'tick',
+        messages: messages.map((m) => transferMessage(m, transfer)),
+        originNs: model.originNs,
+        runningPids: model.processes.filter((p) => p.endMs === null).map((p) => p.pid),
+      },
+      transfer,
+    );
+  };
+
+  const startAnalyser = (): Worker => {
+    const worker = new Worker(__filename, { workerData: { analyse: true } });
+    worker.on('message', ({ report, tookMs }: Analysed) => {
+      ingest.reported(tookMs);
+      if (!finishing) send([{ type: 'run/report', runId, report, final: false }]);
+    });
+    worker.on('error', () => {
+      analyser = null;
+      ingest.reported(0);
+    });
+    return worker;
+  };
+
+  const tick = (final: boolean): void => {
+    send(ingest.tick(final, samples));
+    samples = [];
+    if (final) return;
+    if (analyser === null) {
+      const report = ingest.report();
+      if (report) send([report]);
+      return;
     }
-  } catch (err) {
-    post({ type: 'error', message: (err as Error).message });
-  }
-});
+    const model = ingest.reportDue();
+    if (model) (analyser ??= startAnalyser()).postMessage(model);
+  };
 
-// Off the host's thread, ticks need no long pauses between them (LiveIngest's back-off keeps the
-// host free when it runs there); once each POLL_MS after the last one ended is enough.
-ingest.start((final) => {
-  try {
-    tick(final);
-  } catch (err) {
-    post({ type: 'error', message: (err as Error).message });
-  }
-}, 1);
+  parentPort?.on('message', (msg: ToIngest) => {
+    try {
+      switch (msg.type) {
+        case 'samples':
+          samples.push(...msg.samples);
+          return;
+        case 'finish': {
+          finishing = true;
+          ingest.stop();
+          void analyser?.terminate();
+          tick(true);
+          post({ type: 'finished', report: ingest.model ? analyze(ingest.model) : undefined });
+          return;
+        }
+      }
+    } catch (err) {
+      post({ type: 'error', message: (err as Error).message });
+    }
+  });
+
+  // Off the host's thread, ticks need no long pauses between them (LiveIngest's back-off keeps the
+  // host free when it runs there): one every POLL_MS, or back to back when one takes longer.
+  ingest.start((final) => {
+    try {
+      tick(final);
+    } catch (err) {
+      post({ type: 'error', message: (err as Error).message });
+    }
+  }, 1);
+}
