@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { buildModel, readContainer } from '../../src/core';
 import { loadContainerModel } from '../../src/core/containerModel';
 import { modelSnapshot } from './helpers/modelSnapshot';
-import { nsNum, poolRun, repeat, SyntheticRun, SimPool } from './helpers/synthetic';
+import { errorAndCrashRun, nsNum, poolRun, repeat } from './helpers/synthetic';
 import { encodeContainer, StreamWriter } from './helpers/traceWriter';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'traces');
@@ -61,13 +61,7 @@ describe('loadContainerModel: the model buildModel makes from a whole read', () 
   }
 
   test('a Pool with a crash, an error and a second call, streams in file order and reversed', () => {
-    const run = new SyntheticRun();
-    const pool = new SimPool(run, { workers: 3 });
-    const first = pool.call({
-      tasks: [...repeat(20, { computeMs: 2 }), { computeMs: 1, error: 'ValueError' }],
-    });
-    pool.call({ atMs: first.endMs + 1, tasks: repeat(30, { computeMs: 1 }), crash: { worker: 1, nth: 3 } });
-    run.finish(500);
+    const run = errorAndCrashRun();
     assert.equal(same(write('pool', run.streams)), 'streamed');
     // Workers first: their results precede the `pool` META naming the result pipe (set aside and
     // joined at the end), and their RUNs make rows before the parent's SENDs (rows reordered).

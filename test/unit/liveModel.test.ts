@@ -10,7 +10,7 @@ import { appendRecords, buildModel, emptyRecords, TraceTail } from '../../src/co
 import { LiveIngest } from '../../src/host/liveIngest';
 import { TaskDeltas } from '../../src/host/viewRows';
 import { modelSnapshot } from './helpers/modelSnapshot';
-import { poolRun, repeat, SimPool, SyntheticRun } from './helpers/synthetic';
+import { errorAndCrashRun, poolRun, repeat, SimPool, SyntheticRun } from './helpers/synthetic';
 import { LiveStream, type StreamWriter } from './helpers/traceWriter';
 
 /** Fails with where two model snapshots first differ (they are long). */
@@ -67,13 +67,7 @@ function replay(name: string, streams: readonly StreamWriter[], step: number, to
 
 describe('LiveIngest: the model at each tick is the whole read of what is written so far', () => {
   test('a Pool with an error, a crash and a second call', () => {
-    const run = new SyntheticRun();
-    const pool = new SimPool(run, { workers: 3 });
-    const first = pool.call({
-      tasks: [...repeat(20, { computeMs: 2 }), { computeMs: 1, error: 'ValueError' }],
-    });
-    pool.call({ atMs: first.endMs + 1, tasks: repeat(30, { computeMs: 1 }), crash: { worker: 1, nth: 3 } });
-    run.finish(500);
+    const run = errorAndCrashRun();
     assert.equal(replay('pool', run.streams, 7), true, 'joined as read');
     assert.equal(replay('pool-small-steps', run.streams, 1), true, 'joined as read');
   });

@@ -416,3 +416,18 @@ export function poolRun(
 
 /** n copies of a task spec. */
 export const repeat = (n: number, t: TaskSpec): TaskSpec[] => Array.from({ length: n }, () => ({ ...t }));
+
+/**
+ * A 3-worker Pool with two map calls: 20 tasks and one that raises, then 30 tasks during which
+ * worker 1 dies on its third.
+ */
+export function errorAndCrashRun(): SyntheticRun {
+  const run = new SyntheticRun();
+  const pool = new SimPool(run, { workers: 3 });
+  const first = pool.call({
+    tasks: [...repeat(20, { computeMs: 2 }), { computeMs: 1, error: 'ValueError' }],
+  });
+  pool.call({ atMs: first.endMs + 1, tasks: repeat(30, { computeMs: 1 }), crash: { worker: 1, nth: 3 } });
+  run.finish(500);
+  return run;
+}
