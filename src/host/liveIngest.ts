@@ -100,13 +100,22 @@ export class LiveIngest {
     return this.stream !== null;
   }
 
-  /** The model with this poll's chunks joined in, or null once the incremental join cannot tell. */
+  /**
+   * The model with this poll's chunks joined in, or null once the incremental join cannot tell
+   * (it will not be able to later either) or failed: the whole-read join takes over, which the
+   * final model uses anyway, so nothing is lost but time.
+   */
   private interimModel(chunks: readonly RecordChunk[]): TraceModel | null {
     const { stream } = this;
     if (!stream) return null;
-    for (const chunk of chunks) stream.add(this.records, chunk);
-    const model = stream.model(this.records, true);
-    if (!model) this.stream = null; // it will not be able to tell later either
+    let model: TraceModel | null;
+    try {
+      for (const chunk of chunks) stream.add(this.records, chunk);
+      model = stream.model(this.records, true);
+    } catch {
+      model = null;
+    }
+    if (!model) this.stream = null;
     return model;
   }
 
