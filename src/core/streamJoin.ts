@@ -293,7 +293,7 @@ export class StreamTaskJoin {
    * when a guess made on the way was wrong. Call once, after the last chunk.
    */
   finish(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
-    const tasks = this.tasksOf(this.join, records, procs, warnings);
+    const tasks = this.tasksOf(this.join, records, procs, warnings, true);
     this.orderPass = this.workerPass = this.okPass = new Int8Array(0);
     this.orderSeq = new Uint32Array(0);
     this.callStream = new Int32Array(0);
@@ -301,22 +301,27 @@ export class StreamTaskJoin {
   }
 
   /**
-   * The tasks joined so far, as finish would return them, while the join goes on taking chunks
-   * (the live panel's model at each tick): finished on a copy of the rows. Null where finish
-   * would have to join records set aside, or a guess was disproved: the caller then joins from a
-   * whole read.
+   * The tasks joined so far, as finish would return them but for the order of the rows (left in
+   * the order they were met: putting them in buildTasks' order took a third of a live tick, and
+   * the panel finds tasks by key), while the join goes on taking chunks (the live panel's model at
+   * each tick): finished on a copy of the rows. Null where finish would have to join records set
+   * aside, or a guess was disproved: the caller then joins from a whole read.
    */
   interim(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
     if (this.deferred.at.length > 0) return null;
-    return this.tasksOf(this.join.copy(), records, procs, warnings);
+    return this.tasksOf(this.join.copy(), records, procs, warnings, false);
   }
 
-  /** finish's work on `join` (this join's rows, or a copy of them when nothing is set aside). */
+  /**
+   * finish's work on `join` (this join's rows, or a copy of them when nothing is set aside);
+   * `inOrder`: rows put in the order buildTasks makes them.
+   */
   private tasksOf(
     join: TaskJoin,
     records: TraceRecords,
     procs: ProcessesResult,
     warnings: string[],
+    inOrder: boolean,
   ): TasksResult | null {
     if (this.odd) return null;
     const { processes, byStream, originNs } = procs;
@@ -355,6 +360,7 @@ export class StreamTaskJoin {
       byStream,
       originNs,
       callByKey,
+      inOrder,
     );
     const find = (pool: number, job: number, index: number): number => {
       const slot = this.chans.find(pools[pool].id);
@@ -411,8 +417,8 @@ export class StreamTaskJoin {
 
   /**
    * Turns `join`'s stream-time values into the model's: slots into pools, streams into processes,
-   * raw call ids into calls, ns stamps into ms; then puts the rows in the order buildTasks makes
-   * them. Returns each old row's new place, or null if they were in order.
+   * raw call ids into calls, ns stamps into ms; then (`inOrder`) puts the rows in the order
+   * buildTasks makes them. Returns each old row's new place, or null if they were not moved.
    */
   private finishColumns(
     join: TaskJoin,
@@ -420,6 +426,7 @@ export class StreamTaskJoin {
     byStream: number[],
     originNs: number,
     callByKey: Map<string, number>,
+    inOrder: boolean,
   ): Int32Array | null {
     const n = join.count;
     const { pool, parent, worker, call } = join;
@@ -444,7 +451,7 @@ export class StreamTaskJoin {
       stamps.push(v.resultPickleStartMs, v.resultSentMs, v.arrivalMs, v.resultArrivalMs);
       for (const col of stamps) for (let i = 0; i < n; i++) col[i] = (col[i] - originNs) / 1e6;
     }
-    const order = firstRecordOrder(this.orderPass, this.orderSeq, n, this.seq);
+    const order = inOrder ? firstRecordOrder(this.orderPass, this.orderSeq, n, this.seq) : null;
     return order ? join.reorder(order) : null;
   }
 }

@@ -40,7 +40,8 @@ export class StreamModel {
    * The model of every chunk added, as buildModel makes it from the same records; null when the
    * join cannot tell (a META read late changed what earlier records meant; for an interim model,
    * also result records still set aside): the caller then builds it from a whole read.
-   * `interim`: more chunks may follow (the join is finished on a copy).
+   * `interim`: more chunks may follow (the join is finished on a copy, and the task rows stay in
+   * the order they were met).
    */
   model(records: TraceRecords, interim: boolean): TraceModel | null {
     const { join } = this;
