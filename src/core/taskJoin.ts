@@ -57,6 +57,37 @@ class PoolKeys {
   }
 }
 
+/**
+ * Numbers (a join's rows, or a mark that a task was seen) by task key (pool, job, index), found
+ * through the dense arrays above.
+ */
+export class TaskIndex {
+  private readonly keys: PoolKeys[] = [];
+  private lastPool = -1;
+  private lastJob = NaN;
+  private lastSlot: JobSlot | undefined;
+
+  /** The number for (pool, job, index), or -1. */
+  get(pool: number, job: number, index: number): number {
+    const s = this.slot(pool, job, false);
+    return s ? s.get(index) : -1;
+  }
+
+  /** Sets the number for a key `get` found none for (a number ≥ 0). */
+  set(pool: number, job: number, index: number, value: number): void {
+    (this.slot(pool, job, true) as JobSlot).set(index, value);
+  }
+
+  /** The job's slot, created if asked. */
+  slot(pool: number, job: number, create: boolean): JobSlot | undefined {
+    // Consecutive keys nearly always belong to the same job (one map call's chunks).
+    if (pool === this.lastPool && job === this.lastJob && this.lastSlot) return this.lastSlot;
+    const s = (this.keys[pool] ??= new PoolKeys()).slot(job, create);
+    if (s) [this.lastPool, this.lastJob, this.lastSlot] = [pool, job, s];
+    return s;
+  }
+}
+
 export class TaskJoin {
   count = 0;
   private capacity = 0;
@@ -72,10 +103,7 @@ export class TaskJoin {
   readonly v: NumberColumns = numberColumns(() => new Float64Array(0));
   /** `Type: message` from `task-error` METAs, by row. */
   readonly errors = new Map<number, string>();
-  private readonly keys: PoolKeys[] = [];
-  private lastPool = -1;
-  private lastJob = NaN;
-  private lastSlot: JobSlot | undefined;
+  private readonly keys = new TaskIndex();
 
   constructor(expected = 1024) {
     this.grow(Math.max(16, expected));
@@ -83,26 +111,17 @@ export class TaskJoin {
 
   /** The task (pool, job, index), or -1. */
   find(pool: number, job: number, index: number): number {
-    const s = this.slotOf(pool, job, false);
-    return s ? s.get(index) : -1;
+    return this.keys.get(pool, job, index);
   }
 
   /** The task (pool, job, index), created if new. */
   at(pool: number, job: number, index: number): number {
-    const s = this.slotOf(pool, job, true) as JobSlot;
+    const s = this.keys.slot(pool, job, true) as JobSlot;
     const found = s.get(index);
     if (found >= 0) return found;
     const i = this.add(pool, job, index);
     s.set(index, i);
     return i;
-  }
-
-  private slotOf(pool: number, job: number, create: boolean): JobSlot | undefined {
-    // Consecutive records nearly always belong to the same job (one map call's chunks).
-    if (pool === this.lastPool && job === this.lastJob && this.lastSlot) return this.lastSlot;
-    const s = (this.keys[pool] ??= new PoolKeys()).slot(job, create);
-    if (s) [this.lastPool, this.lastJob, this.lastSlot] = [pool, job, s];
-    return s;
   }
 
   private add(pool: number, job: number, index: number): number {

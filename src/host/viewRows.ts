@@ -6,6 +6,7 @@
 import { groupCallSites } from '../core/callSites';
 import type { TraceModel } from '../core/modelTypes';
 import type { Report } from '../core/report';
+import { TaskIndex } from '../core/taskJoin';
 import { StateCode } from '../core/taskTable';
 import {
   type Lane,
@@ -105,52 +106,14 @@ function startOf(model: TraceModel, i: number): number {
   return c.dispatchMs[i];
 }
 
-/**
- * Which finished tasks the panel already has, by (pool, job, index): row numbers are not stable
- * while records stream in. A job's tasks are numbered 0, 1, 2…, so each job keeps a byte per index
- * (a Set of packed keys cost ~120 ms a tick at 200 000 tasks); single tasks (index -1: apply_async,
- * executor work items) go in a Set by job, and keys that fit neither in a Set of strings.
- */
-class SentTasks {
-  private readonly jobs = new Map<number, Uint8Array>();
-  private readonly singles = new Set<number>();
-  private readonly odd = new Set<string>();
-  private lastJob = NaN;
-  private last: Uint8Array | undefined;
-
-  /** Marks the task sent; false if it already was. */
-  add(pool: number, job: number, index: number): boolean {
-    const plain = pool >= 0 && pool < 1024 && job >= 0 && job < 2 ** 26 && Number.isInteger(job);
-    if (!plain || !(index >= -1 && index < 2 ** 24) || !Number.isInteger(index)) {
-      const key = `${pool}/${job}/${index}`;
-      if (this.odd.has(key)) return false;
-      this.odd.add(key);
-      return true;
-    }
-    const jobKey = pool * 2 ** 26 + job;
-    if (index < 0) {
-      if (this.singles.has(jobKey)) return false;
-      this.singles.add(jobKey);
-      return true;
-    }
-    let bits = jobKey === this.lastJob ? this.last : this.jobs.get(jobKey);
-    if (!bits || index >= bits.length) {
-      const bigger = new Uint8Array(Math.max(16, index + 1, 2 * (bits?.length ?? 0)));
-      if (bits) bigger.set(bits);
-      bits = bigger;
-      this.jobs.set(jobKey, bits);
-    }
-    this.lastJob = jobKey;
-    this.last = bits;
-    if (bits[index]) return false;
-    bits[index] = 1;
-    return true;
-  }
-}
-
 /** Remembers which finished tasks the panel already has. */
 export class TaskDeltas {
-  private readonly sent = new SentTasks();
+  /**
+   * The finished tasks sent, marked by (pool, job, index): row numbers are not stable while
+   * records stream in. A dense index per job (a Set of packed keys cost ~120 ms a tick at 200 000
+   * tasks).
+   */
+  private readonly sent = new TaskIndex();
 
   /** `remember` false: one delta of everything (a saved run), nothing kept for a next one. */
   constructor(private readonly remember = true) {}
@@ -169,7 +132,10 @@ export class TaskDeltas {
     for (let i = 0; i < t.length; i++) {
       const state = t.state[i];
       if (state === StateCode.Done || state === StateCode.Failed || t.inFlightAtCrash[i] === 1) {
-        if (this.remember && !this.sent.add(t.pool[i], t.job[i], t.index[i])) continue;
+        if (this.remember) {
+          if (this.sent.get(t.pool[i], t.job[i], t.index[i]) >= 0) continue;
+          this.sent.set(t.pool[i], t.job[i], t.index[i], 1);
+        }
         if (!Number.isNaN(startOf(model, i))) done[nDone++] = i;
       } else if (!Number.isNaN(arrivalMs[i]) || !Number.isNaN(computeStartMs[i])) {
         running[nRunning++] = i;
