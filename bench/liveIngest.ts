@@ -24,8 +24,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { MessageKind, RECORD_HEADER_SIZE, RecordType } from '../src/core/format';
-import { readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT } from '../src/core/records';
+import { MessageKind, RecordType } from '../src/core/format';
+import { newRecvFields, readRecv, readU64, RUN_T1_AT, SEND_T2_AT } from '../src/core/records';
 import { LiveIngest } from '../src/host/liveIngest';
 import { LiveIngestThread } from '../src/host/liveIngestThread';
 import type { ToWebview } from '../src/shared/protocol';
@@ -71,6 +71,7 @@ interface Replay {
  */
 function timeOrdered(streams: ReplayStream[]): Replay {
   const all: { stream: number; at: number; t: number; done: boolean }[] = [];
+  const recv = newRecvFields();
   streams.forEach((s, stream) => {
     const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
     let t = 0;
@@ -80,8 +81,8 @@ function timeOrdered(streams: ReplayStream[]): Replay {
       if (type === RecordType.Send) t = readU64(dv, at + SEND_T2_AT);
       else if (type === RecordType.Run) t = readU64(dv, at + RUN_T1_AT);
       else if (type === RecordType.Recv) {
-        t = readU64(dv, at + RECV_T1_AT);
-        const kind = dv.getUint8(at + RECORD_HEADER_SIZE + 48);
+        const { t1, kind } = readRecv(dv, at, recv);
+        t = t1;
         done = kind === MessageKind.PoolResult || kind === MessageKind.ExecutorResult;
       }
       all.push({ stream, at, t, done });
