@@ -24,14 +24,49 @@ export interface SiteGroup {
 }
 
 export function groupCallSites(model: TraceModel): SiteGroup[] {
-  const groups = new Map<string, SiteGroup>();
-  // Each group's position in `groups`, which the task lists are grouped by.
+  const { groups, siteOfTask } = siteGroups(model);
+  const { tasks, calls } = model;
+  const callEnd = calls.map((c) => c.endMs ?? c.startMs);
+  // Per group: the span of its tasks no call claims, [start, end].
+  const looseStart = new Float64Array(groups.length).fill(Infinity);
+  const looseEnd = new Float64Array(groups.length).fill(-Infinity);
+  for (let i = 0; i < tasks.length; i++) {
+    const end = taskEndAt(tasks, i);
+    const call = tasks.call[i];
+    if (call >= 0) {
+      if (end > callEnd[call]) callEnd[call] = end; // false for NaN
+      continue;
+    }
+    const g = siteOfTask[i];
+    const start = taskStartAt(tasks, i);
+    if (!Number.isNaN(start)) looseStart[g] = Math.min(looseStart[g], start);
+    if (!Number.isNaN(end)) looseEnd[g] = Math.max(looseEnd[g], end);
+  }
+  // The task lists come from one counting sort: pushing a million rows onto arrays cost 40–80 ms
+  // of growing and copying them.
+  const { order, start } = groupByKey(siteOfTask, groups.length);
+  groups.forEach((g, k) => {
+    g.tasks = order.subarray(start[k], start[k + 1]);
+    for (const c of g.calls) g.intervals.push([calls[c].startMs, callEnd[c]]);
+    if (looseEnd[k] > looseStart[k]) g.intervals.push([looseStart[k], looseEnd[k]]);
+  });
+  return groups;
+}
+
+/**
+ * The sites, in groupCallSites' order, and each task's place among them, without their task
+ * lists and spans: what the live panel needs at every tick, at a small part of the cost.
+ */
+export function siteGroups(model: TraceModel): { groups: SiteGroup[]; siteOfTask: Int32Array } {
+  const groups: SiteGroup[] = [];
   const indexOf = new Map<string, number>();
-  const apis = new Map<string, Map<string, number>>();
-  const group = (key: string, file: string | null, line: number | null, pool: number): SiteGroup => {
-    let g = groups.get(key);
-    if (!g) {
-      g = {
+  // Per group: how many of its calls use each pool method.
+  const apis: Map<string, number>[] = [];
+  const group = (key: string, file: string | null, line: number | null, pool: number): number => {
+    let k = indexOf.get(key);
+    if (k === undefined) {
+      k = groups.length;
+      groups.push({
         id: file && line !== null ? `${file}:${line}` : key,
         file: file ?? '',
         line: line ?? 0,
@@ -41,70 +76,50 @@ export function groupCallSites(model: TraceModel): SiteGroup[] {
         tasks: new Int32Array(0),
         pools: [],
         intervals: [],
-      };
-      indexOf.set(key, groups.size);
-      groups.set(key, g);
-      apis.set(key, new Map());
+      });
+      indexOf.set(key, k);
+      apis.push(new Map());
     }
+    const g = groups[k];
     if (pool >= 0 && !g.pools.includes(pool)) g.pools.push(pool);
-    return g;
-  };
-  const callKey = (c: number): string => {
-    const call = model.calls[c];
-    return call.file && call.line !== null ? `${call.file}:${call.line}` : `pool-${call.pool}:${call.api}`;
+    return k;
   };
 
-  const groupOfCall: SiteGroup[] = [];
-  const groupIndexOfCall = new Int32Array(model.calls.length);
+  const groupOfCall = new Int32Array(model.calls.length);
   for (const call of model.calls) {
-    const key = callKey(call.index);
-    const g = group(key, call.file, call.line, call.pool);
-    g.calls.push(call.index);
-    groupOfCall[call.index] = g;
-    groupIndexOfCall[call.index] = indexOf.get(key) as number;
-    const counts = apis.get(key) as Map<string, number>;
-    counts.set(call.api, (counts.get(call.api) ?? 0) + 1);
+    const key =
+      call.file && call.line !== null ? `${call.file}:${call.line}` : `pool-${call.pool}:${call.api}`;
+    const k = group(key, call.file, call.line, call.pool);
+    groups[k].calls.push(call.index);
+    groupOfCall[call.index] = k;
+    apis[k].set(call.api, (apis[k].get(call.api) ?? 0) + 1);
   }
-  const callEnd = model.calls.map((c) => c.endMs ?? c.startMs);
-  const loose = new Map<string, [number, number]>();
   const { tasks } = model;
-  // By task row: its group's index. The lists come from one counting sort at the end: pushing a
-  // million rows onto an array cost 40–80 ms of growing and copying it.
-  const groupOfTask = new Int32Array(tasks.length);
+  const siteOfTask = new Int32Array(tasks.length);
+  // Per pool: the group of its tasks no call claims (-1: none met yet).
+  const looseOfPool = new Int32Array(model.pools.length).fill(-1);
   for (let i = 0; i < tasks.length; i++) {
-    const end = taskEndAt(tasks, i);
     const call = tasks.call[i];
-    const poolIndex = tasks.pool[i];
+    const pool = tasks.pool[i];
     if (call >= 0) {
-      const g = groupOfCall[call];
-      groupOfTask[i] = groupIndexOfCall[call];
-      if (!g.pools.includes(poolIndex)) g.pools.push(poolIndex);
-      if (end > callEnd[call]) callEnd[call] = end; // false for NaN
+      const k = groupOfCall[call];
+      siteOfTask[i] = k;
+      if (!groups[k].pools.includes(pool)) groups[k].pools.push(pool);
       continue;
     }
-    const start = taskStartAt(tasks, i);
-    const pool = model.pools[poolIndex];
-    const key = `pool-${poolIndex}`;
-    const g = group(key, pool.file, pool.line, poolIndex);
-    groupOfTask[i] = indexOf.get(key) as number;
-    if (g.api === '') g.api = pool.api === 'ProcessPoolExecutor' ? 'submit' : 'apply_async';
-    const span = loose.get(key) ?? [Infinity, -Infinity];
-    if (!Number.isNaN(start)) span[0] = Math.min(span[0], start);
-    if (!Number.isNaN(end)) span[1] = Math.max(span[1], end);
-    loose.set(key, span);
+    let k = looseOfPool[pool];
+    if (k < 0) {
+      const { file, line, api } = model.pools[pool];
+      k = looseOfPool[pool] = group(`pool-${pool}`, file, line, pool);
+      if (groups[k].api === '') groups[k].api = api === 'ProcessPoolExecutor' ? 'submit' : 'apply_async';
+    }
+    siteOfTask[i] = k;
   }
-
-  const { order, start } = groupByKey(groupOfTask, groups.size);
-  for (const [key, g] of groups) {
-    const k = indexOf.get(key) as number;
-    g.tasks = order.subarray(start[k], start[k + 1]);
-    const counts = [...(apis.get(key) as Map<string, number>)].sort((a, b) => b[1] - a[1]);
+  groups.forEach((g, k) => {
+    const counts = [...apis[k]].sort((a, b) => b[1] - a[1]);
     if (counts.length > 0) g.api = counts[0][0];
-    for (const c of g.calls) g.intervals.push([model.calls[c].startMs, callEnd[c]]);
-    const span = loose.get(key);
-    if (span && span[1] > span[0]) g.intervals.push(span);
-  }
-  return [...groups.values()];
+  });
+  return { groups, siteOfTask };
 }
 
 /** Wall time of a site: the union of its calls' intervals. */

@@ -3,7 +3,7 @@
  * references and task columns. Finished tasks are sent once; tasks in flight are re-sent each tick
  * until they finish. No VS Code API here, so it is unit-tested with plain node.
  */
-import { groupCallSites } from '../core/callSites';
+import { siteGroups } from '../core/callSites';
 import type { TraceModel } from '../core/modelTypes';
 import type { Report } from '../core/report';
 import { TaskIndex } from '../core/taskJoin';
@@ -36,11 +36,8 @@ export function lanesOf(model: TraceModel): Lane[] {
 }
 
 export function sitesOf(model: TraceModel): { sites: SiteRef[]; siteOfTask: Int32Array } {
-  const siteOfTask = new Int32Array(model.tasks.length).fill(-1);
-  const sites = groupCallSites(model).map((g, index) => {
-    for (const t of g.tasks) siteOfTask[t] = index;
-    return { index, file: g.file, line: g.line, api: g.api };
-  });
+  const { groups, siteOfTask } = siteGroups(model);
+  const sites = groups.map((g, index) => ({ index, file: g.file, line: g.line, api: g.api }));
   return { sites, siteOfTask };
 }
 
