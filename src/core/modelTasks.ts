@@ -308,12 +308,20 @@ export function attachErrors(
   }
 }
 
-/** Fills in what follows from the joined records: parents, calls, pids, states, crashes. */
+/** Whether a process ended by a signal or a non-zero exit: its tasks in hand were lost. */
+export const died = (p: ProcessInfo): boolean =>
+  p.signal !== null || (p.exitCode !== null && p.exitCode !== 0);
+
+/**
+ * Fills in what follows from the joined records: parents, calls, pids, states, crashes. `rows`:
+ * only these (the rest were filled in before, in the same table's columns); else every row.
+ */
 export function finishTasks(
   tasks: TaskTable,
   processes: ProcessInfo[],
   calls: CallInfo[],
   callByJob: Map<string, number>,
+  rows?: Uint32Array,
 ): void {
   // A task with no parent-side record: its parent is whoever made calls on its pool.
   const callerByPool = new Map<number, number>();
@@ -321,7 +329,9 @@ export function finishTasks(
   const { parent, worker, call, state, ok } = tasks;
   const { arrivalMs, computeEndMs, resultSentMs, resultArrivalMs } = tasks.num;
   const pid = (p: number): number => (p >= 0 ? processes[p].pid : -1);
-  for (let i = 0; i < tasks.length; i++) {
+  const count = rows ? rows.length : tasks.length;
+  for (let k = 0; k < count; k++) {
+    const i = rows ? rows[k] : k;
     if (parent[i] < 0) parent[i] = callerByPool.get(tasks.pool[i]) ?? -1;
     if (call[i] < 0) call[i] = callByJob.get(`${parent[i]}:${tasks.pool[i]}:${tasks.job[i]}`) ?? -1;
     tasks.parentPid[i] = pid(parent[i]);
@@ -329,9 +339,8 @@ export function finishTasks(
     if (!Number.isNaN(resultArrivalMs[i])) state[i] = ok[i] === 0 ? StateCode.Failed : StateCode.Done;
     else if (!Number.isNaN(resultSentMs[i]) || !Number.isNaN(computeEndMs[i])) state[i] = StateCode.Computed;
     else if (!Number.isNaN(arrivalMs[i])) state[i] = StateCode.Received;
-    if (state[i] === StateCode.Received && worker[i] >= 0) {
-      const w = processes[worker[i]];
-      tasks.inFlightAtCrash[i] = w.signal !== null || (w.exitCode !== null && w.exitCode !== 0) ? 1 : 0;
-    }
+    else state[i] = StateCode.Queued;
+    tasks.inFlightAtCrash[i] =
+      state[i] === StateCode.Received && worker[i] >= 0 && died(processes[worker[i]]) ? 1 : 0;
   }
 }

@@ -19,6 +19,7 @@ import { MessageKind } from './format';
 import type { ProcessesResult } from './modelProcesses';
 import {
   attachErrors,
+  died,
   finishTasks,
   isResultKind,
   isTaskKind,
@@ -39,6 +40,7 @@ import { OffsetList } from './recordParser';
 import { SetAside } from './setAside';
 import { OriginWatch } from './streamOrigin';
 import { ChanSlots, NO_PASS } from './chanSlots';
+import { LiveRows } from './liveRows';
 import { firstRecordOrder, resized, TaskJoin } from './taskJoin';
 
 const P1 = 1;
@@ -86,6 +88,17 @@ export class StreamTaskJoin {
   private stampBase = 0;
   private stampScale = 1;
   private stampsFixed = false;
+  /**
+   * The live panel's rows (see interim), and the rows a record touched since the last interim
+   * model (listed once each: `touchedAt` holds the model's number), noted from the first interim
+   * model on.
+   */
+  private live: LiveRows | null = null;
+  private readonly touched = new OffsetList();
+  private touchedAt = new Uint32Array(0);
+  private models = 1;
+  /** The rows the last interim model finished again (null: every row). */
+  changedRows: Uint32Array | null = null;
   private readonly send = newSendFields();
   private readonly recv = newRecvFields();
   private readonly run = newRunFields();
@@ -276,6 +289,10 @@ export class StreamTaskJoin {
       this.orderPass[i] = pass;
       this.orderSeq[i] = seq;
     }
+    if (this.live && this.touchedAt[i] !== this.models) {
+      this.touchedAt[i] = this.models;
+      this.touched.push(i);
+    }
     return i;
   }
 
@@ -286,6 +303,7 @@ export class StreamTaskJoin {
     this.workerPass = resized(this.workerPass, n);
     this.okPass = resized(this.okPass, n);
     this.callStream = resized(this.callStream, n);
+    if (this.live) this.touchedAt = resized(this.touchedAt, n);
   }
 
   /**
@@ -309,12 +327,25 @@ export class StreamTaskJoin {
    */
   interim(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
     if (this.deferred.at.length > 0) return null;
-    return this.tasksOf(this.join.copy(), records, procs, warnings, false);
+    const first = !this.live;
+    this.live ??= new LiveRows();
+    if (first) this.touchedAt = new Uint32Array(this.join.allocated);
+    const touched = this.touched.take(false);
+    this.models++;
+    // Stamps still in ns (the origin was read after the first record): finishing rewrites them,
+    // so every row is finished again, on a copy.
+    if (this.stampScale === 1) {
+      this.changedRows = null;
+      return this.tasksOf(this.join.copy(), records, procs, warnings, false);
+    }
+    return this.tasksOf(this.join, records, procs, warnings, false, touched);
   }
 
   /**
    * finish's work on `join` (this join's rows, or a copy of them when nothing is set aside);
-   * `inOrder`: rows put in the order buildTasks makes them.
+   * `inOrder`: rows put in the order buildTasks makes them. `touched`: the rows touched since the
+   * last interim model; the work is then done on the live panel's rows (LiveRows), on those rows
+   * alone where it can.
    */
   private tasksOf(
     join: TaskJoin,
@@ -322,6 +353,7 @@ export class StreamTaskJoin {
     procs: ProcessesResult,
     warnings: string[],
     inOrder: boolean,
+    touched?: Uint32Array,
   ): TasksResult | null {
     if (this.odd) return null;
     const { processes, byStream, originNs } = procs;
@@ -354,22 +386,29 @@ export class StreamTaskJoin {
       if (chan !== undefined && procOf(s).pool < 0) procOf(s).pool = poolTable.findByTask(chan);
     });
 
-    const rowOf = this.finishColumns(
-      join,
-      this.chans.list.map((s) => poolTable.findByTask(s.chan)),
-      byStream,
-      originNs,
-      callByKey,
-      inOrder,
-    );
+    const poolOfSlot = this.chans.list.map((s) => poolTable.findByTask(s.chan));
+    let rows: Uint32Array | null = null;
+    const { live } = this;
+    if (touched && live) {
+      ({ join, rows } = live.prepare(this.join, touched, {
+        poolOfSlot,
+        byStream,
+        pids: processes.map((p) => p.pid),
+        crashed: processes.map(died),
+        calls: calls.length,
+      }));
+      this.changedRows = rows;
+    }
+    const rowOf = this.finishColumns(join, poolOfSlot, byStream, originNs, callByKey, inOrder, rows);
     const find = (pool: number, job: number, index: number): number => {
       const slot = this.chans.find(pools[pool].id);
       const i = slot === undefined ? -1 : this.join.find(slot, job, index);
       return i < 0 || !rowOf ? i : rowOf[i];
     };
     attachErrors(records, procs, poolTable, find, join.errors, warnings);
-    const tasks = join.toTable();
-    finishTasks(tasks, processes, calls, callByJob);
+    const tasks = touched && live ? live.table(join) : join.toTable();
+    finishTasks(tasks, processes, calls, callByJob, rows ?? undefined);
+    if (touched && live) live.settled(tasks, rows);
     return { pools, calls, tasks };
   }
 
@@ -419,6 +458,7 @@ export class StreamTaskJoin {
    * Turns `join`'s stream-time values into the model's: slots into pools, streams into processes,
    * raw call ids into calls, ns stamps into ms; then (`inOrder`) puts the rows in the order
    * buildTasks makes them. Returns each old row's new place, or null if they were not moved.
+   * `rows`: only these (never with stamps in ns, or in order); null: every row.
    */
   private finishColumns(
     join: TaskJoin,
@@ -427,11 +467,14 @@ export class StreamTaskJoin {
     originNs: number,
     callByKey: Map<string, number>,
     inOrder: boolean,
+    rows: Uint32Array | null = null,
   ): Int32Array | null {
     const n = join.count;
     const { pool, parent, worker, call } = join;
     let [lastStream, lastId, lastCall] = [-1, -1, -1];
-    for (let i = 0; i < n; i++) {
+    const count = rows ? rows.length : n;
+    for (let k = 0; k < count; k++) {
+      const i = rows ? rows[k] : k;
       pool[i] = poolOfSlot[pool[i]];
       if (parent[i] >= 0) parent[i] = byStream[parent[i]];
       if (worker[i] >= 0) worker[i] = byStream[worker[i]];

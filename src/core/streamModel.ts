@@ -36,6 +36,11 @@ export class StreamModel {
     if (runs.length > 0) last[2] = readU64(view, runs[runs.length - 1] + RUN_T1_AT);
   }
 
+  /** The task rows the last interim model finished again (null: every row, or none was made). */
+  get changedRows(): Uint32Array | null {
+    return this.join.changedRows;
+  }
+
   /**
    * The model of every chunk added, as buildModel makes it from the same records; null when the
    * join cannot tell (a META read late changed what earlier records meant; for an interim model,

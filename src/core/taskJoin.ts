@@ -168,6 +168,21 @@ export class TaskJoin {
     return c;
   }
 
+  /**
+   * A join with this one's rows, sharing its recorded columns (job, index, ok and the values: not
+   * copied) but with its own `pool`, `parent`, `worker` and `call` (≥ `allocated` long), the
+   * columns a finish rewrites: the live panel's rows, finished in place tick after tick (LiveRows).
+   */
+  sharing(own: Pick<TaskJoin, 'pool' | 'parent' | 'worker' | 'call'>): TaskJoin {
+    const c = new TaskJoin(0);
+    [c.pool, c.parent, c.worker, c.call] = [own.pool, own.parent, own.worker, own.call];
+    [c.job, c.index, c.ok] = [this.job, this.index, this.ok];
+    Object.assign(c.v, this.v);
+    c.count = this.count;
+    c.capacity = this.capacity;
+    return c;
+  }
+
   /** Rows the columns have room for (`count` of them in use). */
   get allocated(): number {
     return this.capacity;
@@ -198,12 +213,17 @@ export class TaskJoin {
     return rowOf;
   }
 
-  /** The rows so far as the model's table (the columns are shared, not copied, when full enough). */
-  toTable(): TaskTable {
+  /**
+   * The rows so far as the model's table (the columns are shared, not copied, when full enough).
+   * `finished`: the columns finishTasks fills, kept from the last table (LiveRows); the columns
+   * are then always shared, since they are kept too.
+   */
+  toTable(finished?: FinishedColumns): TaskTable {
     const n = this.count;
     // Trim to the rows in use: a view when little is wasted, else a copy so the slack is freed.
-    const fit = <T extends Float64Array | Int32Array | Int8Array>(a: T): T =>
-      (n >= this.capacity * 0.75 ? a.subarray(0, n) : a.slice(0, n)) as T;
+    const share = finished !== undefined || n >= this.capacity * 0.75;
+    const fit = <T extends Float64Array | Int32Array | Int8Array | Uint8Array>(a: T): T =>
+      (share ? a.subarray(0, n) : a.slice(0, n)) as T;
     const num = numberColumns((f) => fit(this.v[f]));
     return new TaskTable({
       pool: fit(this.pool),
@@ -215,6 +235,12 @@ export class TaskJoin {
       ok: fit(this.ok),
       num,
       errors: this.errors,
+      finished: finished && {
+        parentPid: fit(finished.parentPid),
+        workerPid: fit(finished.workerPid),
+        state: fit(finished.state),
+        inFlightAtCrash: fit(finished.inFlightAtCrash),
+      },
     });
   }
 }
@@ -250,7 +276,15 @@ export function firstRecordOrder(
   return order;
 }
 
-type Column = Float64Array | Int32Array | Uint32Array | Int8Array;
+type Column = Float64Array | Int32Array | Uint32Array | Int8Array | Uint8Array;
+
+/** The columns of a TaskTable that finishTasks fills in. */
+export interface FinishedColumns {
+  parentPid: Int32Array;
+  workerPid: Int32Array;
+  state: Uint8Array;
+  inFlightAtCrash: Uint8Array;
+}
 
 /** A copy of `a` with room for `n` entries, those past `a`'s own set to `fill`. */
 export function resized<T extends Column>(a: T, n: number, fill = 0): T {

@@ -8,6 +8,7 @@
  * (`null` where not recorded) and costs one small short-lived object.
  */
 import type { Task, TaskState } from './modelTypes';
+import type { FinishedColumns } from './taskJoin';
 
 /** The numeric fields of a Task that records fill in (null in the Task when never recorded). */
 export const TASK_NUMBERS = [
@@ -103,6 +104,8 @@ export class TaskTable implements Iterable<Task> {
     ok: Int8Array;
     num: NumberColumns;
     errors: ReadonlyMap<number, string>;
+    /** The columns finishTasks fills, kept from an earlier table (else new, as for a new table). */
+    finished?: FinishedColumns;
   }) {
     const n = columns.pool.length;
     this.length = n;
@@ -115,10 +118,11 @@ export class TaskTable implements Iterable<Task> {
     this.ok = columns.ok;
     this.num = columns.num;
     this.errors = columns.errors;
-    this.parentPid = new Int32Array(n).fill(-1);
-    this.workerPid = new Int32Array(n).fill(-1);
-    this.state = new Uint8Array(n);
-    this.inFlightAtCrash = new Uint8Array(n);
+    const { finished } = columns;
+    this.parentPid = finished?.parentPid ?? new Int32Array(n).fill(-1);
+    this.workerPid = finished?.workerPid ?? new Int32Array(n).fill(-1);
+    this.state = finished?.state ?? new Uint8Array(n);
+    this.inFlightAtCrash = finished?.inFlightAtCrash ?? new Uint8Array(n);
   }
 
   /** A table that crossed to another thread as a structured clone: its columns came, its class did not. */

@@ -65,11 +65,15 @@ export class LiveIngest {
       fresh.streams.length + fresh.metas.length + fresh.chunks.length > 0 || samples.length > 0 || final;
     if (!hasNew) return [];
     appendRecords(this.records, fresh);
-    const model = (!final && this.interimModel(fresh.chunks)) || buildModel(this.records);
+    const interim = final ? null : this.interimModel(fresh.chunks);
+    const model = interim ?? buildModel(this.records);
     this.model = model;
     this.changed = true;
     const nowMs = model.originNs ? (Number(process.hrtime.bigint()) - model.originNs) / 1e6 : 0;
-    return [this.deltas.message(model, this.runId, final ? model.wallMs : nowMs, samples)];
+    // An interim model keeps its rows from tick to tick: the delta need only look at those that
+    // changed (and those in flight). A whole-read model's rows are in another order.
+    const changed = interim && this.stream ? this.stream.changedRows : null;
+    return [this.deltas.message(model, this.runId, final ? model.wallMs : nowMs, samples, changed)];
   }
 
   /**

@@ -6,7 +6,7 @@
 import { siteGroups } from '../core/callSites';
 import type { TraceModel } from '../core/modelTypes';
 import type { Report } from '../core/report';
-import { TaskIndex } from '../core/taskJoin';
+import { resized, TaskIndex } from '../core/taskJoin';
 import { StateCode } from '../core/taskTable';
 import {
   type Lane,
@@ -112,21 +112,38 @@ export class TaskDeltas {
    */
   private readonly sent = new TaskIndex();
 
+  /**
+   * The rows in flight at the last call (see `next`'s `changed`), and per row the call that last
+   * listed it.
+   */
+  private running = new Int32Array(0);
+  private listedAt = new Uint32Array(0);
+  private calls = 0;
+
   /** `remember` false: one delta of everything (a saved run), nothing kept for a next one. */
   constructor(private readonly remember = true) {}
 
+  /**
+   * The tasks finished since the last call and those in flight. `changed`: the model keeps its
+   * rows from the last call's, and only these rows changed since (the live panel's interim
+   * models): only they and the rows in flight then are looked at. Else every row is.
+   */
   next(
     model: TraceModel,
     siteOfTask: Int32Array,
     nowMs: number,
+    changed: Uint32Array | null = null,
   ): { tasks: TaskColumnsOf<Float64Array>; running: TaskColumnsOf<Float64Array> } {
     const t = model.tasks;
     const { arrivalMs, computeStartMs } = t.num;
-    const done = new Int32Array(t.length);
-    const running = new Int32Array(t.length);
+    const rows = changed && this.remember ? this.candidates(changed, t.length) : null;
+    const count = rows ? rows.length : t.length;
+    const done = new Int32Array(count);
+    const running = new Int32Array(count);
     let nDone = 0;
     let nRunning = 0;
-    for (let i = 0; i < t.length; i++) {
+    for (let k = 0; k < count; k++) {
+      const i = rows ? rows[k] : k;
       const state = t.state[i];
       if (state === StateCode.Done || state === StateCode.Failed || t.inFlightAtCrash[i] === 1) {
         if (this.remember) {
@@ -138,24 +155,44 @@ export class TaskDeltas {
         running[nRunning++] = i;
       }
     }
+    if (this.remember) this.running = running.slice(0, nRunning);
     return {
       tasks: taskColumns(model, done.subarray(0, nDone), siteOfTask, nowMs),
       running: taskColumns(model, running.subarray(0, nRunning), siteOfTask, nowMs),
     };
   }
 
+  /** `changed` and the rows in flight at the last call, each once, ascending (as a scan meets them). */
+  private candidates(changed: Uint32Array, length: number): Int32Array {
+    if (this.listedAt.length < length)
+      this.listedAt = resized(this.listedAt, Math.max(length, 2 * this.listedAt.length));
+    const call = ++this.calls;
+    const rows = new Int32Array(changed.length + this.running.length);
+    let n = 0;
+    for (const list of [changed, this.running]) {
+      for (const i of list) {
+        if (this.listedAt[i] === call) continue;
+        this.listedAt[i] = call;
+        rows[n++] = i;
+      }
+    }
+    return rows.subarray(0, n).sort();
+  }
+
   /**
    * The panel's `run/delta` for the model as it stands: every lane and call site, the tasks
-   * finished since the last call, and those still in flight (drawn up to `nowMs`).
+   * finished since the last call, and those still in flight (drawn up to `nowMs`). `changed`: see
+   * `next`.
    */
   message(
     model: TraceModel,
     runId: string,
     nowMs: number,
     samples: UsageSample[] = [],
+    changed: Uint32Array | null = null,
   ): Extract<ToWebview, { type: 'run/delta' }> {
     const { sites, siteOfTask } = sitesOf(model);
-    const { tasks, running } = this.next(model, siteOfTask, nowMs);
+    const { tasks, running } = this.next(model, siteOfTask, nowMs, changed);
     const wallMs = Math.max(model.wallMs, nowMs);
     return { type: 'run/delta', runId, lanes: lanesOf(model), sites, tasks, running, samples, wallMs };
   }

@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { appendRecords, buildModel, emptyRecords, TraceTail } from '../../src/core';
 import { LiveIngest } from '../../src/host/liveIngest';
 import { TaskDeltas } from '../../src/host/viewRows';
+import type { TaskColumns } from '../../src/shared/protocol';
 import { modelSnapshot } from './helpers/modelSnapshot';
 import { errorAndCrashRun, poolRun, repeat, SimPool, SyntheticRun } from './helpers/synthetic';
 import { LiveStream, type StreamWriter } from './helpers/traceWriter';
@@ -23,6 +24,16 @@ function assertSame(actual: string, expected: string, label: string): void {
   assert.fail(
     `${label}: models differ at ${at}\n  live:  …${around(actual)}…\n  whole: …${around(expected)}…`,
   );
+}
+
+/** The rows of a delta's tasks in flight, sorted, without their end (drawn up to "now"). */
+function inFlight(cols: TaskColumns | undefined): string[] {
+  if (!cols) return [];
+  const rows: string[] = [];
+  for (let r = 0; r < cols.pid.length; r++) {
+    rows.push(JSON.stringify([cols.pid[r], cols.t0[r], cols.t1[r], cols.t3[r], cols.site[r], cols.items[r]]));
+  }
+  return rows.sort();
 }
 
 /**
@@ -48,14 +59,23 @@ function replay(name: string, streams: readonly StreamWriter[], step: number, to
         const to = Math.min(s.records.length, written[k] + step);
         for (; written[k] < to; written[k]++) live[k].append(s.records[written[k]]);
       });
-      for (const m of ingest.tick(false)) if (m.type === 'run/delta') sent += m.tasks.pid.length;
+      const delta = ingest.tick(false).find((m) => m.type === 'run/delta');
+      sent += delta?.tasks.pid.length ?? 0;
       appendRecords(records, tail.poll());
       ticks++;
-      assertSame(
-        modelSnapshot(ingest.model!, true),
-        modelSnapshot(buildModel(records), true),
-        `${name}, tick ${ticks}`,
-      );
+      const whole = buildModel(records);
+      assertSame(modelSnapshot(ingest.model!, true), modelSnapshot(whole, true), `${name}, tick ${ticks}`);
+      // The delta looks only at the rows that changed and those in flight: it must still have
+      // what a look at every row of the whole read gives.
+      const expected = new TaskDeltas(false).message(whole, name, 0);
+      assert.equal(sent, expected.tasks.pid.length, `${name}, tick ${ticks}: finished tasks sent so far`);
+      if (delta) {
+        assert.deepEqual(
+          inFlight(delta.running),
+          inFlight(expected.running),
+          `${name}, tick ${ticks}: tasks in flight`,
+        );
+      }
       if (open < 0) break;
     }
     assert.ok(ticks > 3, `${name}: ${ticks} ticks`);

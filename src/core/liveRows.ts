@@ -1,0 +1,154 @@
+/**
+ * The live panel's task rows, kept finished from tick to tick so that a tick finishes only the
+ * rows its records touched (StreamTaskJoin.interim), not a copy of every row.
+ *
+ * A row's finished values follow from its own records and from the model around it: which pool
+ * each task channel is, which process each stream is, the processes' pids and deaths, the calls.
+ * While what the rows finished so far were finished with stays as it was, a row no record touched
+ * is still right; otherwise every row is finished again. New calls are the common change (each
+ * `submit` or `apply_async` makes one): they can only tell the call or parent of a row that had
+ * none, so those rows are finished again with the touched ones.
+ */
+import { resized, type FinishedColumns, type TaskJoin } from './taskJoin';
+import type { TaskTable } from './taskTable';
+
+/** What finished rows depend on beyond their own records. */
+export interface RowContext {
+  /** By task channel slot: its pool. */
+  poolOfSlot: readonly number[];
+  /** By stream: its process. */
+  byStream: readonly number[];
+  /** By process: its pid, and whether it died (a signal or a non-zero exit). */
+  pids: readonly number[];
+  crashed: readonly boolean[];
+  calls: number;
+}
+
+export class LiveRows {
+  /** The columns a finish rewrites, and those finishTasks fills: this object's own, kept. */
+  private own = {
+    pool: new Int32Array(0),
+    parent: new Int32Array(0),
+    worker: new Int32Array(0),
+    call: new Int32Array(0),
+  };
+  private finished: FinishedColumns = {
+    parentPid: new Int32Array(0),
+    workerPid: new Int32Array(0),
+    state: new Uint8Array(0),
+    inFlightAtCrash: new Uint8Array(0),
+  };
+  private context: RowContext | null = null;
+  /** Rows finished with no call or no parent: a later call may name them. */
+  private unresolved = new Uint32Array(0);
+  /** Per row, the pass that last listed it (rows to finish are listed once). */
+  private listed = new Uint32Array(0);
+  private pass = 0;
+
+  /**
+   * Copies from `live` the recorded values of the rows to finish and returns the join to finish
+   * them in (its own index columns, `live`'s recorded ones), with which rows: `touched` (those
+   * whose records came since the last call) and any that `context` may have changed, or null for
+   * every row.
+   */
+  prepare(
+    live: TaskJoin,
+    touched: Uint32Array,
+    context: RowContext,
+  ): { join: TaskJoin; rows: Uint32Array | null } {
+    this.fit(live.allocated);
+    const last = this.context;
+    this.context = context;
+    const join = live.sharing(this.own);
+    let rows: Uint32Array | null = null;
+    if (last && sameAsBefore(last, context)) {
+      rows = context.calls === last.calls ? touched : this.union(touched, this.unresolved);
+    }
+    const { pool, parent, worker, call } = this.own;
+    if (rows) {
+      for (const i of rows) {
+        pool[i] = live.pool[i];
+        parent[i] = live.parent[i];
+        worker[i] = live.worker[i];
+        call[i] = live.call[i];
+      }
+    } else {
+      const n = live.count;
+      pool.set(live.pool.subarray(0, n));
+      parent.set(live.parent.subarray(0, n));
+      worker.set(live.worker.subarray(0, n));
+      call.set(live.call.subarray(0, n));
+    }
+    return { join, rows };
+  }
+
+  /**
+   * The table of `join` (from prepare) once `rows` of it are finished (finishColumns), before
+   * finishTasks fills them in: it fills this object's kept columns.
+   */
+  table(join: TaskJoin): TaskTable {
+    return join.toTable(this.finished);
+  }
+
+  /** After finishTasks: notes which of the rows finished have no call or no parent yet. */
+  settled(tasks: TaskTable, rows: Uint32Array | null): void {
+    const { call, parent } = tasks;
+    const open = (i: number): boolean => call[i] < 0 || parent[i] < 0;
+    if (!rows) {
+      const found: number[] = [];
+      for (let i = 0; i < tasks.length; i++) if (open(i)) found.push(i);
+      this.unresolved = Uint32Array.from(found);
+      return;
+    }
+    this.unresolved = this.union(this.unresolved, rows).filter(open);
+  }
+
+  /** `a` and `b` (each without repeats) as one list without repeats. */
+  private union(a: Uint32Array, b: Uint32Array): Uint32Array {
+    if (b.length === 0) return a;
+    if (a.length === 0) return b;
+    const pass = ++this.pass;
+    const out = new Uint32Array(a.length + b.length);
+    let n = 0;
+    for (const list of [a, b]) {
+      for (const i of list) {
+        if (this.listed[i] === pass) continue;
+        this.listed[i] = pass;
+        out[n++] = i;
+      }
+    }
+    return out.subarray(0, n);
+  }
+
+  /** Grows the kept columns to `capacity` rows. */
+  private fit(capacity: number): void {
+    if (this.own.pool.length >= capacity) return;
+    const { own, finished } = this;
+    this.own = {
+      pool: resized(own.pool, capacity, -1),
+      parent: resized(own.parent, capacity, -1),
+      worker: resized(own.worker, capacity, -1),
+      call: resized(own.call, capacity, -1),
+    };
+    this.finished = {
+      parentPid: resized(finished.parentPid, capacity, -1),
+      workerPid: resized(finished.workerPid, capacity, -1),
+      state: resized(finished.state, capacity),
+      inFlightAtCrash: resized(finished.inFlightAtCrash, capacity),
+    };
+    this.listed = resized(this.listed, capacity);
+  }
+}
+
+/** Whether everything `before` held still holds in `now` (which may have more). */
+function sameAsBefore(before: RowContext, now: RowContext): boolean {
+  const prefix = <T>(a: readonly T[], b: readonly T[]): boolean =>
+    b.length >= a.length && a.every((x, k) => b[k] === x);
+  return (
+    now.calls >= before.calls &&
+    prefix(before.poolOfSlot, now.poolOfSlot) &&
+    prefix(before.byStream, now.byStream) &&
+    prefix(before.pids, now.pids) &&
+    prefix(before.crashed, now.crashed)
+  );
+}
