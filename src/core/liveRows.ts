@@ -124,15 +124,16 @@ export class LiveRows {
   private fit(capacity: number): void {
     if (this.own.pool.length >= capacity) return;
     const { own, finished } = this;
+    // No fill: a row is copied and finished before anything reads it.
     this.own = {
-      pool: resized(own.pool, capacity, -1),
-      parent: resized(own.parent, capacity, -1),
-      worker: resized(own.worker, capacity, -1),
-      call: resized(own.call, capacity, -1),
+      pool: resized(own.pool, capacity),
+      parent: resized(own.parent, capacity),
+      worker: resized(own.worker, capacity),
+      call: resized(own.call, capacity),
     };
     this.finished = {
-      parentPid: resized(finished.parentPid, capacity, -1),
-      workerPid: resized(finished.workerPid, capacity, -1),
+      parentPid: resized(finished.parentPid, capacity),
+      workerPid: resized(finished.workerPid, capacity),
       state: resized(finished.state, capacity),
       inFlightAtCrash: resized(finished.inFlightAtCrash, capacity),
     };

@@ -103,8 +103,9 @@ export class StreamTaskJoin {
   private readonly recv = newRecvFields();
   private readonly run = newRunFields();
 
-  constructor(expectedTasks: number) {
-    this.join = new TaskJoin(expectedTasks);
+  /** `ready`: see TaskJoin's constructor. */
+  constructor(expectedTasks: number, ready = true) {
+    this.join = new TaskJoin(expectedTasks, ready);
   }
 
   /**

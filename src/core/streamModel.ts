@@ -18,8 +18,9 @@ export class StreamModel {
   /** Per stream, the stamp ending its last SEND, RECV and RUN so far (NaN: none yet). */
   private readonly lastNs: number[][] = [];
 
-  constructor(expectedTasks: number) {
-    this.join = new StreamTaskJoin(expectedTasks);
+  /** `ready`: see TaskJoin's constructor. */
+  constructor(expectedTasks: number, ready = true) {
+    this.join = new StreamTaskJoin(expectedTasks, ready);
   }
 
   /** Joins a chunk. `records`: everything read so far, its METAs up to this chunk's included. */

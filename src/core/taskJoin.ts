@@ -11,6 +11,9 @@ const DENSE_JOBS = 1 << 24;
 
 const NO_ROWS = new Int32Array(0);
 
+/** Rows made ready at a time (see TaskJoin.clearRows). */
+const CLEAR_ROWS = 4096;
+
 /**
  * The tasks of one job: the one with index -1 (apply_async, executor work items), and the rest by
  * chunk index, in a typed array grown by doubling (a JS array of a million rows cost as much again
@@ -91,6 +94,8 @@ export class TaskIndex {
 export class TaskJoin {
   count = 0;
   private capacity = 0;
+  /** Rows below this have their columns set to "not recorded" (see clearRows). */
+  private ready = 0;
   pool = new Int32Array(0);
   job = new Float64Array(0);
   index = new Float64Array(0);
@@ -105,8 +110,14 @@ export class TaskJoin {
   readonly errors = new Map<number, string>();
   private readonly keys = new TaskIndex();
 
-  constructor(expected = 1024) {
+  /**
+   * Room for `expected` rows. `ready`: their columns are set to "not recorded" now, in one pass
+   * (the fastest way to read a saved trace, sized from its file); else a block at a time as rows
+   * come, so that room set aside ahead (the live panel's) takes no memory until it is used.
+   */
+  constructor(expected = 1024, ready = true) {
     this.grow(Math.max(16, expected));
+    if (ready) while (this.ready < this.capacity) this.clearRows();
   }
 
   /** The task (pool, job, index), or -1. */
@@ -127,26 +138,46 @@ export class TaskJoin {
   private add(pool: number, job: number, index: number): number {
     if (this.count === this.capacity) this.grow(this.capacity * 2);
     const i = this.count++;
+    if (i >= this.ready) this.clearRows();
     this.pool[i] = pool;
     this.job[i] = job;
     this.index[i] = index;
     return i;
   }
 
+  /**
+   * Room for `capacity` rows. Only the rows made ready so far are copied: the rest of the new
+   * arrays stays zero, untouched (so the system gives it no memory) until rows reach it.
+   */
   private grow(capacity: number): void {
-    this.pool = resized(this.pool, capacity, -1);
-    this.job = resized(this.job, capacity);
-    this.index = resized(this.index, capacity, -1);
-    this.parent = resized(this.parent, capacity, -1);
-    this.worker = resized(this.worker, capacity, -1);
-    this.call = resized(this.call, capacity, -1);
-    this.ok = resized(this.ok, capacity, -1);
+    const n = this.ready;
+    const keep = <T extends Column>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(capacity);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    [this.pool, this.job, this.index, this.parent] = [
+      keep(this.pool),
+      keep(this.job),
+      keep(this.index),
+      keep(this.parent),
+    ];
+    [this.worker, this.call, this.ok] = [keep(this.worker), keep(this.call), keep(this.ok)];
     // The same object, new arrays: callers may hold on to `v`.
     Object.assign(
       this.v,
-      numberColumns((f) => resized(this.v[f], capacity, NaN)),
+      numberColumns((f) => keep(this.v[f])),
     );
     this.capacity = capacity;
+  }
+
+  /** Sets the next rows' columns to "not recorded" (-1, NaN), a block at a time as rows are added. */
+  private clearRows(): void {
+    const [from, to] = [this.ready, Math.min(this.capacity, this.ready + CLEAR_ROWS)];
+    for (const a of [this.pool, this.index, this.parent, this.worker, this.call, this.ok])
+      a.fill(-1, from, to);
+    for (const a of Object.values(this.v)) a.fill(NaN, from, to);
+    this.ready = to;
   }
 
   /**
@@ -164,7 +195,7 @@ export class TaskJoin {
       numberColumns((f) => cut(this.v[f])),
     );
     for (const [row, error] of this.errors) c.errors.set(row, error);
-    c.count = c.capacity = n;
+    c.count = c.capacity = c.ready = n;
     return c;
   }
 
@@ -178,8 +209,7 @@ export class TaskJoin {
     [c.pool, c.parent, c.worker, c.call] = [own.pool, own.parent, own.worker, own.call];
     [c.job, c.index, c.ok] = [this.job, this.index, this.ok];
     Object.assign(c.v, this.v);
-    c.count = this.count;
-    c.capacity = this.capacity;
+    [c.count, c.capacity, c.ready] = [this.count, this.capacity, this.ready];
     return c;
   }
 
@@ -208,6 +238,7 @@ export class TaskJoin {
     this.call = move(this.call);
     this.ok = move(this.ok);
     for (const f of Object.keys(this.v) as (keyof NumberColumns)[]) this.v[f] = move(this.v[f]);
+    this.ready = n;
     const rowOf = new Int32Array(n);
     for (let k = 0; k < n; k++) rowOf[order[k]] = k;
     return rowOf;

@@ -23,6 +23,12 @@ export const POLL_MS = 100;
  */
 export const TICK_BACKOFF = 4;
 /**
+ * Task rows the live join makes room for at once: growing copies every column (~130 ms at half a
+ * million rows, on the reading thread), and this is 25 s of a run at 200 000 events/s. The room
+ * takes memory only as rows fill it (see TaskJoin's constructor).
+ */
+const LIVE_ROWS = 1 << 20;
+/**
  * The interim verdict is worth a full analysis about once a second, not every tick; and, as a
  * run grows, no more often than every REPORT_BACKOFF times its last duration.
  */
@@ -36,23 +42,31 @@ export class LiveIngest {
    * The tasks joined as their records arrive, so a tick costs what is new rather than a join of
    * every record so far; dropped for the whole-read join when it cannot tell (see StreamModel).
    */
-  private stream: StreamModel | null = new StreamModel(1024);
+  private stream: StreamModel | null = new StreamModel(LIVE_ROWS, false);
   private readonly deltas = new TaskDeltas();
   /**
    * The first interim report waits a second too: starting the analysis thread and analysing slows
    * the first ticks, which run cold (not yet compiled) while a fast run writes the most.
    */
-  private nextReportAt = performance.now() + REPORT_EVERY_MS;
+  private nextReportAt: number;
+  /**
+   * The task rows changed since the last model reportDue handed out, a list per tick; null: any
+   * may have (a whole-read model's rows are in another order, or every row was finished again).
+   */
+  private unreported: Uint32Array[] | null = null;
   /** The model changed since the last interim report. */
   private changed = false;
   private timer: NodeJS.Timeout | undefined;
   model: TraceModel | undefined;
 
+  /** `reportEveryMs`: how often an interim report is due at most (tests ask for every tick). */
   constructor(
     runDir: string,
     private readonly runId: string,
+    private readonly reportEveryMs = REPORT_EVERY_MS,
   ) {
     this.tail = new TraceTail(runDir);
+    this.nextReportAt = performance.now() + reportEveryMs;
   }
 
   /**
@@ -73,6 +87,8 @@ export class LiveIngest {
     // An interim model keeps its rows from tick to tick: the delta need only look at those that
     // changed (and those in flight). A whole-read model's rows are in another order.
     const changed = interim && this.stream ? this.stream.changedRows : null;
+    if (!changed) this.unreported = null;
+    else this.unreported?.push(changed);
     return [this.deltas.message(model, this.runId, final ? model.wallMs : nowMs, samples, changed)];
   }
 
@@ -82,7 +98,7 @@ export class LiveIngest {
    * nothing changed. Asked for after the tick's delta has gone: the analysis must not hold it up.
    */
   report(): ToWebview | null {
-    const model = this.reportDue();
+    const model = this.reportDue()?.model;
     if (!model) return null;
     const started = performance.now();
     const report = analyze(model);
@@ -92,18 +108,22 @@ export class LiveIngest {
 
   /**
    * For analysing elsewhere (another thread): the model to report on when an interim report is
-   * due, else null. Each model is handed out once; call `reported` with how long it took.
+   * due, else null, with the task rows that changed since the last model handed out (null: any
+   * may have; see TaskPatch). Each model is handed out once; call `reported` with how long it took.
    */
-  reportDue(): TraceModel | null {
+  reportDue(): { model: TraceModel; rows: Uint32Array | null } | null {
     if (!this.model || !this.changed || performance.now() < this.nextReportAt) return null;
     this.changed = false;
     this.nextReportAt = Infinity; // until `reported` says how long this one took
-    return this.model;
+    const rows = this.unreported && concat(this.unreported);
+    this.unreported = [];
+    return { model: this.model, rows };
   }
 
   /** An interim analysis handed out by `reportDue` is done; it took `tookMs`. */
   reported(tookMs: number): void {
-    this.nextReportAt = performance.now() + Math.max(REPORT_EVERY_MS - tookMs, (REPORT_BACKOFF - 1) * tookMs);
+    this.nextReportAt =
+      performance.now() + Math.max(this.reportEveryMs - tookMs, (REPORT_BACKOFF - 1) * tookMs);
   }
 
   /** Whether the tasks are still joined as their records arrive (see `stream`). */
@@ -153,4 +173,14 @@ export class LiveIngest {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+function concat(lists: Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(lists.reduce((n, l) => n + l.length, 0));
+  let at = 0;
+  for (const l of lists) {
+    out.set(l, at);
+    at += l.length;
+  }
+  return out;
 }

@@ -4,11 +4,19 @@
  * events. Here the host's thread only receives the panel's messages.
  */
 import { Worker } from 'node:worker_threads';
+import type { TraceModel } from '../core/modelTypes';
 import type { Report } from '../core/report';
+import type { TaskPatch } from '../core/taskPatch';
 import type { TaskColumns, TaskColumnsOf, ToWebview, UsageSample } from '../shared/protocol';
 
 /** Host → worker. */
 export type ToIngest = { type: 'samples'; samples: UsageSample[] } | { type: 'finish' };
+
+/** Reading thread → analysis thread: a model, its tasks as the rows changed since the last one. */
+export interface ToAnalyse {
+  model: Omit<TraceModel, 'tasks'>;
+  tasks: TaskPatch;
+}
 
 /** Worker → host. */
 export type FromIngest =

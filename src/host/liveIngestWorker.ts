@@ -7,12 +7,11 @@
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { analyze } from '../core';
-import type { TraceModel } from '../core/modelTypes';
 import type { Report } from '../core/report';
-import { TaskTable } from '../core/taskTable';
+import { patchBuffers, TaskMirror, taskPatch } from '../core/taskPatch';
 import type { ToWebview, UsageSample } from '../shared/protocol';
 import { LiveIngest } from './liveIngest';
-import { transferMessage, type FromIngest, type ToIngest } from './liveIngestThread';
+import { transferMessage, type FromIngest, type ToAnalyse, type ToIngest } from './liveIngestThread';
 
 /** Analysis thread → reading thread. */
 interface Analysed {
@@ -24,11 +23,15 @@ const data = workerData as { runDir: string; runId: string } | { analyse: true }
 if ('analyse' in data) analyseModels();
 else readRun(data.runDir, data.runId);
 
-/** The analysis thread: a report for each model it is sent (a structured clone). */
+/**
+ * The analysis thread: a report for each model it is sent (a structured clone of all but its
+ * tasks, which it keeps a copy of: each model brings the rows that changed).
+ */
 function analyseModels(): void {
-  parentPort?.on('message', (model: TraceModel) => {
+  const tasks = new TaskMirror();
+  parentPort?.on('message', ({ model, tasks: patch }: ToAnalyse) => {
     const started = performance.now();
-    const report = analyze({ ...model, tasks: TaskTable.revive(model.tasks) });
+    const report = analyze({ ...model, tasks: tasks.apply(patch) });
     parentPort?.postMessage({ report, tookMs: performance.now() - started } satisfies Analysed);
   });
 }
@@ -81,8 +84,13 @@ function readRun(runDir: string, runId: string): void {
       if (report) send([report]);
       return;
     }
-    const model = ingest.reportDue();
-    if (model) (analyser ??= startAnalyser()).postMessage(model);
+    const due = ingest.reportDue();
+    if (!due) return;
+    // The first model goes whole: the rows changed before the analysis thread started count too.
+    const { tasks, ...model } = due.model;
+    const patch = taskPatch(tasks, analyser ? due.rows : null);
+    const message: ToAnalyse = { model, tasks: patch };
+    (analyser ??= startAnalyser()).postMessage(message, patchBuffers(patch));
   };
 
   parentPort?.on('message', (msg: ToIngest) => {

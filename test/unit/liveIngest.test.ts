@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { analyze, loadRecords, buildModel } from '../../src/core';
 import type { Report } from '../../src/core/report';
-import { LiveIngestThread } from '../../src/host/liveIngestThread';
+import { patchBuffers, taskPatch } from '../../src/core/taskPatch';
+import { LiveIngestThread, type ToAnalyse } from '../../src/host/liveIngestThread';
 import type { ToWebview } from '../../src/shared/protocol';
 import { poolRun, repeat } from './helpers/synthetic';
 
@@ -94,7 +95,7 @@ test('LiveIngestThread: interim reports come from the analysis thread while the 
   }
 });
 
-test('the analysis thread reports on a model it gets as a structured clone, as the reader would', async () => {
+test('the analysis thread reports on a model it gets as a clone and a patch of its tasks, as the reader would', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ps-live-analyser-'));
   const analyser = new Worker(bundleWorker(tmp), { workerData: { analyse: true } });
   try {
@@ -111,7 +112,9 @@ test('the analysis thread reports on a model it gets as a structured clone, as t
     const reply = await new Promise<{ report: Report; tookMs: number }>((resolve, reject) => {
       analyser.once('message', resolve);
       analyser.once('error', reject);
-      analyser.postMessage(model);
+      const { tasks, ...rest } = model;
+      const patch = taskPatch(tasks, null);
+      analyser.postMessage({ model: rest, tasks: patch } satisfies ToAnalyse, patchBuffers(patch));
     });
     assert.deepEqual(reply.report, analyze(model));
     assert.ok(reply.tookMs >= 0);

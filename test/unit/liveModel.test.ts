@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { appendRecords, buildModel, emptyRecords, TraceTail } from '../../src/core';
 import { LiveIngest } from '../../src/host/liveIngest';
+import { TaskMirror, taskPatch } from '../../src/core/taskPatch';
 import { TaskDeltas } from '../../src/host/viewRows';
 import type { TaskColumns } from '../../src/shared/protocol';
 import { modelSnapshot } from './helpers/modelSnapshot';
@@ -46,7 +47,10 @@ function replay(name: string, streams: readonly StreamWriter[], step: number, to
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ps-live-model-${name}-`));
   try {
     const live = streams.map((s) => new LiveStream(dir, s.pid, s.start, { segmentSize: () => 4096 }));
-    const ingest = new LiveIngest(dir, name);
+    const ingest = new LiveIngest(dir, name, 0);
+    // The analysis thread's copy of the tasks, patched with the rows changed since the last model
+    // it got, every other tick.
+    const mirror = new TaskMirror();
     const tail = new TraceTail(dir);
     const records = emptyRecords();
     const written = streams.map(() => 0);
@@ -75,6 +79,16 @@ function replay(name: string, streams: readonly StreamWriter[], step: number, to
           inFlight(expected.running),
           `${name}, tick ${ticks}: tasks in flight`,
         );
+      }
+      const due = ticks % 2 === 0 ? ingest.reportDue() : null;
+      if (due) {
+        const { tasks, ...model } = due.model;
+        assertSame(
+          modelSnapshot({ ...model, tasks: mirror.apply(taskPatch(tasks, due.rows)) }),
+          modelSnapshot(due.model),
+          `${name}, tick ${ticks}: the analysis thread's copy`,
+        );
+        ingest.reported(0);
       }
       if (open < 0) break;
     }
