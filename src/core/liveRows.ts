@@ -5,12 +5,13 @@
  * A row's finished values follow from its own records and from the model around it: which pool
  * each task channel is, which process each stream is, the processes' pids and deaths, the calls.
  * While what the rows finished so far were finished with stays as it was, a row no record touched
- * is still right; otherwise every row is finished again. New calls are the common change (each
- * `submit` or `apply_async` makes one): they can only tell the call or parent of a row that had
- * none, so those rows are finished again with the touched ones.
+ * is still right; otherwise every row is finished again. Two changes are common and touch few
+ * rows, which are finished again with the touched ones: new calls (each `submit` or
+ * `apply_async` makes one) can only tell the call or parent of a row that had none, and a worker's
+ * death only changes the rows it held (a pool's workers all "die" when it is terminated).
  */
 import { resized, type FinishedColumns, type TaskJoin } from './taskJoin';
-import type { TaskTable } from './taskTable';
+import { StateCode, type TaskTable } from './taskTable';
 
 /** What finished rows depend on beyond their own records. */
 export interface RowContext {
@@ -63,6 +64,8 @@ export class LiveRows {
     let rows: Uint32Array | null = null;
     if (last && sameAsBefore(last, context)) {
       rows = context.calls === last.calls ? touched : this.union(touched, this.unresolved);
+      const died = diedSince(last, context);
+      if (died.size > 0) rows = this.union(rows, this.heldBy(died, live.count));
     }
     const { pool, parent, worker, call } = this.own;
     if (rows) {
@@ -103,6 +106,18 @@ export class LiveRows {
     this.unresolved = this.union(this.unresolved, rows).filter(open);
   }
 
+  /**
+   * The rows of the first `n` a worker in `died` (by process) held when last finished: whether
+   * the worker died holding them follows from its death.
+   */
+  private heldBy(died: Set<number>, n: number): Uint32Array {
+    const { worker } = this.own;
+    const { state } = this.finished;
+    const held: number[] = [];
+    for (let i = 0; i < n; i++) if (state[i] === StateCode.Received && died.has(worker[i])) held.push(i);
+    return Uint32Array.from(held);
+  }
+
   /** `a` and `b` (each without repeats) as one list without repeats. */
   private union(a: Uint32Array, b: Uint32Array): Uint32Array {
     if (b.length === 0) return a;
@@ -141,7 +156,10 @@ export class LiveRows {
   }
 }
 
-/** Whether everything `before` held still holds in `now` (which may have more). */
+/**
+ * Whether everything `before` held still holds in `now` (which may have more), but for calls
+ * added and processes that died since (see diedSince).
+ */
 function sameAsBefore(before: RowContext, now: RowContext): boolean {
   const prefix = <T>(a: readonly T[], b: readonly T[]): boolean =>
     b.length >= a.length && a.every((x, k) => b[k] === x);
@@ -150,6 +168,18 @@ function sameAsBefore(before: RowContext, now: RowContext): boolean {
     prefix(before.poolOfSlot, now.poolOfSlot) &&
     prefix(before.byStream, now.byStream) &&
     prefix(before.pids, now.pids) &&
-    prefix(before.crashed, now.crashed)
+    before.crashed.every((x, k) => !x || now.crashed[k])
   );
+}
+
+/**
+ * The processes known before that have died since. (A row's worker is a process known when the
+ * row was finished; rows of processes new since were touched.)
+ */
+function diedSince(before: RowContext, now: RowContext): Set<number> {
+  const died = new Set<number>();
+  before.crashed.forEach((x, k) => {
+    if (!x && now.crashed[k]) died.add(k);
+  });
+  return died;
 }
