@@ -2,7 +2,7 @@
  * `npm run bench`: every performance figure of PoolScope next to its target, then one summary
  * table; exits non-zero if a figure misses its target by more than the noise it measured.
  *
- *   node --import tsx bench/run.ts [--quick] [--only overhead,load,open,live,webview,activation,vsix]
+ *   node --import tsx bench/run.ts [--quick] [--only overhead,load,open,live,live-long,webview,activation,vsix]
  *
  * Each step is a script of its own (runnable alone, see docs/performance.md) that prints its
  * figures and one `BENCH {json}` line per figure: { figure, value, unit, target, op ('<', '>'
@@ -64,6 +64,16 @@ function steps(quick: boolean): Step[] {
       what: 'host: live ingestion at 200 000 events/s',
       command: [...tsx, 'bench/liveIngest.ts'],
     },
+    // Kept up for 25 s: a tick's cost must not grow with the run.
+    ...(quick
+      ? []
+      : [
+          {
+            name: 'live-long',
+            what: 'host: live ingestion at 200 000 events/s for 25 s',
+            command: [...tsx, 'bench/liveIngest.ts', '--tasks', '1000000'],
+          },
+        ]),
     { name: 'webview', what: 'webview in headless Chromium', command: [...tsx, 'test/webview/bench.ts'] },
     { name: 'activation', what: 'extension activation', command: [...tsx, 'bench/activation.ts'] },
     { name: 'vsix', what: 'packaged .vsix', command: ['npm', 'run', 'package'] },
