@@ -17,9 +17,10 @@ import { TaskDeltas } from './viewRows';
  */
 export const POLL_MS = 100;
 /**
- * A tick's work still grows with the run (the task columns are copied and finished, the panel's
- * delta looks at every task). On the host's own thread the next tick waits at least this many
- * times the last one's duration, so a big run keeps the extension host mostly free.
+ * A tick costs what its new records cost, but tens of milliseconds for a fast run, and every row's
+ * worth once the whole-read join has taken over. On the host's own thread (`--in-thread` in the
+ * bench) the next tick waits at least this many times the last one's duration, so a big run keeps
+ * the extension host mostly free.
  */
 export const TICK_BACKOFF = 4;
 /**
