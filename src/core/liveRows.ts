@@ -42,9 +42,7 @@ export class LiveRows {
   private context: RowContext | null = null;
   /** Rows finished with no call or no parent: a later call may name them. */
   private unresolved = new Uint32Array(0);
-  /** Per row, the pass that last listed it (rows to finish are listed once). */
-  private listed = new Uint32Array(0);
-  private pass = 0;
+  private readonly union = new RowUnion();
 
   /**
    * Copies from `live` the recorded values of the rows to finish and returns the join to finish
@@ -63,9 +61,10 @@ export class LiveRows {
     const join = live.sharing(this.own);
     let rows: Uint32Array | null = null;
     if (last && sameAsBefore(last, context)) {
-      rows = context.calls === last.calls ? touched : this.union(touched, this.unresolved);
+      const { count } = live;
+      rows = context.calls === last.calls ? touched : this.union.of(touched, this.unresolved, count);
       const died = diedSince(last, context);
-      if (died.size > 0) rows = this.union(rows, this.heldBy(died, live.count));
+      if (died.size > 0) rows = this.union.of(rows, this.heldBy(died, count), count);
     }
     const { pool, parent, worker, call } = this.own;
     if (rows) {
@@ -103,7 +102,7 @@ export class LiveRows {
       this.unresolved = Uint32Array.from(found);
       return;
     }
-    this.unresolved = this.union(this.unresolved, rows).filter(open);
+    this.unresolved = this.union.of(this.unresolved, rows, tasks.length).filter(open);
   }
 
   /**
@@ -116,23 +115,6 @@ export class LiveRows {
     const held: number[] = [];
     for (let i = 0; i < n; i++) if (state[i] === StateCode.Received && died.has(worker[i])) held.push(i);
     return Uint32Array.from(held);
-  }
-
-  /** `a` and `b` (each without repeats) as one list without repeats. */
-  private union(a: Uint32Array, b: Uint32Array): Uint32Array {
-    if (b.length === 0) return a;
-    if (a.length === 0) return b;
-    const pass = ++this.pass;
-    const out = new Uint32Array(a.length + b.length);
-    let n = 0;
-    for (const list of [a, b]) {
-      for (const i of list) {
-        if (this.listed[i] === pass) continue;
-        this.listed[i] = pass;
-        out[n++] = i;
-      }
-    }
-    return out.subarray(0, n);
   }
 
   /** Grows the kept columns to `capacity` rows. */
@@ -152,7 +134,28 @@ export class LiveRows {
       state: resized(finished.state, capacity),
       inFlightAtCrash: resized(finished.inFlightAtCrash, capacity),
     };
-    this.listed = resized(this.listed, capacity);
+  }
+}
+
+/** Lists of rows joined into one, each row once: a mark per row says which join last took it. */
+export class RowUnion {
+  private taken = new Uint32Array(0);
+  private joins = 0;
+
+  /** The rows of `a`, then those of `b` not in `a`, each once (all rows < `rows`). */
+  of(a: Uint32Array, b: Uint32Array, rows: number): Uint32Array {
+    if (this.taken.length < rows) this.taken = resized(this.taken, Math.max(rows, 2 * this.taken.length));
+    const join = ++this.joins;
+    const out = new Uint32Array(a.length + b.length);
+    let n = 0;
+    for (const list of [a, b]) {
+      for (const i of list) {
+        if (this.taken[i] === join) continue;
+        this.taken[i] = join;
+        out[n++] = i;
+      }
+    }
+    return out.subarray(0, n);
   }
 }
 

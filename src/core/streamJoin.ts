@@ -328,9 +328,10 @@ export class StreamTaskJoin {
    */
   interim(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
     if (this.deferred.at.length > 0) return null;
-    const first = !this.live;
-    this.live ??= new LiveRows();
-    if (first) this.touchedAt = new Uint32Array(this.join.allocated);
+    if (!this.live) {
+      this.live = new LiveRows();
+      this.touchedAt = new Uint32Array(this.join.allocated);
+    }
     const touched = this.touched.take(false);
     this.models++;
     // Stamps still in ns (the origin was read after the first record): finishing rewrites them,

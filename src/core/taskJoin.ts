@@ -150,12 +150,7 @@ export class TaskJoin {
    * arrays stays zero, untouched (so the system gives it no memory) until rows reach it.
    */
   private grow(capacity: number): void {
-    const n = this.ready;
-    const keep = <T extends Column>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(capacity);
-      b.set(a.subarray(0, n));
-      return b;
-    };
+    const keep = <T extends Column>(a: T): T => resized(a.subarray(0, this.ready) as T, capacity);
     [this.pool, this.job, this.index, this.parent] = [
       keep(this.pool),
       keep(this.job),

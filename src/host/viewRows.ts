@@ -6,7 +6,8 @@
 import { siteGroups } from '../core/callSites';
 import type { TraceModel } from '../core/modelTypes';
 import type { Report } from '../core/report';
-import { resized, TaskIndex } from '../core/taskJoin';
+import { RowUnion } from '../core/liveRows';
+import { TaskIndex } from '../core/taskJoin';
 import { StateCode } from '../core/taskTable';
 import {
   type Lane,
@@ -112,13 +113,9 @@ export class TaskDeltas {
    */
   private readonly sent = new TaskIndex();
 
-  /**
-   * The rows in flight at the last call (see `next`'s `changed`), and per row the call that last
-   * listed it.
-   */
-  private running = new Int32Array(0);
-  private listedAt = new Uint32Array(0);
-  private calls = 0;
+  /** The rows in flight at the last call (see `next`'s `changed`). */
+  private running = new Uint32Array(0);
+  private readonly union = new RowUnion();
 
   /** `remember` false: one delta of everything (a saved run), nothing kept for a next one. */
   constructor(private readonly remember = true) {}
@@ -136,7 +133,8 @@ export class TaskDeltas {
   ): { tasks: TaskColumnsOf<Float64Array>; running: TaskColumnsOf<Float64Array> } {
     const t = model.tasks;
     const { arrivalMs, computeStartMs } = t.num;
-    const rows = changed && this.remember ? this.candidates(changed, t.length) : null;
+    // `changed` and the rows in flight at the last call, each once, ascending as a scan meets them.
+    const rows = changed && this.remember ? this.union.of(changed, this.running, t.length).sort() : null;
     const count = rows ? rows.length : t.length;
     const done = new Int32Array(count);
     const running = new Int32Array(count);
@@ -155,28 +153,11 @@ export class TaskDeltas {
         running[nRunning++] = i;
       }
     }
-    if (this.remember) this.running = running.slice(0, nRunning);
+    if (this.remember) this.running = Uint32Array.from(running.subarray(0, nRunning));
     return {
       tasks: taskColumns(model, done.subarray(0, nDone), siteOfTask, nowMs),
       running: taskColumns(model, running.subarray(0, nRunning), siteOfTask, nowMs),
     };
-  }
-
-  /** `changed` and the rows in flight at the last call, each once, ascending (as a scan meets them). */
-  private candidates(changed: Uint32Array, length: number): Int32Array {
-    if (this.listedAt.length < length)
-      this.listedAt = resized(this.listedAt, Math.max(length, 2 * this.listedAt.length));
-    const call = ++this.calls;
-    const rows = new Int32Array(changed.length + this.running.length);
-    let n = 0;
-    for (const list of [changed, this.running]) {
-      for (const i of list) {
-        if (this.listedAt[i] === call) continue;
-        this.listedAt[i] = call;
-        rows[n++] = i;
-      }
-    }
-    return rows.subarray(0, n).sort();
   }
 
   /**
