@@ -1,11 +1,13 @@
 """PoolScope agent overhead: wall time instrumented / plain, paired in one run.
 
-    python3 bench/overhead.py [--pairs N] [--quick] [--start-method M] [--agent DIR]
+    python3 bench/overhead.py [--pairs N] [--max-pairs M] [--quick] [--start-method M] [--agent DIR]
 
 Each scenario is a small script run as `python script.py` (plain) and as
 `python poolscope_launch.py script.py` (instrumented), alternately, N pairs; the
 order inside a pair alternates too, so drift in machine load hits both sides alike.
-The figure is the median of the per-pair wall-time ratios, with their spread (min-max).
+The figure is the median of the per-pair wall-time ratios, with their spread (min-max)
+and noise (its standard error). While the median is within twice its noise of the
+target, more pairs are run, up to M.
 Also shown: best-of (fastest instrumented run / fastest plain run: load from other
 programs only ever slows a run down) and the CPU ratio (user+sys of the whole process
 tree, medians of the pairs).
@@ -142,7 +144,7 @@ def _calibrate():
     return loops / best
 
 
-def _default_agent():
+def default_agent():
     """dist/python (what ships) when it is at least as new as src/python, else src/python."""
     source = os.path.join(ROOT, "src", "python")
     built = os.path.join(ROOT, "dist", "python")
@@ -215,12 +217,15 @@ def _instrumented(launcher, script, args):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def measure(launcher, script, args, pairs):
-    """Per pair: wall ratio, CPU ratio, plain wall, instrumented wall."""
+def measure(launcher, script, args, pairs, target, max_pairs):
+    """Per pair: wall ratio, CPU ratio, plain wall, instrumented wall. At least `pairs`
+    pairs; then more, up to `max_pairs`, while the median is within twice its noise of
+    the target: one run's median here moves by several percent, as much as some targets'
+    margins, and a figure that close needs more pairs to say which side it is on."""
     pairs_out = []
     _plain(script, args)  # warm the page cache and the pool machinery once
-    for i in range(pairs):
-        if i % 2 == 0:
+    while len(pairs_out) < pairs or (len(pairs_out) < max_pairs and _undecided(pairs_out, target)):
+        if len(pairs_out) % 2 == 0:
             p = _plain(script, args)
             q = _instrumented(launcher, script, args)
         else:
@@ -228,6 +233,11 @@ def measure(launcher, script, args, pairs):
             p = _plain(script, args)
         pairs_out.append((q[0] / p[0], q[1] / p[1], p[0], q[0]))
     return pairs_out
+
+
+def _undecided(pairs_out, target):
+    ratios = [r[0] for r in pairs_out]
+    return abs(statistics.median(ratios) - target) <= 2 * _noise(ratios)
 
 
 def _noise(ratios):
@@ -328,6 +338,12 @@ def anchors(launcher, script, args, pairs, ours):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=7, help="plain/instrumented pairs per scenario (>= 5)")
+    parser.add_argument(
+        "--max-pairs",
+        type=int,
+        default=None,
+        help="more pairs, up to this many, while a median is within twice its noise of the target (default 5 x --pairs)",
+    )
     parser.add_argument("--quick", action="store_true", help="smaller workloads")
     parser.add_argument("--start-method", default="fork", choices=("fork", "spawn", "forkserver"))
     parser.add_argument("--no-anchors", action="store_true", help="skip cProfile/austin/scalene on the same workload")
@@ -335,16 +351,20 @@ def main():
     parser.add_argument("--agent", default=None, help="directory holding poolscope_launch.py (default: dist/python if fresh, else src/python)")
     options = parser.parse_args()
     pairs = max(5, options.pairs)
-    agent = options.agent or _default_agent()
+    max_pairs = max(pairs, options.max_pairs if options.max_pairs is not None else 5 * pairs)
+    agent = options.agent or default_agent()
     launcher = os.path.join(agent, "poolscope_launch.py")
     work = tempfile.mkdtemp(prefix="poolscope-bench-scripts-")
     rate = _calibrate()
     sizes = {"loops_1ms": str(int(rate * 0.001)), "loops_10us": str(max(1, int(rate * 0.00001)))}
-    print("agent: %s   python %s   start method: %s   %d pairs" % (agent, sys.version.split()[0], options.start_method, pairs))
+    print(
+        "agent: %s   python %s   start method: %s   %d-%d pairs"
+        % (agent, sys.version.split()[0], options.start_method, pairs, max_pairs)
+    )
     print("task work: %(loops_1ms)s loops for 1 ms, %(loops_10us)s for 10 us (calibrated)" % sizes)
     print()
-    header = "%-44s %8s %8s %8s %13s %7s  %-4s %9s %9s" % (
-        "scenario", "plain s", "instr s", "ratio", "spread", "target", "", "best-of", "cpu ratio"
+    header = "%-44s %8s %8s %8s %6s %13s %7s  %-4s %9s %9s" % (
+        "scenario", "plain s", "instr s", "ratio", "noise", "spread", "target", "", "best-of", "cpu ratio"
     )
     print(header)
     print("-" * len(header))
@@ -357,25 +377,27 @@ def main():
             with open(script, "w") as f:
                 f.write(source)
             run_args = [a.format(**sizes) for a in (quick_args if options.quick else args)] + [options.start_method]
-            results = measure(launcher, script, run_args, pairs)
+            results = measure(launcher, script, run_args, pairs, target, max_pairs)
             ratios = [r[0] for r in results]
             ratio = statistics.median(ratios)
             noise = _noise(ratios)
             ok = ratio <= target
             failed += ratio - target > noise
             print(
-                "%-44s %8.3f %8.3f %7.3fx %6.3f-%-6.3f %6.2fx  %-4s %8.3fx %8.3fx"
+                "%-44s %8.3f %8.3f %7.3fx %6.3f %6.3f-%-6.3f %6.2fx  %-4s %8.3fx %8.3fx  %d pairs"
                 % (
                     name,
                     statistics.median(r[2] for r in results),
                     statistics.median(r[3] for r in results),
                     ratio,
+                    noise,
                     min(ratios),
                     max(ratios),
                     target,
                     "ok" if ok else ("~" if ratio - target <= noise else "OVER"),
                     min(r[3] for r in results) / min(r[2] for r in results),
                     statistics.median(r[1] for r in results),
+                    len(results),
                 )
             )
             bench_line(
@@ -386,7 +408,7 @@ def main():
                 op="<",
                 noise=noise,
                 spread=[min(ratios), max(ratios)],
-                note="%d pairs, CPU ratio %.3fx" % (pairs, statistics.median(r[1] for r in results)),
+                note="%d pairs, CPU ratio %.3fx" % (len(results), statistics.median(r[1] for r in results)),
             )
             if index == ANCHOR_SCENARIO and not options.no_anchors:
                 anchors(launcher, script, run_args, pairs, results)
