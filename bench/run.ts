@@ -2,7 +2,7 @@
  * `npm run bench`: every performance figure of PoolScope next to its target, then one summary
  * table; exits non-zero if a figure misses its target by more than the noise it measured.
  *
- *   node --import tsx bench/run.ts [--quick] [--only overhead,load,open,live,live-long,webview,activation,vsix]
+ *   node --import tsx bench/run.ts [--quick] [--only overhead,agent-path,load,open,live,live-long,webview,activation,vsix]
  *
  * Each step is a script of its own (runnable alone, see docs/performance.md) that prints its
  * figures and one `BENCH {json}` line per figure: { figure, value, unit, target, op ('<', '>'
@@ -52,6 +52,11 @@ function steps(quick: boolean): Step[] {
       name: 'overhead',
       what: 'agent overhead: plain vs instrumented, paired; anchors on the same workload',
       command: ['python3', 'bench/overhead.py', ...(quick ? ['--quick', '--pairs', '5'] : ['--pairs', '7'])],
+    },
+    {
+      name: 'agent-path',
+      what: "agent: what it adds to a Pool task's four message steps, in one process",
+      command: ['python3', 'bench/agentPath.py'],
     },
     { name: 'load', what: 'host: load a 1 000 000-task trace', command: [...tsx, 'bench/loadTrace.ts'] },
     {
