@@ -102,16 +102,22 @@ export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGro
   const { computeStartMs, computeEndMs, cpuMs } = model.tasks.num;
   const starts = new NumberList();
   const ends = new NumberList();
+  // CPU over compute wall time of the tasks whose worker read its CPU clock (tiny tasks are sampled).
   let compute = 0;
   let cpu = 0;
+  let computed = 0;
+  let read = 0;
   for (let i = 0; i < model.tasks.length; i++) {
     const start = computeStartMs[i];
     const end = computeEndMs[i];
     if (Number.isNaN(start) || Number.isNaN(end)) continue;
     starts.push(start);
     ends.push(end);
+    computed++;
+    if (Number.isNaN(cpuMs[i])) continue;
+    read++;
     compute += end - start;
-    cpu += Number.isNaN(cpuMs[i]) ? 0 : cpuMs[i];
+    cpu += cpuMs[i];
   }
   const { peak, at } = peakOverlap(starts.values(), ends.values());
   if (peak <= cpus) return null;
@@ -126,8 +132,11 @@ export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGro
       ? { file: site.file, line: site.line, callSiteId: site.id }
       : where(biggest?.file ?? null, biggest?.line ?? null)),
     message:
-      `Up to ${peak} workers computed at once (at ${fmtMs(at)}) on ${cpus} CPUs; the tasks got ` +
-      `${fmtMs(cpu)} of CPU in ${fmtMs(compute)} of compute wall time (${fmtPct(ratio(cpu, compute))}).`,
+      `Up to ${peak} workers computed at once (at ${fmtMs(at)}) on ${cpus} CPUs` +
+      (read === 0
+        ? '.'
+        : `; ${read < computed ? `the ${read} of ${computed} tasks whose CPU time was read` : 'the tasks'} got ` +
+          `${fmtMs(cpu)} of CPU in ${fmtMs(compute)} of compute wall time (${fmtPct(ratio(cpu, compute))}).`),
     advice:
       `Use at most ${cpus} workers (os.cpu_count(); Pool() and ProcessPoolExecutor() default to it), and share ` +
       'one pool instead of running several at the same time.',

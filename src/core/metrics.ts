@@ -33,18 +33,29 @@ export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayL
 export class SequentialWork {
   private wall = 0;
   private cpu = 0;
+  private readWall = 0;
+  private unreadWall = 0;
   private readonly typical = new MedianAtLeast(CPU_BOUND_RATIO);
 
   /** A task's compute wall time and CPU time (NaN where not recorded). */
   add(c: number, u: number): void {
     this.wall += c;
-    this.cpu += Number.isNaN(u) ? c : u;
-    if (!Number.isNaN(u) && c > 0) this.typical.add(u / c);
+    if (Number.isNaN(u)) {
+      this.unreadWall += c;
+      return;
+    }
+    this.cpu += u;
+    this.readWall += c;
+    if (c > 0) this.typical.add(u / c);
   }
 
   /** `ratios`: the tasks' CPU / compute ratios, asked for only where one was infinite. */
   result(ratios: () => ArrayLike<number>): number {
-    return this.typical.result(ratios) ? Math.min(this.cpu, this.wall) : this.wall;
+    if (!this.typical.result(ratios)) return this.wall;
+    // Tasks without a CPU time (tiny tasks read the clock one in 16) at the rate of those with one:
+    // the ones read are a sample of the same tasks, preempted as often.
+    const unread = this.readWall > 0 ? this.unreadWall * (this.cpu / this.readWall) : this.unreadWall;
+    return Math.min(this.cpu + unread, this.wall);
   }
 }
 

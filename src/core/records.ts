@@ -131,6 +131,7 @@ export interface RunFields {
   index: number;
   t0: number;
   t1: number;
+  /** NaN where the worker did not read its CPU clock (tiny tasks are sampled). */
   cpu: number;
 }
 
@@ -192,6 +193,11 @@ export function readRecv(view: DataView, offset: number, into: RecvFields = newR
   return into;
 }
 
+/** RUN's `cpu` when the worker did not read its CPU clock: all bits set. */
+function isNoCpu(view: DataView, at: number): boolean {
+  return view.getUint32(at, true) === 0xffffffff && view.getUint32(at + 4, true) === 0xffffffff;
+}
+
 /** Reads the RUN record at `offset` into `into`. */
 export function readRun(view: DataView, offset: number, into: RunFields = newRunFields()): RunFields {
   const p = offset + RECORD_HEADER_SIZE;
@@ -200,6 +206,6 @@ export function readRun(view: DataView, offset: number, into: RunFields = newRun
   into.index = readI64(view, p + 16);
   into.t0 = readU64(view, p + 24);
   into.t1 = readU64(view, p + 32);
-  into.cpu = readU64(view, p + 40);
+  into.cpu = isNoCpu(view, p + 40) ? NaN : readU64(view, p + 40);
   return into;
 }

@@ -201,8 +201,13 @@ export interface CallSiteCompute {
   p95Ms: number | null;
   /** Sum of the tasks' compute wall time. */
   totalMs: number;
-  /** Sum of the computing threads' CPU time. */
+  /**
+   * Sum of the computing threads' CPU time. A task whose worker did not read its CPU clock (tiny
+   * tasks are sampled, docs/trace-format.md) counts its compute wall time at the rate of those that did.
+   */
   cpuMs: number;
+  /** Present when some tasks' CPU time was not read: how many of the computed tasks have one. */
+  cpuSampled?: { read: number; tasks: number };
   /**
    * What these tasks would cost in a plain loop: `cpuMs` when the tasks are CPU-bound (the median
    * task ran on the CPU for at least half its compute wall time), else `totalMs`. Preemption on a

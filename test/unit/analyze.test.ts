@@ -54,6 +54,27 @@ describe('report: summary and estimates', () => {
     );
   });
 
+  test('tasks whose CPU clock was not read: no CPU time, counted at the rate of those read', () => {
+    // Tiny tasks read the worker's CPU clock one in 16: the others' RUN has cpu all ones.
+    const tasks = [
+      ...repeat(4, { computeMs: 10, cpuMs: 5 }),
+      ...repeat(4, { computeMs: 10, cpuMs: null }),
+      { computeMs: 20, cpuMs: null },
+    ];
+    const { model, report } = poolRun(POOL, { tasks }).run.analyze();
+    const cpus = [...model.tasks].sort((a, b) => a.index! - b.index!).map((t) => t.cpuMs);
+    assert.deepEqual(
+      cpus.map((c) => (c === null ? null : Math.round(c))),
+      [5, 5, 5, 5, null, null, null, null, null],
+    );
+    // 20 ms of CPU in the 40 ms of compute read; the other 60 ms at that rate.
+    approx(report.callSites[0].compute.cpuMs, 20 + 30, 'cpu');
+    approx(report.callSites[0].compute.totalMs, 100, 'compute');
+    assert.deepEqual(report.callSites[0].compute.cpuSampled, { read: 4, tasks: 9 });
+    const all = poolRun(POOL, { tasks: repeat(3, { computeMs: 10 }) }).run.analyze().report;
+    assert.equal(all.callSites[0].compute.cpuSampled, undefined, 'every CPU time read: not sampled');
+  });
+
   test('run header, processes, queues and managers', () => {
     const run = new SyntheticRun({ cpuCount: 6, startMethod: 'spawn' });
     const q = run.chan();

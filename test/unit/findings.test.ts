@@ -254,6 +254,17 @@ describe('finding: oversubscribed', () => {
     assert.deepEqual([f.file, f.line], ['app.py', 12]);
     assert.deepEqual(find(report(repeat(8, { computeMs: 20 }), POOL, 4), 'oversubscribed'), []);
   });
+
+  test('gives the CPU share of the tasks whose CPU clock was read', () => {
+    const tasks = [...repeat(2, { computeMs: 20, cpuMs: 10 }), ...repeat(6, { computeMs: 20, cpuMs: null })];
+    const [f] = find(report(tasks, POOL, 2), 'oversubscribed');
+    assert.match(
+      f.message,
+      /the 2 of 8 tasks whose CPU time was read got 20(\.0)? ms of CPU in 40(\.0)? ms .*\(50 ?%\)/,
+    );
+    const none = find(report(repeat(8, { computeMs: 20, cpuMs: null }), POOL, 2), 'oversubscribed');
+    assert.match(none[0].message, /on 2 CPUs\.$/);
+  });
 });
 
 describe('finding: worker-crashed', () => {

@@ -30,3 +30,17 @@ test('a task without CPU time counts its wall time', () => {
     8,
   );
 });
+
+test('tasks whose CPU clock was not read count at the rate of the CPU-bound tasks that were', () => {
+  // Tiny tasks read the worker's CPU clock one in 16: preempted alike, read or not.
+  const tasks: [number, number | null][] = [];
+  for (let k = 0; k < 32; k++) {
+    const wall = k % 4 === 0 ? 40 : 0.002; // every fourth one preempted for 40 ms
+    tasks.push([wall, k % 16 === 0 || k % 16 === 1 ? 0.002 : null]);
+  }
+  // Read: tasks 0, 1, 16, 17 (two preempted): 0.008 ms of CPU in 80.004 ms of wall.
+  const wall = tasks.reduce((a, [w]) => a + w, 0);
+  const expected = 0.008 + (wall - 80.004) * (0.008 / 80.004);
+  assert.ok(Math.abs(sequentialWorkMs(...columns(tasks)) - expected) < 1e-9);
+  assert.ok(expected < wall / 1000, 'far below the preempted wall time');
+});

@@ -120,7 +120,7 @@ def _feed(buffer, notempty, send_bytes, writelock, reader_close, writer_close, i
                     # serialize the data before acquiring the lock
                     item = obj
                     t0 = clock()
-                    cpu = thread_cpu() if st.task_open else 0
+                    cpu = thread_cpu() if st.task_cpu else 0
                     obj = dumps(pickler, item)
                     t1 = clock()
                     if st.task_open:

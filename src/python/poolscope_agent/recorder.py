@@ -26,6 +26,7 @@ HEADER_SIZE = 64
 STOP_RESERVE = 256
 
 T_META, T_SEND, T_RECV, T_RUN = 1, 2, 3, 4
+NO_CPU = 0xFFFFFFFFFFFFFFFF  # RUN's cpu when the thread's CPU clock was not read
 
 _HEADER = struct.Struct("<4sHHIIQQ32x")
 _LENGTH = struct.Struct("<I")

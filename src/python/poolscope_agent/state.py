@@ -45,8 +45,11 @@ exit_code = None
 exit_written = False
 # A pool or executor worker, between receiving a task and pickling its result:
 is_worker = False
-task = None  # (task chan, job, index, t unpickled, thread cpu then)
+task = None  # (task chan, job, index, t unpickled, thread cpu then or -1: not read)
 task_open = False
+task_cpu = False  # the open task reads the thread's CPU clock (message_hooks.open_task)
+last_compute = 1 << 62  # ns the worker's last task computed (none yet: as if long)
+cpu_skipped = 0  # tasks since the last one whose CPU clock was read
 # The manager's server process: all its traffic is the manager's own.
 no_user_messages = False
 call_ids = 0
@@ -66,11 +69,12 @@ def start(run_dir_, agent_dir_, started_by_, workers=None, chunksize=None):
 def reset_for_child(started_by_):
     """A forked child: a new identity and file; only the forking thread survived."""
     global started_by, is_main, role, name, parent_pid, exit_code, exit_written
-    global task, task_open, call_ids, is_worker, no_user_messages
+    global task, task_open, task_cpu, last_compute, cpu_skipped, call_ids, is_worker, no_user_messages
     old = rec
     started_by, is_main = started_by_, False
     role, name, parent_pid = "unknown", None, None
     exit_code, exit_written, task, task_open, call_ids = None, False, None, False, 0
+    task_cpu, last_compute, cpu_skipped = False, 1 << 62, 0
     is_worker = no_user_messages = False
     tls.out = tls.inp = tls.call = None
     _new_identity()

@@ -14,6 +14,8 @@ import { encodeContainer, StreamWriter, writeRunDir } from './traceWriter';
 
 /** 1e15 ns (≈ 11.6 days of uptime): stamps use both halves of the u64. */
 export const BASE_NS = 1_000_000_000_000_000n;
+/** RUN's cpu when the worker did not read its CPU clock (docs/trace-format.md). */
+export const NO_CPU = 2n ** 64n - 1n;
 /** A wall-clock time for the origin: 2026-01-02T03:04:05.678Z. */
 export const BASE_WALL_NS = 1_767_323_045_678_000_000n;
 
@@ -149,7 +151,8 @@ export class SyntheticRun {
 
 export interface TaskSpec {
   computeMs: number;
-  cpuMs?: number;
+  /** Default: computeMs; null: the worker did not read its CPU clock (RUN's cpu is all ones). */
+  cpuMs?: number | null;
   items?: number;
   bytesIn?: number;
   bytesOut?: number;
@@ -321,7 +324,7 @@ export class SimPool {
         ...key,
         t0: ns(cs),
         t1: ns(ce),
-        cpu: ns(t.cpuMs ?? t.computeMs) - BASE_NS,
+        cpu: t.cpuMs === null ? NO_CPU : ns(t.cpuMs ?? t.computeMs) - BASE_NS,
       });
       const r1 = ce + (t.pickleOutMs ?? this.pickleMs);
       const r2 = r1 + (t.writeOutMs ?? 0.001);
