@@ -53,6 +53,7 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   const sequentialMs = compute.sequential.result(() =>
     cpuRatios(compute.walls.values(), cpusOf(model.tasks, taskIndices)),
   );
+  const cpuSampled = compute.sequential.cpuSampled();
   // Sorted for the quantiles; summed in that order too, as the report always has.
   const computeSorted = sortedCopy(compute.walls.values());
   const computeTotal = sum(computeSorted);
@@ -96,10 +97,8 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
       medianMs: quantileOfSorted(computeSorted, 0.5),
       p95Ms: quantileOfSorted(computeSorted, 0.95),
       totalMs: computeTotal,
-      cpuMs: sums.cpu,
-      ...(sums.cpuUnread > 0
-        ? { cpuSampled: { read: sums.cpuRead, tasks: sums.cpuRead + sums.cpuUnread } }
-        : {}),
+      cpuMs: compute.sequential.cpuMs(),
+      ...(cpuSampled ? { cpuSampled } : {}),
       sequentialMs,
     },
     ipc: {
@@ -201,10 +200,6 @@ function sumsOf(
 ): {
   items: number;
   itemCounts: Float64Array;
-  cpu: number;
-  /** Tasks that computed with, and without, a CPU time. */
-  cpuRead: number;
-  cpuUnread: number;
   pickle: number;
   unpickle: number;
   transfer: number;
@@ -212,23 +207,11 @@ function sumsOf(
   bytesOut: number;
 } {
   const c = tasks.num;
-  const { items: itemsCol, cpuMs, pickleInMs, pickleOutMs, unpickleInMs, unpickleOutMs } = c;
-  const {
-    writeInMs,
-    writeOutMs,
-    bytesIn: bytesInCol,
-    bytesOut: bytesOutCol,
-    computeStartMs,
-    computeEndMs,
-  } = c;
+  const { items: itemsCol, pickleInMs, pickleOutMs, unpickleInMs, unpickleOutMs } = c;
+  const { writeInMs, writeOutMs, bytesIn: bytesInCol, bytesOut: bytesOutCol } = c;
   const n = taskIndices.length;
   const itemCounts = new Float64Array(n);
   let items = 0;
-  let cpu = 0;
-  let readWall = 0; // compute wall time of the tasks with a CPU time
-  let unreadWall = 0; // ... and of those whose worker did not read its CPU clock (tiny tasks are sampled)
-  let cpuRead = 0;
-  let cpuUnread = 0;
   let pickle = 0;
   let unpickle = 0;
   let transfer = 0;
@@ -239,24 +222,13 @@ function sumsOf(
     const count = Number.isNaN(itemsCol[i]) ? 1 : itemsCol[i];
     itemCounts[k] = count;
     items += count;
-    const wall = computeEndMs[i] - computeStartMs[i];
-    if (!Number.isNaN(cpuMs[i])) {
-      cpuRead++;
-      cpu += cpuMs[i];
-      if (wall > 0) readWall += wall;
-    } else if (wall > 0) {
-      cpuUnread++;
-      unreadWall += wall;
-    }
     pickle += or0(pickleInMs[i]) + or0(pickleOutMs[i]);
     unpickle += or0(unpickleInMs[i]) + or0(unpickleOutMs[i]);
     transfer += or0(writeInMs[i]) + or0(writeOutMs[i]);
     bytesIn += or0(bytesInCol[i]);
     bytesOut += or0(bytesOutCol[i]);
   }
-  // The unread tasks at the read ones' rate of CPU per compute wall time.
-  if (readWall > 0) cpu += unreadWall * (cpu / readWall);
-  return { items, itemCounts, cpu, cpuRead, cpuUnread, pickle, unpickle, transfer, bytesIn, bytesOut };
+  return { items, itemCounts, pickle, unpickle, transfer, bytesIn, bytesOut };
 }
 
 /** Tasks that failed (ok = 0, or with an error text) and the first error text among them. */

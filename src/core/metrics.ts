@@ -35,15 +35,19 @@ export class SequentialWork {
   private cpu = 0;
   private readWall = 0;
   private unreadWall = 0;
+  private read = 0;
+  private unread = 0;
   private readonly typical = new MedianAtLeast(CPU_BOUND_RATIO);
 
   /** A task's compute wall time and CPU time (NaN where not recorded). */
   add(c: number, u: number): void {
     this.wall += c;
     if (Number.isNaN(u)) {
+      this.unread++;
       this.unreadWall += c;
       return;
     }
+    this.read++;
     this.cpu += u;
     this.readWall += c;
     if (c > 0) this.typical.add(u / c);
@@ -51,11 +55,21 @@ export class SequentialWork {
 
   /** `ratios`: the tasks' CPU / compute ratios, asked for only where one was infinite. */
   result(ratios: () => ArrayLike<number>): number {
-    if (!this.typical.result(ratios)) return this.wall;
-    // Tasks without a CPU time (tiny tasks read the clock one in 16) at the rate of those with one:
-    // the ones read are a sample of the same tasks, preempted as often.
-    const unread = this.readWall > 0 ? this.unreadWall * (this.cpu / this.readWall) : this.unreadWall;
-    return Math.min(this.cpu + unread, this.wall);
+    return this.typical.result(ratios) ? Math.min(this.cpuMs(), this.wall) : this.wall;
+  }
+
+  /**
+   * The tasks' CPU time. Tasks without one (tiny tasks read the clock one in 16) count their
+   * compute wall time at the rate of those with one: the ones read are a sample of the same tasks,
+   * preempted as often.
+   */
+  cpuMs(): number {
+    return this.readWall > 0 ? this.cpu + this.unreadWall * (this.cpu / this.readWall) : this.cpu;
+  }
+
+  /** Present when some tasks have no CPU time: how many of them do. */
+  cpuSampled(): { read: number; tasks: number } | undefined {
+    return this.unread > 0 ? { read: this.read, tasks: this.read + this.unread } : undefined;
   }
 }
 
