@@ -7,9 +7,10 @@ task handler), a worker gets it (SimpleQueue.get) and puts its result (SimpleQue
 and the parent receives the result (Connection.recv on the result handler). This runs
 those four steps back to back on two real pipes, N times, with the agent's hooks on and
 then with every hook removed, and prints the difference per task, best of 7 rounds.
-One process, no scheduling and no other process's load in the loop: it moves by a few
-percent from run to run where the paired wall-time ratios of bench/overhead.py move by
-tens, so it shows the effect of a change to the hot path that those cannot resolve.
+One process, no scheduling and no other process's load in the loop: in a calm hour it
+moves by a few percent from run to run, in a noisy one by up to a fifth, where the paired
+wall-time ratios of bench/overhead.py move by tens; so it shows the effect of a change to
+the hot path that those cannot resolve, compared within one hour.
 It does not say what a program's wall time will be: that depends on which process is
 the bottleneck (bench/overhead.py measures it).
 
@@ -19,7 +20,6 @@ records (the parent's SEND and RECV, the worker's RECV, RUN and SEND).
 """
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -39,14 +39,14 @@ def main():
     sys.path.insert(0, options.agent)
     from poolscope_agent import channel_hooks, install, message_hooks, patching, state
 
-    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    run_dir = tempfile.mkdtemp(prefix="poolscope-bench-", dir=shm)  # records fill it as in a run
+    run_dir = tempfile.mkdtemp(prefix="poolscope-bench-", dir=overhead.run_root())  # records fill it as in a run
     try:
         install.start_main(run_dir, options.agent, None, {"k": "run", "t": state.clock()})
+        import multiprocessing
         import multiprocessing.connection as connection
         import multiprocessing.queues as queues
 
-        ctx = __import__("multiprocessing").get_context("fork")
+        ctx = multiprocessing.get_context("fork")
         tasks, results = ctx.SimpleQueue(), ctx.SimpleQueue()
         # What Pool's _setup_queues hook marks, and what a worker is between its task and result.
         for end in (tasks._reader, tasks._writer):
@@ -56,33 +56,38 @@ def main():
         message_hooks.pool_calls[1] = 1
         state.is_worker = True
 
-        def per_task_us():
+        def round_us():
             send, recv = connection.Connection.send, connection.Connection.recv
             get, put = queues.SimpleQueue.get, queues.SimpleQueue.put
-            best = float("inf")
-            for _ in range(ROUNDS):
-                t0 = time.perf_counter()
-                for i in range(options.tasks):
-                    send(tasks._writer, (1, i, abs, (i,), {}))
-                    job, index, _, args, _ = get(tasks)
-                    put(results, (job, index, (True, args[0])))
-                    recv(results._reader)
-                best = min(best, time.perf_counter() - t0)
-            return best / options.tasks * 1e6
+            t0 = time.perf_counter()
+            for i in range(options.tasks):
+                send(tasks._writer, (1, i, abs, (i,), {}))
+                job, index, _, args, _ = get(tasks)
+                put(results, (job, index, (True, args[0])))
+                recv(results._reader)
+            return (time.perf_counter() - t0) / options.tasks * 1e6
 
-        hooked = per_task_us()
         thread_cpu = message_hooks.thread_cpu
-        message_hooks.thread_cpu = lambda: 0
-        no_cpu = per_task_us()
         recorder = type(state.rec)
         writes = recorder.send, recorder.recv, recorder.run
-        recorder.send = recorder.recv = recorder.run = _no_record
-        bare = per_task_us()
-        recorder.send, recorder.recv, recorder.run = writes
-        message_hooks.thread_cpu = thread_cpu
+
+        def hooks(cpu_reads, records):
+            message_hooks.thread_cpu = thread_cpu if cpu_reads else _no_cpu
+            recorder.send, recorder.recv, recorder.run = writes if records else (_no_record,) * 3
+
+        # The three hooked variants round by round, so that the machine's changing speed hits
+        # them alike; the plain one last, as removing the hooks is for good.
+        variants = {"hooked": (True, True), "no CPU reads": (False, True), "bare": (False, False)}
+        best = dict.fromkeys(variants, float("inf"))
+        for _ in range(ROUNDS):
+            for name, switches in variants.items():
+                hooks(*switches)
+                best[name] = min(best[name], round_us())
+        hooks(True, True)
+        hooked, no_cpu, bare = best["hooked"], best["no CPU reads"], best["bare"]
         state.enabled = False
         patching.restore_all()
-        plain = per_task_us()
+        plain = min(round_us() for _ in range(ROUNDS))
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -94,20 +99,22 @@ def main():
     print("    %-42s %7.2f us" % ("the worker's CPU-clock reads", hooked - no_cpu))
     print("    %-42s %7.2f us" % ("five records", no_cpu - bare))
     print("    %-42s %7.2f us" % ("the hooks themselves (clocks, dispatch)", bare - plain))
-    _bench_line("agent's hot path: added per Pool task (in one process)", added, "us",
-                "plain %.2f us per task; CPU reads %.2f, records %.2f, hooks %.2f"
-                % (plain, hooked - no_cpu, no_cpu - bare, bare - plain))
+    overhead.bench_line(
+        figure="agent's hot path: added per Pool task (in one process)",
+        value=added,
+        unit="us",
+        op="info",
+        note="plain %.2f us per task; CPU reads %.2f, records %.2f, hooks %.2f"
+        % (plain, hooked - no_cpu, no_cpu - bare, bare - plain),
+    )
 
 
 def _no_record(*args):
     return None
 
 
-def _bench_line(figure, value, unit, note):
-    """One `BENCH {json}` line, read by bench/run.ts for the summary table."""
-    import json
-
-    print("BENCH " + json.dumps({"figure": figure, "value": value, "unit": unit, "op": "info", "note": note}))
+def _no_cpu():
+    return 0
 
 
 if __name__ == "__main__":

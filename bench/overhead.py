@@ -159,7 +159,7 @@ def _newest(folder):
     )
 
 
-def _run_root():
+def run_root():
     for candidate in ("/dev/shm", os.environ.get("XDG_RUNTIME_DIR"), tempfile.gettempdir()):
         if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
             return candidate
@@ -209,7 +209,7 @@ def _plain(script, args):
 
 
 def _instrumented(launcher, script, args):
-    run_dir = tempfile.mkdtemp(prefix="poolscope-bench-", dir=_run_root())  # mode 0700
+    run_dir = tempfile.mkdtemp(prefix="poolscope-bench-", dir=run_root())  # mode 0700
     try:
         env = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
         return _timed([sys.executable, launcher, script] + args, env)
