@@ -34,9 +34,10 @@ export function formatSummary(report: Report, style: Style): string {
   );
   const v = report.verdict;
   const colour = v.quadrant === 'clear-win' ? '32' : v.quadrant === 'measure-first' ? '33' : '31';
-  lines.push(
-    `  verdict    ${paint(`1;${colour}`, QUADRANT_TITLES[v.quadrant] ?? v.quadrant)} — ${v.sentence}`,
-  );
+  const title = QUADRANT_TITLES[v.quadrant] ?? v.quadrant;
+  // A call site's sentence starts with its quadrant's title: painted there, not said twice.
+  const why = v.sentence.startsWith(`${title}:`) ? v.sentence.slice(title.length) : ` — ${v.sentence}`;
+  lines.push(`  verdict    ${paint(`1;${colour}`, title)}${why}`);
   for (const site of report.callSites) {
     lines.push(
       `  call site  ${site.file}:${site.line}  ${site.api}  ${site.tasks} tasks, chunksize ${site.chunksize ?? '–'}, ` +

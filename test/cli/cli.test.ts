@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test, before, after } from 'node:test';
+import { QUADRANT_TITLES } from '../../src/core/units';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -66,7 +67,11 @@ describe('poolscope profile', () => {
     assert.equal(res.stdout, ref.stdout, 'stdout must be byte-identical to a plain run');
     assert.equal(res.status, 3);
     assert.match(res.stderr, /PoolScope summary/);
-    assert.match(res.stderr, /verdict/);
+    const verdict = res.stderr.split('\n').find((line) => line.startsWith('  verdict '));
+    assert.ok(verdict, res.stderr);
+    const title = /^ {2}verdict {4}([^:—]+?)(:| —)/.exec(verdict)?.[1];
+    assert.ok(title && Object.values(QUADRANT_TITLES).includes(title), verdict);
+    assert.equal(verdict.split(title).length, 2, `the quadrant's title is said once: ${verdict}`);
 
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
     assert.ok(
