@@ -29,6 +29,10 @@ export function fmtPct(share: number | null | undefined): string {
 
 export function fmtX(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–';
+  if (ratio > 0 && ratio < 0.01) {
+    // Two decimals would say 0.00×: two significant digits instead (0.0024×).
+    return ratio < 1e-4 ? '< 0.0001×' : `${ratio.toFixed(1 - Math.floor(Math.log10(ratio)))}×`;
+  }
   return `${ratio.toFixed(ratio >= 10 ? 0 : 2)}×`;
 }
 
