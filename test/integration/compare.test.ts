@@ -18,20 +18,26 @@ import { ensureVsix, VSIX } from './vsix';
 
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
 
-// 8000 items of ~0.05 ms; the chunksize is the script's first argument. At chunksize 1 the
-// per-message overhead outweighs each task's compute (~3× here); at 200 each worker computes
-// ~0.5 s, so a worker start-up that once took 66 ms in CI (2000 items: ~0.1 s per worker, under
-// the 5× rule) still leaves the verdict "Clear win".
+// 40 000 items, each busy for 0.05 ms of wall time (a clock, not a loop count: on a fast machine
+// 8 000 items of a fixed loop computed only 0.17 s per worker at chunksize 200, and a worker
+// start-up of 87 ms under code-server's load then made that run "IPC overhead wins" by the 5×
+// start-up rule). The chunksize is the script's first argument. At chunksize 1 a task's 0.05 ms
+// of compute is under 5× the per-message overhead (0.02–0.05 ms here): light; at 200 each worker
+// computes ~1 s, so the verdict stays "Clear win" for start-ups up to ~200 ms.
 const CHUNKY = `
 import sys
+import time
 from multiprocessing import Pool
 
-def work(n):
-    return sum(i * i for i in range(n))
+def work(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+    return 1
 
 if __name__ == "__main__":
     with Pool(2) as pool:
-        print(sum(pool.map(work, [1500] * 8000, chunksize=int(sys.argv[1]))))
+        print(sum(pool.map(work, [0.00005] * 40000, chunksize=int(sys.argv[1]))))
 `;
 
 // Runs for minutes unless cancelled.
