@@ -1,5 +1,5 @@
 import type { RunHeader, RunStatus } from '../src/shared/protocol';
-import { button, progressRing, setDisabled } from './components';
+import { button, busyIcon, setDisabled } from './components';
 import { add, clear, el } from './dom';
 import type { Report } from '../src/core/report';
 import { fmtBytes, fmtCount, fmtMs, fmtPct, fmtX } from './units';
@@ -72,16 +72,19 @@ export class SummaryView {
   update(input: SummaryInput): void {
     const { header, report } = input;
     const script = report?.run.script ?? header?.script;
-    this.title.textContent = script ? `PoolScope — ${script}` : 'PoolScope';
+    setText(this.title, script ? `PoolScope — ${script}` : 'PoolScope');
     const run = report?.run;
-    this.meta.textContent = [
-      localTime(run?.startedAt ?? header?.startedAt),
-      (run?.python ?? header?.python) ? `Python ${run?.python ?? header?.python}` : '',
-      run?.startMethod ?? header?.startMethod,
-      (run?.cpuCount ?? header?.cpuCount) ? `${run?.cpuCount ?? header?.cpuCount} CPUs` : '',
-    ]
-      .filter(Boolean)
-      .join(' · ');
+    setText(
+      this.meta,
+      [
+        localTime(run?.startedAt ?? header?.startedAt),
+        (run?.python ?? header?.python) ? `Python ${run?.python ?? header?.python}` : '',
+        run?.startMethod ?? header?.startMethod,
+        (run?.cpuCount ?? header?.cpuCount) ? `${run?.cpuCount ?? header?.cpuCount} CPUs` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    );
     this.renderStatus(input);
     this.renderStats(input);
   }
@@ -90,7 +93,7 @@ export class SummaryView {
     const s = report?.summary;
     const set = (key: string, text: string): void => {
       const v = this.values.get(key);
-      if (v && v.textContent !== text) v.textContent = text;
+      if (v) setText(v, text);
     };
     set('wall', fmtMs(s ? s.wallMs : live.wallMs));
     set('workers', fmtCount(s ? s.workers : live.workers));
@@ -135,7 +138,7 @@ export class SummaryView {
         add(this.statusLine, el('span', 'ps-status-text', 'Waiting for a run…'));
         break;
       case 'running': {
-        add(this.statusLine, progressRing('Profiling run in progress'));
+        add(this.statusLine, busyIcon('Profiling run in progress'));
         add(this.statusLine, el('span', 'ps-status-text', this.cancelRequested ? 'Cancelling…' : 'Running…'));
         const cancel = button('Cancel', () => this.cancel(cancel), {
           appearance: 'secondary',
@@ -184,4 +187,9 @@ function localTime(iso: string | undefined): string {
   return Number.isNaN(d.getTime())
     ? iso
     : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** Writes text only when it changed: a write of the same text still makes the browser lay out again. */
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
 }

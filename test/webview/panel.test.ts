@@ -239,6 +239,36 @@ describe('PoolScope panel', () => {
     await panel.close();
   });
 
+  it('runs no animation while a run is live: the browser would repaint 60 times a second', async () => {
+    // The toolkit's progress ring did: a fifth of a CPU in Chromium, most of one in VS Code
+    // without a GPU, taken from the program being profiled (docs/performance.md, *The panel*).
+    const panel = await h.open();
+    const run = makeRun({ runId: 'live-anim' });
+    await panel.post({ type: 'run/reset', run: { ...run.header, live: true } });
+    const status = panel.page.locator('.ps-status');
+    assert.match(await status.innerText(), /Running…/);
+    assert.equal(await status.locator('[role="img"][aria-label="Profiling run in progress"]').count(), 1);
+    // Every CSS animation and transition running or waiting to, shadow trees included (the
+    // toolkit's components animate inside theirs, which document.getAnimations() leaves out).
+    const animations = (): Promise<string[]> =>
+      panel.page.evaluate(() => {
+        const found: string[] = [];
+        const visit = (root: Document | ShadowRoot): void => {
+          for (const node of root.querySelectorAll('*')) {
+            for (const a of node.getAnimations())
+              found.push(`${(a as CSSAnimation).animationName ?? 'animation'} on ${node.nodeName}`);
+            if (node.shadowRoot) visit(node.shadowRoot);
+          }
+        };
+        visit(document);
+        return found;
+      });
+    assert.deepEqual(await animations(), []);
+    await panel.post({ type: 'run/report', runId: 'live-anim', report: run.report, final: false });
+    assert.deepEqual(await animations(), [], 'nor after an interim report');
+    await assertClean(panel);
+  });
+
   it('takes light and dark screenshots', async () => {
     const dir = join(ROOT, 'out', 'screenshots');
     mkdirSync(dir, { recursive: true });

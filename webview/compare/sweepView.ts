@@ -1,7 +1,7 @@
 /** The Sweep panel: progress while the runs go, then per sweep the curve, a table and the recommendation. */
 import type { SweepResult } from '../../src/core/sweep';
 import type { SweepProgress } from '../../src/shared/compareProtocol';
-import { progressRing } from '../components';
+import { busyIcon } from '../components';
 import { add, clear, el, linkButton } from '../dom';
 import { baseName, fmtMs, fmtX } from '../units';
 import { sweepChart } from './sweepChart';
@@ -16,7 +16,7 @@ export class SweepView {
     add(this.root, el('h1', null, `Sweep of ${baseName(script)}`));
     const status = add(this.root, el('div', 'ps-status ps-sweep-progress'));
     status.setAttribute('role', 'status');
-    add(status, progressRing('Sweep running'));
+    add(status, busyIcon('Sweep running'));
     add(status, el('span', 'ps-status-text', `Run ${p.index} of ${p.total}: ${p.label}…`));
   }
 
