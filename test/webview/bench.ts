@@ -3,10 +3,14 @@
  * - time from the host's message to the first drawn frame for 100 000 tasks (target < 300 ms);
  * - frames per second while zooming in and out over 1 000 000 tasks, driven by one wheel event
  *   per animation frame (target ≥ 50 fps; headless Chromium paces frames at 60 Hz);
- * - the page's JS heap with each data set.
+ * - the page's JS heap with each data set;
+ * - the CPU Chromium spends on the panel while a run is live (a delta every 100 ms, an interim
+ *   report every second, for 10 s): what the panel takes from the program it profiles.
  * Everything is measured in the page; the task columns are generated there too, so the numbers
  * do not include moving megabytes through the test driver.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { makeRun } from './fixture';
 import { Harness, type PanelPage } from './harness';
 
 interface PaintResult {
@@ -160,6 +164,92 @@ export async function zoomLoop(panel: PanelPage, steps: number): Promise<ZoomRes
   }, steps);
 }
 
+/** CPU seconds used so far by every Chromium process (the bench runs no other), by process type. */
+function chromiumCpu(): { renderer: number; gpu: number; other: number } {
+  const out = { renderer: 0, gpu: 0, other: 0 };
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium')) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond; // utime + stime
+      const kind = cmd.includes('--type=renderer')
+        ? 'renderer'
+        : cmd.includes('--type=gpu')
+          ? 'gpu'
+          : 'other';
+      out[kind] += cpu;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * A live run streamed into the panel as the host streams it: 8 finished tasks every 100 ms, CPU
+ * samples every 200 ms, an interim report every second. Returns the share of a CPU that Chromium
+ * used meanwhile, per process type.
+ */
+async function liveCpu(
+  panel: PanelPage,
+  seconds: number,
+): Promise<{ renderer: number; gpu: number; other: number }> {
+  const run = makeRun({ runId: 'live-bench' });
+  await panel.post({ type: 'run/reset', run: { ...run.header, live: true } });
+  const before = chromiumCpu();
+  await panel.page.evaluate(
+    async ({ report, lanes, sites, seconds }) => {
+      let t = 50;
+      const start = performance.now();
+      for (let tick = 1; performance.now() - start < seconds * 1000; tick++) {
+        await new Promise((done) => setTimeout(done, 100));
+        const cols: Record<string, number[]> = {
+          pid: [],
+          t0: [],
+          t1: [],
+          t2: [],
+          t3: [],
+          site: [],
+          ok: [],
+          items: [],
+          bytesIn: [],
+          bytesOut: [],
+        };
+        for (let i = 0; i < 8; i++) {
+          cols.pid.push(lanes[1 + (i % 2)].pid);
+          cols.t0.push(t);
+          cols.t1.push(t + 0.1);
+          cols.t2.push(t + 24);
+          cols.t3.push(t + 24.2);
+          cols.site.push(0);
+          cols.ok.push(1);
+          cols.items.push(1);
+          cols.bytesIn.push(80);
+          cols.bytesOut.push(80);
+          if (i % 2) t += 25;
+        }
+        const samples = tick % 2 ? [] : lanes.map((l) => ({ pid: l.pid, t, cpu: 97, memoryBytes: 4e7 }));
+        window.postMessage(
+          { type: 'run/delta', runId: 'live-bench', lanes, sites, tasks: cols, samples, wallMs: t + 10 },
+          '*',
+        );
+        if (tick % 10 === 0)
+          window.postMessage({ type: 'run/report', runId: 'live-bench', report, final: false }, '*');
+      }
+    },
+    { report: run.report, lanes: run.lanes, sites: run.sites, seconds },
+  );
+  const after = chromiumCpu();
+  return {
+    renderer: (after.renderer - before.renderer) / seconds,
+    gpu: (after.gpu - before.gpu) / seconds,
+    other: (after.other - before.other) / seconds,
+  };
+}
+
 /** The page's JS heap after a full GC and the typed arrays' backing stores (outside it), MB. */
 async function heap(panel: PanelPage): Promise<{ heapMb: number; buffersMb: number }> {
   const cdp = await panel.page.context().newCDPSession(panel.page);
@@ -242,6 +332,24 @@ async function main(): Promise<void> {
     });
     if (panel.errors.length) console.log('  page errors:', panel.errors);
     await panel.close();
+
+    const livePanel = await h.open({ viewport: { width: 1400, height: 900 } });
+    const live = await liveCpu(livePanel, 10);
+    const total = live.renderer + live.gpu + live.other;
+    const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+    console.log('a live run, 10 deltas a second for 10 s: CPU used by Chromium (share of one CPU):');
+    console.log(
+      `  ${pct(total)} (renderer ${pct(live.renderer)}, GPU process ${pct(live.gpu)}, other ${pct(live.other)})`,
+    );
+    bench({
+      figure: 'webview: CPU while a run is live (10 deltas/s)',
+      value: total * 100,
+      unit: '%',
+      op: 'info',
+      note: `of one CPU, taken from the profiled program; renderer ${pct(live.renderer)}, GPU process ${pct(live.gpu)}`,
+    });
+    if (livePanel.errors.length) console.log('  page errors:', livePanel.errors);
+    await livePanel.close();
   } finally {
     await h.close();
   }
