@@ -9,7 +9,8 @@
  * Everything is measured in the page; the task columns are generated there too, so the numbers
  * do not include moving megabytes through the test driver.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { allProcesses } from '../integration/harness/processTree';
 import { makeRun } from './fixture';
 import { Harness, type PanelPage } from './harness';
 
@@ -167,23 +168,16 @@ export async function zoomLoop(panel: PanelPage, steps: number): Promise<ZoomRes
 /** CPU seconds used so far by every Chromium process (the bench runs no other), by process type. */
 function chromiumCpu(): { renderer: number; gpu: number; other: number } {
   const out = { renderer: 0, gpu: 0, other: 0 };
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (const p of allProcesses()) {
+    let cmd: string;
     try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('chromium')) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cpu = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond; // utime + stime
-      const kind = cmd.includes('--type=renderer')
-        ? 'renderer'
-        : cmd.includes('--type=gpu')
-          ? 'gpu'
-          : 'other';
-      out[kind] += cpu;
+      cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');
     } catch {
-      // the process ended meanwhile
+      continue; // the process ended meanwhile
     }
+    if (!cmd.includes('chromium')) continue;
+    const kind = cmd.includes('--type=renderer') ? 'renderer' : cmd.includes('--type=gpu') ? 'gpu' : 'other';
+    out[kind] += p.cpuTicks / 100; // USER_HZ on Linux
   }
   return out;
 }

@@ -11,6 +11,8 @@ interface ProcInfo {
   pgid: number;
   /** Start time in clock ticks since boot: with the pid, it identifies a process despite pid reuse. */
   start: number;
+  /** CPU time used so far (user + system), in clock ticks (USER_HZ, 100 a second on Linux). */
+  cpuTicks: number;
 }
 
 function readStat(pid: number): ProcInfo | undefined {
@@ -25,10 +27,17 @@ function readStat(pid: number): ProcInfo | undefined {
   const fields = text.slice(close + 2).split(' ');
   const state = fields[0];
   if (state === 'Z' || state === 'X') return undefined; // a zombie is already dead
-  return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), start: Number(fields[19]) };
+  return {
+    pid,
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    start: Number(fields[19]),
+    cpuTicks: Number(fields[11]) + Number(fields[12]),
+  };
 }
 
-function allProcesses(): ProcInfo[] {
+/** Every live process. */
+export function allProcesses(): ProcInfo[] {
   const out: ProcInfo[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
