@@ -4,10 +4,12 @@ the independent reader in trace_reader.py."""
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 
 import pytest
 
@@ -29,6 +31,46 @@ PYTHON_VERSION = tuple(
     ).stdout.split()
 )
 START_METHODS = [m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
+
+
+def _live_members(session):
+    """Pids of the processes of `session` that have not ended (zombies count as ended:
+    an orphan's reaper may be slow, or absent in a container)."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended while we looked
+        state, sid = fields[0], int(fields[3])
+        if sid == session and state not in ("Z", "X"):
+            pids.append(int(name))
+    return pids
+
+
+def run_to_the_end(cmd, input=None, timeout=120, settle=30, **kwargs):
+    """subprocess.run(cmd, capture_output=True, ...) of a launched script, returning only once
+    every process it started has ended too. Some outlive the main process by design: the fork server sees the main
+    end, records its own exit and leaves; the resource tracker leaves when its pipe closes.
+    A trace read before they finish can hold a segment they are still creating."""
+    pipes = dict(stdin=subprocess.PIPE if input is not None else None, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with subprocess.Popen(cmd, start_new_session=True, **pipes, **kwargs) as proc:  # its pid names the session
+        try:
+            out, err = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    deadline = time.monotonic() + settle
+    while _live_members(proc.pid):
+        if time.monotonic() > deadline:
+            left = _live_members(proc.pid)
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("processes %s of the run still alive %d s after it ended" % (left, settle))
+        time.sleep(0.01)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def _run_root():
@@ -64,10 +106,9 @@ class Runner:
         run_dir = run_dir or self.run_dir()
         environ = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
         environ.update(env or {})
-        done = subprocess.run(
+        done = run_to_the_end(
             [PYTHON, LAUNCHER, script, *args],
             input=stdin,
-            capture_output=True,
             timeout=timeout,
             env=environ,
             cwd=cwd or str(self.tmp_path),

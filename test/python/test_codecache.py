@@ -7,7 +7,7 @@ import shutil
 import struct
 import subprocess
 
-from conftest import AGENT_DIR, PYTHON
+from conftest import AGENT_DIR, PYTHON, run_to_the_end
 from trace_reader import Run
 
 SCRIPT = "print('ran')\n"
@@ -23,7 +23,7 @@ def _launch(runner, agent, script):
     run_dir = runner.run_dir()
     env = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir, PYTHONDONTWRITEBYTECODE="1")
     env["XDG_CACHE_HOME"] = str(agent / "xdg")  # the fallback location, kept inside the copy
-    done = subprocess.run([PYTHON, str(agent / "poolscope_launch.py"), script], capture_output=True, env=env)
+    done = run_to_the_end([PYTHON, str(agent / "poolscope_launch.py"), script], env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout == b"ran\n"
     return Run(run_dir).main.process["agentCode"]

@@ -10,7 +10,7 @@ import resource
 import subprocess
 import tempfile
 
-from conftest import LAUNCHER, PYTHON, ROOT
+from conftest import LAUNCHER, PYTHON, ROOT, run_to_the_end
 from trace_reader import Run
 
 # 256 KiB + 1 MiB segments fit, the next 4 MiB one does not.
@@ -61,9 +61,7 @@ def test_full_run_directory(runner, tmp_path):
     plain = subprocess.run([PYTHON, script], capture_output=True, timeout=120)
     with small_disk() as (run_dir, limit):
         env = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
-        done = subprocess.run(
-            [PYTHON, LAUNCHER, script], capture_output=True, timeout=120, env=env, preexec_fn=limit
-        )
+        done = run_to_the_end([PYTHON, LAUNCHER, script], timeout=120, env=env, preexec_fn=limit)
         run = Run(run_dir)
         cli = os.path.join(ROOT, "dist", "cli.js")
         assert os.path.exists(cli), "run npm run build first"

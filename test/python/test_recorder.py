@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import AGENT_DIR
-from trace_reader import Run, read_run
+from trace_reader import Run, TraceError, read_run
 
 sys.path.insert(0, AGENT_DIR)
 
@@ -75,6 +75,19 @@ def test_segment_size_progression():
         16 << 20,
         16 << 20,
     ]
+
+
+def test_a_file_created_but_never_written_holds_nothing(tmp_path):
+    # A process killed (or still running) between creating a segment and writing its header.
+    rec = _recorder(tmp_path)
+    rec.meta({"k": "mark", "t": 1})
+    (tmp_path / "ev-77-5.0.bin").write_bytes(b"")  # killed before its space was reserved
+    (tmp_path / "ev-4242-123456789.1.bin").write_bytes(bytes(256))  # reserved, header unwritten
+    (stream,) = read_run(str(tmp_path)).values()
+    assert stream.pid == 4242 and [m["k"] for m in stream.metas()] == ["process", "mark"]
+    (tmp_path / "ev-4242-123456789.2.bin").write_bytes(bytes(256))
+    with pytest.raises(TraceError, match="follows an unwritten segment"):
+        read_run(str(tmp_path))
 
 
 def test_full_disk_in_a_real_run_lets_the_program_finish(runner):

@@ -31,3 +31,8 @@ def test_resource_tracker_is_named_by_its_parent(runner, method):
     starts = [m for _, m in run.metas("start") if m.get("role") == "resource-tracker"]
     assert [m["child"] for m in starts] == [tracker_pid]
     assert starts[0]["t0"] <= starts[0]["t1"]
+    if method == "forkserver":
+        # The server outlives the main process: it sees the main end, records its exit and
+        # leaves. The trace is read once it has (conftest.run_to_the_end).
+        (server,) = run.with_role("forkserver")
+        assert [m["code"] for m in server.metas("exit")] == [0]

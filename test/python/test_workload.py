@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from conftest import LAUNCHER, PYTHON, START_METHODS, line_of
+from conftest import LAUNCHER, PYTHON, START_METHODS, line_of, run_to_the_end
 from trace_reader import (
     KIND_CONTROL,
     KIND_EXEC_RESULT,
@@ -133,9 +133,7 @@ def workload(request, tmp_path_factory):
     run_dir = tempfile.mkdtemp(prefix="poolscope-test-", dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     facts_path = str(tmp / "facts.json")
     env = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
-    done = subprocess.run(
-        [PYTHON, LAUNCHER, script, method, facts_path], capture_output=True, timeout=180, env=env, cwd=str(tmp)
-    )
+    done = run_to_the_end([PYTHON, LAUNCHER, script, method, facts_path], timeout=180, env=env, cwd=str(tmp))
     assert done.returncode == 0, done.stderr.decode()
     plain = subprocess.run(
         [PYTHON, script, method, str(tmp / "plain.json")], capture_output=True, timeout=180, cwd=str(tmp)

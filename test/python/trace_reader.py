@@ -74,10 +74,12 @@ def _decode_payload(type_, payload):
 
 
 def read_segment(path, stream):
+    """Appends the segment's records to `stream`; False if its header is not written yet
+    (a process killed, or still running, between creating the file and writing it)."""
     with open(path, "rb") as f:
         data = f.read()
-    if len(data) < 64:
-        raise TraceError("%s: shorter than a header" % path)
+    if len(data) < 64 or data[:4] == bytes(4):
+        return False
     magic, version, header_size, pid, index, size, start = struct.unpack_from("<4sHHIIQQ", data, 0)
     if magic != b"PSEV":
         raise TraceError("%s: bad magic %r" % (path, magic))
@@ -99,7 +101,7 @@ def read_segment(path, stream):
         if rec is not None:
             stream.records.append(rec)
         off += length
-    return index, size
+    return True
 
 
 def read_run(run_dir):
@@ -114,11 +116,15 @@ def read_run(run_dir):
     for (pid, start), parts in segments.items():
         stream = Stream(pid, start)
         parts.sort()
+        written = []
         for expected, (index, name) in enumerate(parts):
             if index != expected:
                 raise TraceError("stream %d-%d: segment %d missing" % (pid, start, expected))
-            read_segment(os.path.join(run_dir, name), stream)
-        streams["ev-%d-%d" % (pid, start)] = stream
+            if written and not written[-1]:
+                raise TraceError("%s follows an unwritten segment" % name)
+            written.append(read_segment(os.path.join(run_dir, name), stream))
+        if written[0]:  # else the process was gone (or not yet there) before it wrote anything
+            streams["ev-%d-%d" % (pid, start)] = stream
     return streams
 
 
