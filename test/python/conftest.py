@@ -53,9 +53,9 @@ def _live_members(session):
 
 def run_to_the_end(cmd, input=None, timeout=120, settle=30, **kwargs):
     """subprocess.run(cmd, capture_output=True, ...) of a launched script, returning only once
-    every process it started has ended too. Some outlive the main process by design: the fork server sees the main
-    end, records its own exit and leaves; the resource tracker leaves when its pipe closes.
-    A trace read before they finish can hold a segment they are still creating."""
+    every process it started has ended too. Some outlive the main process by design: the fork
+    server sees the main end, records its own exit and leaves; the resource tracker leaves when
+    its pipe closes. A trace read before they finish can hold a segment they are still creating."""
     pipes = dict(stdin=subprocess.PIPE if input is not None else None, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     with subprocess.Popen(cmd, start_new_session=True, **pipes, **kwargs) as proc:  # its pid names the session
         try:
