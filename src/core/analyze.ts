@@ -28,7 +28,7 @@ import type {
 } from './report';
 import { processSites, type ProcessSite } from './processSites';
 import type { SiteAnalysis } from './siteAnalysis';
-import { median, ratio, sum, unionLength } from './stats';
+import { median, ratio, sum, unionLength, unionOf } from './stats';
 import { classify, runVerdict } from './verdict';
 import { runWhatIf, siteWhatIf } from './whatIf';
 
@@ -95,7 +95,7 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup): SiteAnalysis {
   const firstCall = group.calls.length > 0 ? model.calls[group.calls[0]] : undefined;
   const numbers: VerdictNumbers = {
     tasks: metrics.tasks,
-    computeMsPerTask: metrics.compute.medianMs,
+    computeMsPerTask: metrics.compute.workMedianMs ?? metrics.compute.medianMs,
     perMessageOverheadMs: metrics.perMessageOverheadMs,
     deliveryMs: metrics.deliveryMs,
     smallMessageSerializationMs: metrics.smallMessageSerializationMs,
@@ -174,13 +174,17 @@ function summary(ctx: MetricsContext, sites: SiteAnalysis[], procSites: ProcessS
   const configured = poolsUsed(model).map((p) => model.pools[p].workers ?? 0);
   const workers = Math.max(0, ...configured) || m.workersUsed;
   const poolWall = unionLength(groups.flatMap((g) => g.intervals));
-  const parallelWall = unionLength([
+  const parallel = unionOf([
     ...groups.flatMap((g) => g.intervals),
+    ...poolLives(model, groups),
     ...procSites.map((p) => p.interval),
+    ...managerLives(model),
   ]);
+  const parallelWall = sum(parallel.map(([a, b]) => b - a));
   const wall = model.wallMs;
   const procWork = sum(procSites.map((p) => p.report.compute.sequentialMs));
-  const estSequential = Math.max(0, wall - parallelWall) + m.compute.sequentialMs + procWork;
+  const estSequential =
+    Math.max(0, wall - parallelWall) + parentWorkIn(model, parallel) + m.compute.sequentialMs + procWork;
   const speedup = ratio(estSequential, wall);
   const workerStartups = model.processes.filter((p) => p.pool >= 0 && p.startupMs !== null);
   const startups = (workerStartups.length > 0 ? workerStartups : model.processes).map((p) => p.startupMs);
@@ -201,6 +205,63 @@ function summary(ctx: MetricsContext, sites: SiteAnalysis[], procSites: ProcessS
     efficiency: ratio(speedup, parallelism(main ? main.workers : workers, model.run?.cpuCount ?? null)),
     utilisation: m.tasks > 0 ? ratio(m.compute.totalMs, workers * poolWall) : null,
   };
+}
+
+/**
+ * Each pool's life: from its creation to its last close/join/terminate/shutdown, or, for a pool
+ * never closed, to the end of its last call. A loop would pay none of it: creating the pool,
+ * starting its workers and stopping them are the parallel version's own cost.
+ */
+function poolLives(model: TraceModel, groups: readonly SiteGroup[]): [number, number][] {
+  const lastEnd = new Float64Array(model.pools.length).fill(-Infinity);
+  for (const g of groups) {
+    const end = Math.max(...g.intervals.map((iv) => iv[1]));
+    for (const p of g.pools) lastEnd[p] = Math.max(lastEnd[p], end);
+  }
+  const lives: [number, number][] = [];
+  for (const pool of model.pools) {
+    const start = pool.createStartMs ?? pool.createdMs;
+    const end = pool.endedMs ?? (Number.isFinite(lastEnd[pool.index]) ? lastEnd[pool.index] : pool.createdMs);
+    if (start !== null && end !== null && end > start) lives.push([start, end]);
+  }
+  return lives;
+}
+
+/** Managers' lives, start() to their end: like a pool, a loop would need none. */
+function managerLives(model: TraceModel): [number, number][] {
+  return model.processes
+    .filter((p) => p.role === 'manager' && p.startCalledMs !== null)
+    .map((p): [number, number] => {
+      const start = p.startCalledMs as number;
+      return [start, Math.max(p.endMs ?? p.lastSeenMs ?? start, p.joinedMs ?? start)];
+    });
+}
+
+/**
+ * The main process's own work inside the parallel parts of the run (producing the items,
+ * consuming the results): its main thread's CPU outside multiprocessing calls over each part
+ * (model.parentCpu). A part whose edges have no reading before them counts nothing.
+ */
+function parentWorkIn(model: TraceModel, parts: readonly [number, number][]): number {
+  const samples = model.parentCpu;
+  if (samples.length === 0) return 0;
+  // The reading at or before `t` (edges are mostly readings' own stamps), NaN if none.
+  const cpuAt = (t: number): number => {
+    let lo = 0;
+    let hi = samples.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (samples[mid][0] <= t + 1e-6) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? samples[lo - 1][1] : NaN;
+  };
+  let work = 0;
+  for (const [a, b] of parts) {
+    const done = cpuAt(b) - cpuAt(a);
+    if (done > 0) work += done; // false for NaN
+  }
+  return work;
 }
 
 /** The pools that ran tasks (marked by index: a Set of a million entries took ~60 ms). */

@@ -89,17 +89,26 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
     pools.filter((p) => ctx.pools[p].startupMs !== null).map((p) => ctx.pools[p].computeMs),
   );
 
+  const medianMs = quantileOfSorted(computeSorted, 0.5);
+  // The median task's work: its wall time at the rate the tasks' wall time was work.
+  const workRate = computeTotal > 0 ? sequentialMs / computeTotal : 1;
+  const waitMs = compute.sequential.waitMs();
+  const helperCpuMs = compute.sequential.helperCpuMs();
   return {
     tasks: n,
     items: sums.items,
     workersUsed: compute.workersUsed,
     compute: {
-      medianMs: quantileOfSorted(computeSorted, 0.5),
+      medianMs,
       p95Ms: quantileOfSorted(computeSorted, 0.95),
       totalMs: computeTotal,
       cpuMs: compute.sequential.cpuMs(),
       ...(cpuSampled ? { cpuSampled } : {}),
+      ...(waitMs !== null ? { waitMs } : {}),
+      blockedMs: compute.sequential.blockedMs(),
+      ...(helperCpuMs !== null ? { helperCpuMs } : {}),
       sequentialMs,
+      workMedianMs: medianMs === null ? null : medianMs * workRate,
     },
     ipc: {
       perTaskMs: n > 0 ? ipcTotal / n : null,
@@ -139,7 +148,7 @@ function computeOf(
   workersUsed: number;
 } {
   const { tasks } = model;
-  const { computeStartMs, computeEndMs, cpuMs } = tasks.num;
+  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs } = tasks.num;
   const { pool: poolOf, worker: workerOf } = tasks;
   const n = taskIndices.length;
   const walls = new NumberList(n);
@@ -155,7 +164,7 @@ function computeOf(
     const compute = computeEndMs[i] - computeStartMs[i];
     if (!Number.isNaN(compute)) {
       walls.push(compute);
-      sequential.add(compute, cpuMs[i]);
+      sequential.add(compute, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i]);
       computeByPool[pool] += compute;
     }
     if (poolSeen[pool] === 0) {

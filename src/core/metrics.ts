@@ -12,13 +12,18 @@ export const computeMs = (t: Task): number | null =>
   t.computeStartMs !== null && t.computeEndMs !== null ? t.computeEndMs - t.computeStartMs : null;
 
 /**
- * What a set of tasks would cost in a plain loop: the sum of their compute CPU time when they are
- * CPU-bound (the median task spent at least CPU_BOUND_RATIO of its compute wall time on the CPU),
- * else the sum of their compute wall time. Wall time alone over-counts CPU-bound work whenever
- * the workers are preempted — on a 2-core machine running a parent and two workers, 20 000 tasks
- * of 2 µs added up to 800 ms of wall time but 35 ms of CPU. Tasks that wait (I/O, sleep) keep
- * their wall time, since a loop would wait as long. Per task: its compute wall time and CPU time
- * (NaN where not recorded), tasks without a compute interval left out.
+ * What a set of tasks would cost in a plain loop: the time each task's computing thread was on the
+ * CPU or blocked outside multiprocessing (sleep, file and network I/O: a loop waits as long), not
+ * the time it waited for a CPU (eight workers on two cores: each task's wall time is four times its
+ * work) nor the time it spent inside multiprocessing calls of its own (Manager round trips, queue
+ * waits, locks: a loop makes none). Per task that is its compute wall time less its run-queue wait
+ * and its blocked time (RUN `wait`, `blocked`).
+ *
+ * Tasks whose wait was not read (tiny tasks are sampled) count at the rate of those read. Traces
+ * without waits (older ones; platforms without schedstat) fall back to the CPU clock: the tasks'
+ * CPU time when they are CPU-bound (the median task on the CPU for at least CPU_BOUND_RATIO of its
+ * compute wall time), else their compute wall time. Per task: its compute wall time, CPU time, wait
+ * and blocked time (NaN where not recorded), tasks without a compute interval left out.
  */
 export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): number {
   const work = new SequentialWork();
@@ -38,10 +43,37 @@ export class SequentialWork {
   private read = 0;
   private unread = 0;
   private readonly typical = new MedianAtLeast(CPU_BOUND_RATIO);
+  private blocked = 0;
+  // The tasks whose run-queue wait was read: how many, their wall and blocked time, their work.
+  private waited = 0;
+  private waitedWall = 0;
+  private waitedBlocked = 0;
+  private waitedWork = 0;
+  private waits = 0;
+  // The tasks whose process CPU time was read: their compute wall time, and the CPU time their
+  // worker's other threads used meanwhile.
+  private helperWall = 0;
+  private helperCpu = 0;
 
-  /** A task's compute wall time and CPU time (NaN where not recorded). */
-  add(c: number, u: number): void {
+  /**
+   * A task's compute wall time, CPU time, run-queue wait, blocked time and its process's CPU time
+   * (NaN where not recorded).
+   */
+  add(c: number, u: number, wait = NaN, blocked = NaN, pcpu = NaN): void {
     this.wall += c;
+    if (pcpu >= 0 && u >= 0) {
+      this.helperWall += c;
+      this.helperCpu += Math.max(0, pcpu - u);
+    }
+    const b = blocked > 0 ? Math.min(blocked, c) : 0; // NaN > 0 is false
+    this.blocked += b;
+    if (!Number.isNaN(wait)) {
+      this.waited++;
+      this.waitedWall += c;
+      this.waitedBlocked += b;
+      this.waitedWork += Math.max(0, c - wait - b);
+      this.waits += wait;
+    }
     if (Number.isNaN(u)) {
       this.unread++;
       this.unreadWall += c;
@@ -53,9 +85,36 @@ export class SequentialWork {
     if (c > 0) this.typical.add(u / c);
   }
 
-  /** `ratios`: the tasks' CPU / compute ratios, asked for only where one was infinite. */
+  /** `ratios`: the tasks' CPU / compute ratios, asked for only where one was infinite (no wait read). */
   result(ratios: () => ArrayLike<number>): number {
-    return this.typical.result(ratios) ? Math.min(this.cpuMs(), this.wall) : this.wall;
+    if (this.waited > 0) {
+      const unblocked = this.waitedWall - this.waitedBlocked;
+      const rate = unblocked > 0 ? this.waitedWork / unblocked : 1;
+      const rest = this.wall - this.waitedWall - (this.blocked - this.waitedBlocked);
+      return this.waitedWork + rest * rate;
+    }
+    const wall = this.wall - this.blocked;
+    return this.typical.result(ratios) ? Math.min(this.cpuMs(), wall) : wall;
+  }
+
+  /**
+   * CPU time the workers' other threads (BLAS, OpenMP, the user's own) used while the tasks
+   * computed, tasks without a reading counted at the rate of those with one; null: none read.
+   */
+  helperCpuMs(): number | null {
+    if (this.helperWall === 0) return null;
+    return this.helperCpu * (this.wall / this.helperWall);
+  }
+
+  /** Time blocked inside the tasks' own multiprocessing calls. */
+  blockedMs(): number {
+    return this.blocked;
+  }
+
+  /** Run-queue wait outside those calls, tasks without one counted at the rate of those with one. */
+  waitMs(): number | null {
+    if (this.waited === 0) return null;
+    return this.waitedWall > 0 ? this.waits * (this.wall / this.waitedWall) : this.waits;
   }
 
   /**
@@ -256,7 +315,7 @@ export interface PoolStats {
 
 export function poolStats(model: TraceModel): PoolStats[] {
   const { tasks } = model;
-  const { computeStartMs, computeEndMs, cpuMs } = tasks.num;
+  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs } = tasks.num;
   const poolCount = model.pools.length;
   const processCount = model.processes.length;
   const work = model.pools.map(() => new SequentialWork());
@@ -267,7 +326,7 @@ export function poolStats(model: TraceModel): PoolStats[] {
   for (let i = 0; i < tasks.length; i++) {
     const pool = tasks.pool[i];
     const c = computeEndMs[i] - computeStartMs[i];
-    if (!Number.isNaN(c)) work[pool].add(c, cpuMs[i]);
+    if (!Number.isNaN(c)) work[pool].add(c, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i]);
     const worker = tasks.worker[i];
     if (worker >= 0 && used[pool * processCount + worker] === 0) {
       used[pool * processCount + worker] = 1;

@@ -57,8 +57,18 @@ export function assembleModel(
 
   const managerCalls: ManagerCall[] = [];
   const agentFindings: AgentFinding[] = [];
+  const parentCpu: [number, number][] = [];
   for (const m of records.metas) {
     const process = byStream[m.stream];
+    const c = num(m.data, 'c');
+    if (c !== null && process === procs.main && PARENT_CPU_KINDS.has(m.k)) {
+      // The CPU outside multiprocessing calls stands still inside one: as at its start, so at its end.
+      const t0 = num(m.data, 't0');
+      if (t0 !== null) parentCpu.push([ms(t0), c / 1e6]);
+      const t1 = num(m.data, 't1');
+      if (t1 !== null) parentCpu.push([ms(t1), c / 1e6]);
+      parentCpu.push([ms(m.t), c / 1e6]);
+    }
     if (m.k === 'mgr') {
       const t0 = num(m.data, 't0') ?? m.t;
       const t1 = num(m.data, 't1') ?? t0;
@@ -116,6 +126,10 @@ export function assembleModel(
     messageSampling,
     managerCalls,
     agentFindings,
+    parentCpu: parentCpu.sort((a, b) => a[0] - b[0]),
     warnings,
   };
 }
+
+/** The METAs whose `c` says how much work the main process had done by then (see parentCpu). */
+const PARENT_CPU_KINDS = new Set(['pool', 'pool-end', 'start', 'join', 'call', 'call-end']);

@@ -98,6 +98,9 @@ function blankProcess(index: number, pid: number): ProcessInfo {
     exitCode: null,
     signal: null,
     cpuMs: null,
+    waitMs: null,
+    blockedMs: null,
+    joinedMs: null,
     peakRssBytes: null,
     lastSeenMs: null,
   };
@@ -155,6 +158,10 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
           const user = num(d, 'cpuUser');
           const sys = num(d, 'cpuSystem');
           if (user !== null || sys !== null) p.cpuMs = ((user ?? 0) + (sys ?? 0)) * 1000;
+          const wait = num(d, 'wait');
+          const blocked = num(d, 'blocked');
+          p.waitMs = wait === null ? null : wait / 1e6;
+          p.blockedMs = blocked === null ? null : blocked / 1e6;
           p.peakRssBytes = num(d, 'maxRss');
           break;
         }
@@ -218,6 +225,10 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
         p.startFile = str(m.data, 'file');
         p.startLine = num(m.data, 'line');
         p.startReturnedMs = t1 === null ? null : ms(t1);
+      } else if (m.k === 'join') {
+        const t = ms(m.t);
+        const p = latest(withPid(child).filter((c) => (c.agentStartMs ?? c.startCalledMs ?? -Infinity) <= t));
+        if (p) p.joinedMs = t;
       } else if (m.k === 'reaped') {
         // The latest process with that pid that had begun by then.
         const t = ms(m.t);

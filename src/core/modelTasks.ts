@@ -75,6 +75,8 @@ export class PoolTable {
       maxtasksperchild: null,
       creator: -1,
       createdMs: null,
+      createStartMs: null,
+      endedMs: null,
     });
     return this.pools.length - 1;
   }
@@ -128,6 +130,8 @@ export function poolsAndCalls(
       maxtasksperchild: num(m.data, 'maxtasksperchild'),
       creator: byStream[m.stream],
       createdMs: ms(m.t),
+      createStartMs: num(m.data, 't0') === null ? null : ms(num(m.data, 't0') as number),
+      endedMs: null,
     });
   }
   procs.poolChans.forEach((chan, i) => {
@@ -161,6 +165,10 @@ export function poolsAndCalls(
     } else if (m.k === 'call-end') {
       const at = callByKey.get(`${m.stream}:${num(m.data, 'id')}`);
       if (at !== undefined) calls[at].endMs = ms(m.t);
+    } else if (m.k === 'pool-end') {
+      const pool = poolTable.findByTask(num(m.data, 'pool') ?? NaN);
+      if (pool >= 0)
+        poolTable.pools[pool].endedMs = Math.max(poolTable.pools[pool].endedMs ?? -Infinity, ms(m.t));
     }
   }
   return { poolTable, calls, callByKey, callByJob };
@@ -218,6 +226,9 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
       v.computeStartMs[i] = ms(run.t0);
       v.computeEndMs[i] = ms(run.t1);
       v.cpuMs[i] = run.cpu / 1e6;
+      v.waitMs[i] = run.wait / 1e6;
+      v.procCpuMs[i] = run.pcpu / 1e6;
+      v.blockedMs[i] = run.blocked / 1e6;
     }
   }
   // 3. Results sent by workers (the result pipe is learnt from them if no `pool` META named it).

@@ -71,6 +71,14 @@ export interface ProcessInfo {
   signal: number | null;
   /** User + system CPU, ms (from its `exit` META; null if it never got there). */
   cpuMs: number | null;
+  /**
+   * A `Process` child, from user code to its `exit`: time its main thread waited for a CPU outside
+   * multiprocessing calls, and time blocked inside them (queues, locks, Managers). null if not read.
+   */
+  waitMs: number | null;
+  blockedMs: number | null;
+  /** Its parent's `join()` returned after it ended. */
+  joinedMs: number | null;
   peakRssBytes: number | null;
   /** The latest stamp in its stream. */
   lastSeenMs: number | null;
@@ -90,7 +98,14 @@ export interface PoolInfo {
   maxtasksperchild: number | null;
   /** Index of the process that created it, -1 if unknown. */
   creator: number;
+  /** Its creation returned (`pool` META `t`); started (`t0`, absent in older traces). */
   createdMs: number | null;
+  createStartMs: number | null;
+  /**
+   * Its last close/join/terminate/shutdown returned (`pool-end` METAs); null if none was called (an
+   * unclosed pool lives until the program ends).
+   */
+  endedMs: number | null;
 }
 
 export interface CallInfo {
@@ -151,6 +166,15 @@ export interface Task {
   readonly computeStartMs: number | null;
   readonly computeEndMs: number | null;
   readonly cpuMs: number | null;
+  /**
+   * Of the compute interval: time the computing thread waited for a CPU (runnable, not running)
+   * outside `blockedMs`; CPU time of the whole worker process (helper threads included); time
+   * blocked inside multiprocessing calls the task made (Manager, Queue, Pipe, locks). null where
+   * not read (tasks are sampled) or in older traces.
+   */
+  readonly waitMs: number | null;
+  readonly procCpuMs: number | null;
+  readonly blockedMs: number | null;
   /** Worker side: result pickling started; took; writing it took; handed to the pipe. */
   readonly resultPickleStartMs: number | null;
   readonly pickleOutMs: number | null;
@@ -271,5 +295,11 @@ export interface TraceModel {
   messageSampling: MessageSampling | null;
   managerCalls: ManagerCall[];
   agentFindings: AgentFinding[];
+  /**
+   * The main process's own work: [ms, CPU ms] pairs in time order, the CPU time its main thread
+   * had spent outside multiprocessing calls by then (the `c` of its pool, pool-end, call, start
+   * and join METAs). Empty in older traces.
+   */
+  parentCpu: [number, number][];
   warnings: string[];
 }

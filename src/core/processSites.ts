@@ -5,7 +5,9 @@
  * call site, judged by the same decision matrix as pool call sites:
  * - a "task" is a message a process received (the producer/consumer pattern), or the process
  *   itself when it received none;
- * - compute is the processes' CPU time (their `exit` META), else their wall time in user code;
+ * - compute is what a loop would do of the processes' work: their time in user code less the
+ *   time their main thread waited for a CPU or blocked in multiprocessing calls (queues, locks,
+ *   Managers: their `exit` META), else their CPU time, else their wall time in user code;
  * - the per-message overhead is the median pickle + unpickle time of their messages (the Manager
  *   round trip when they only talk to a Manager);
  * - bytes per task are the pickled bytes of the messages they sent and received.
@@ -17,13 +19,14 @@ import { classify } from './verdict';
 
 export interface ProcessSite {
   report: CallSiteReport;
-  /** [first start() call, last end] of its processes, ms. */
+  /** [first start() call, last end or join() of one of them] of its processes, ms. */
   interval: [number, number];
   verdict: Verdict;
 }
 
 const workOf = (p: ProcessInfo): number | null => {
   const wall = p.userStartMs !== null && p.endMs !== null ? Math.max(0, p.endMs - p.userStartMs) : null;
+  if (wall !== null && p.waitMs !== null) return Math.max(0, wall - p.waitMs - (p.blockedMs ?? 0));
   if (p.cpuMs !== null) return wall !== null ? Math.min(p.cpuMs, wall) : p.cpuMs;
   return wall;
 };
@@ -60,7 +63,7 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
   const bytesIn = sum(received.map((m) => m.recvCountBytes));
   const bytesOut = sum(sent.map((m) => m.sendCountBytes));
   const start = Math.min(...procs.map((p) => p.startCalledMs ?? Infinity));
-  const end = Math.max(...procs.map((p) => p.endMs ?? p.lastSeenMs ?? start));
+  const end = Math.max(...procs.map((p) => Math.max(p.endMs ?? p.lastSeenMs ?? start, p.joinedMs ?? start)));
   const wallMs = Math.max(0, end - start);
   const startupMs = median(procs.map((p) => p.startupMs).filter((s): s is number => s !== null));
   const computePerTask = works.length > 0 ? totalWork / tasks : null;

@@ -5,7 +5,7 @@
  * into a reused struct ({@link readSend} and friends), so a million-task trace costs no object per
  * record.
  */
-import { RECORD_HEADER_SIZE } from './format';
+import { RECORD_HEADER_SIZE, RUN_PAYLOAD_SIZE_V2 } from './format';
 
 /** One process's event stream: the files `ev-<pid>-<start>.<n>.bin` (or one container stream). */
 export interface StreamInfo {
@@ -133,6 +133,12 @@ export interface RunFields {
   t1: number;
   /** NaN where the worker did not read its CPU clock (tiny tasks are sampled). */
   cpu: number;
+  /** Run-queue wait of the computing thread outside `blocked`; NaN where not read (or older traces). */
+  wait: number;
+  /** CPU time of the whole worker process (every thread); NaN where not read. */
+  pcpu: number;
+  /** Time blocked inside multiprocessing calls the task made; NaN in older traces. */
+  blocked: number;
 }
 
 export function newSendFields(): SendFields {
@@ -157,7 +163,7 @@ export function newRecvFields(): RecvFields {
 }
 
 export function newRunFields(): RunFields {
-  return { chan: 0, job: 0, index: 0, t0: 0, t1: 0, cpu: 0 };
+  return { chan: 0, job: 0, index: 0, t0: 0, t1: 0, cpu: 0, wait: 0, pcpu: 0, blocked: 0 };
 }
 
 /** Reads the SEND record at `offset` (its length word) into `into`. */
@@ -207,5 +213,10 @@ export function readRun(view: DataView, offset: number, into: RunFields = newRun
   into.t0 = readU64(view, p + 24);
   into.t1 = readU64(view, p + 32);
   into.cpu = isNoCpu(view, p + 40) ? NaN : readU64(view, p + 40);
+  // Older traces end here (48 bytes of payload).
+  const long = view.getUint32(offset, true) - RECORD_HEADER_SIZE >= RUN_PAYLOAD_SIZE_V2;
+  into.wait = long && !isNoCpu(view, p + 48) ? readU64(view, p + 48) : NaN;
+  into.pcpu = long && !isNoCpu(view, p + 56) ? readU64(view, p + 56) : NaN;
+  into.blocked = long ? readU64(view, p + 64) : NaN;
   return into;
 }

@@ -209,11 +209,23 @@ export interface CallSiteCompute {
   /** Present when some tasks' CPU time was not read: how many of the computed tasks have one. */
   cpuSampled?: { read: number; tasks: number };
   /**
-   * What these tasks would cost in a plain loop: `cpuMs` when the tasks are CPU-bound (the median
-   * task ran on the CPU for at least half its compute wall time), else `totalMs`. Preemption on a
-   * busy machine inflates wall time, not CPU time.
+   * Of `totalMs`: time the computing threads waited for a CPU (runnable, not running) outside
+   * `blockedMs`; absent where no task's wait was read (older traces, no schedstat).
+   */
+  waitMs?: number;
+  /** Of `totalMs`: time blocked inside multiprocessing calls the tasks made (Manager, queues, locks). */
+  blockedMs?: number;
+  /** CPU time the workers' other threads (BLAS/OpenMP helpers) used while the tasks computed. */
+  helperCpuMs?: number;
+  /**
+   * What these tasks would cost in a plain loop: `totalMs` less `waitMs` and `blockedMs` (on-CPU
+   * time plus genuine blocking: sleep, file and network I/O). Older traces: `cpuMs` when the tasks
+   * are CPU-bound (the median task ran on the CPU for at least half its compute wall time), else
+   * `totalMs`.
    */
   sequentialMs: number;
+  /** The median task's share of `sequentialMs`: `medianMs` × sequentialMs / totalMs. */
+  workMedianMs?: number | null;
 }
 
 /**

@@ -163,21 +163,21 @@ export function ratio(a: number | null, b: number | null): number | null {
 
 /** Total length covered by a set of [start, end] intervals, overlaps counted once. */
 export function unionLength(intervals: readonly (readonly [number, number])[]): number {
-  const sorted = [...intervals].filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
   let total = 0;
-  let curStart = -Infinity;
-  let curEnd = -Infinity;
-  for (const [a, b] of sorted) {
-    if (a > curEnd) {
-      if (curEnd > curStart) total += curEnd - curStart;
-      curStart = a;
-      curEnd = b;
-    } else if (b > curEnd) {
-      curEnd = b;
-    }
-  }
-  if (curEnd > curStart) total += curEnd - curStart;
+  for (const [a, b] of unionOf(intervals)) total += b - a;
   return total;
+}
+
+/** The union of the intervals, as disjoint [start, end] segments in time order. */
+export function unionOf(intervals: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = [...intervals].filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last === undefined || a > last[1]) out.push([a, b]);
+    else if (b > last[1]) last[1] = b;
+  }
+  return out;
 }
 
 /**

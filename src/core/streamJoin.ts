@@ -187,6 +187,9 @@ export class StreamTaskJoin {
       join.v.computeStartMs[i] = this.stamp(run.t0);
       join.v.computeEndMs[i] = this.stamp(run.t1);
       join.v.cpuMs[i] = run.cpu / 1e6;
+      join.v.waitMs[i] = run.wait / 1e6;
+      join.v.procCpuMs[i] = run.pcpu / 1e6;
+      join.v.blockedMs[i] = run.blocked / 1e6;
     }
   }
 

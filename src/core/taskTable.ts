@@ -24,6 +24,9 @@ export const TASK_NUMBERS = [
   'computeStartMs',
   'computeEndMs',
   'cpuMs',
+  'waitMs',
+  'procCpuMs',
+  'blockedMs',
   'resultPickleStartMs',
   'pickleOutMs',
   'writeOutMs',
@@ -55,6 +58,9 @@ export function numberColumns(make: (field: TaskNumber) => Float64Array): Number
     computeStartMs: make('computeStartMs'),
     computeEndMs: make('computeEndMs'),
     cpuMs: make('cpuMs'),
+    waitMs: make('waitMs'),
+    procCpuMs: make('procCpuMs'),
+    blockedMs: make('blockedMs'),
     resultPickleStartMs: make('resultPickleStartMs'),
     pickleOutMs: make('pickleOutMs'),
     writeOutMs: make('writeOutMs'),
@@ -233,6 +239,15 @@ class TaskRow implements Task {
   }
   get cpuMs(): number | null {
     return orNull(this.t.num.cpuMs[this.i]);
+  }
+  get waitMs(): number | null {
+    return orNull(this.t.num.waitMs[this.i]);
+  }
+  get procCpuMs(): number | null {
+    return orNull(this.t.num.procCpuMs[this.i]);
+  }
+  get blockedMs(): number | null {
+    return orNull(this.t.num.blockedMs[this.i]);
   }
   get resultPickleStartMs(): number | null {
     return orNull(this.t.num.resultPickleStartMs[this.i]);

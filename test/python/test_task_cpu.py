@@ -1,5 +1,6 @@
-"""A worker's CPU time per task (RUN's `cpu`, docs/trace-format.md): read for every task after a
-task that computed for 200 us or more, for one in 16 after a shorter one, NO_CPU otherwise."""
+"""A worker's clocks per task (RUN's `cpu`, `wait` and `pcpu`, docs/trace-format.md): all three
+read for a task after one that computed for 2 ms or more, and for one task in 16 otherwise; the
+thread's CPU clock alone for the other tasks after one of 200 us or more; NO_CPU otherwise."""
 
 import pytest
 
@@ -40,23 +41,36 @@ def test_tiny_tasks_read_the_cpu_clock_one_in_16(runner, method, api):
     runs = sorted(worker.of("RUN"), key=lambda r: r["index"] if api == "Pool" else r["job"])
     assert len(runs) == 45
     read = [k for k, r in enumerate(runs) if r["cpu"] != NO_CPU]
-    assert read == _by_the_rule(runs)
+    cpu_rule, full_rule = _by_the_rule(runs)
+    assert read == cpu_rule
+    assert [k for k, r in enumerate(runs) if r["pcpu"] != NO_CPU] == full_rule
+    assert [k for k, r in enumerate(runs) if r["wait"] != NO_CPU] == full_rule  # Linux: schedstat
     # Undisturbed that is tasks 0, 16, 32, 41, 42 and 43; a preempted tiny task reads the next one.
     assert {0, 41, 42, 43} <= set(read)
     assert len(read) < 20
     for k in read:
         assert 0 < runs[k]["cpu"] <= runs[k]["t1"] - runs[k]["t0"] + 1e6
+    for k in full_rule:
+        r = runs[k]
+        # The process's CPU clock covers the thread's; the wait fits in the wall time; no
+        # multiprocessing call was made inside the task.
+        assert r["pcpu"] >= r["cpu"] - 1e6
+        assert 0 <= r["wait"] <= r["t1"] - r["t0"] + 1e6
+        assert r["blocked"] == 0
 
 
 def _by_the_rule(runs):
-    """The tasks whose CPU time the rule reads, from their compute wall times (which a busy
-    machine can stretch past 200 us for a tiny task)."""
-    read, skipped, last = [], 0, None
+    """The tasks whose CPU time the rule reads and those read in full, from their compute wall
+    times (which a busy machine can stretch past 200 us for a tiny task)."""
+    cpu, full, skipped, last = [], [], 0, None
     for k, r in enumerate(runs):
-        if last is None or last >= 200_000 or skipped + 1 >= 16:
-            read.append(k)
+        if last is None or last >= 2_000_000 or skipped + 1 >= 16:
+            cpu.append(k)
+            full.append(k)
             skipped = 0
         else:
             skipped += 1
+            if last >= 200_000:
+                cpu.append(k)
         last = r["t1"] - r["t0"]
-    return read
+    return cpu, full

@@ -14,7 +14,7 @@ _FILE = re.compile(r"^ev-(\d+)-(\d+)\.(\d+)\.bin$")
 
 SEND_FIELDS = ("chan", "job", "index", "bytes", "t0", "t1", "t2", "items", "call", "kind", "ok", "crc")
 RECV_FIELDS = ("chan", "job", "index", "bytes", "t0", "t1", "kind", "ok", "crc")
-RUN_FIELDS = ("chan", "job", "index", "t0", "t1", "cpu")
+RUN_FIELDS = ("chan", "job", "index", "t0", "t1", "cpu", "wait", "pcpu", "blocked")
 
 KIND_MESSAGE, KIND_POOL_TASK, KIND_POOL_RESULT, KIND_EXEC_TASK, KIND_EXEC_RESULT, KIND_CONTROL = range(6)
 
@@ -66,7 +66,8 @@ def _decode_payload(type_, payload):
         rec["record"] = "RECV"
         return rec
     if type_ == 4:
-        values = struct.unpack_from("<QqqQQQ", payload)
+        # 48 bytes in older traces; 72 with wait, pcpu and blocked.
+        values = struct.unpack_from("<QqqQQQQQQ" if len(payload) >= 72 else "<QqqQQQ", payload)
         rec = dict(zip(RUN_FIELDS, values))
         rec["record"] = "RUN"
         return rec

@@ -27,9 +27,12 @@ describe('report: summary and estimates', () => {
       { tasks: repeat(40, { computeMs: 10, bytesIn: 300, bytesOut: 100 }) },
       { cpuCount: 2 },
     );
-    const { report } = run.analyze();
+    const { model, report } = run.analyze();
     const s = report.summary;
     const site = report.callSites[0];
+    // The pool's life, from its creation to its last call's end (it is never closed here).
+    const poolLife = site.wallMs + (model.calls[0].startMs - (model.pools[0].createdMs ?? NaN));
+    assert.ok(poolLife > site.wallMs);
     assert.equal(s.workers, 4);
     assert.equal(s.tasks, 40);
     assert.equal(s.items, 40);
@@ -38,7 +41,7 @@ describe('report: summary and estimates', () => {
     approx(s.ipcMsPerTask, 0.082, 'pickle + unpickle + write, both ways');
     approx(s.ipcShare, 0.082 / 10.082, 'ipc share');
     approx(s.startupMs, 10, 'start-up');
-    approx(s.estSequentialMs, s.wallMs - site.wallMs + 400, 'wall − pool wall + compute');
+    approx(s.estSequentialMs, s.wallMs - poolLife + 400, "wall − pool's life + compute");
     approx(s.estSpeedup, s.estSequentialMs! / s.wallMs, 'speedup');
     approx(s.efficiency, s.estSpeedup! / 2, 'efficiency over min(4 workers, 2 CPUs)');
     approx(s.utilisation, 400 / (4 * site.wallMs), 'utilisation');

@@ -79,6 +79,18 @@ describe('TraceTail: reading a run directory', () => {
     });
     s.recv({ chan: 9, job: 5, index: 6, bytes: 77, t0: T + 6n, t1: T + 7n, kind: 4, ok: 1, crc: 17 });
     s.run({ chan: 9, job: 5, index: -1, t0: T + 8n, t1: T + 9n, cpu: 123n });
+    s.run({
+      chan: 9,
+      job: 6,
+      index: 2,
+      t0: T + 10n,
+      t1: T + 11n,
+      cpu: 124n,
+      wait: 7n,
+      pcpu: 300n,
+      blocked: 40n,
+    });
+    s.run({ chan: 9, job: 7, index: 3, t0: T + 12n, t1: T + 13n, cpu: 0xffffffffffffffffn, blocked: 0n });
     writeRunDir(dir, [s]);
 
     const rec = readRunDir(dir);
@@ -131,7 +143,43 @@ describe('TraceTail: reading a run directory', () => {
       ok: 1,
       crc: 17,
     });
-    assert.deepEqual(d.runs[0], { stream: 0, chan: 9, job: 5, index: -1, t0: t + 8, t1: t + 9, cpu: 123 });
+    // A 48-byte RUN (older traces) has no wait, process CPU or blocked time.
+    const none = { wait: NaN, pcpu: NaN, blocked: NaN };
+    assert.deepEqual(d.runs[0], {
+      stream: 0,
+      chan: 9,
+      job: 5,
+      index: -1,
+      t0: t + 8,
+      t1: t + 9,
+      cpu: 123,
+      ...none,
+    });
+    assert.deepEqual(d.runs[1], {
+      stream: 0,
+      chan: 9,
+      job: 6,
+      index: 2,
+      t0: t + 10,
+      t1: t + 11,
+      cpu: 124,
+      wait: 7,
+      pcpu: 300,
+      blocked: 40,
+    });
+    // Clocks not read (a sampled tiny task): NaN, not zero; blocked time is always counted.
+    assert.deepEqual(d.runs[2], {
+      stream: 0,
+      chan: 9,
+      job: 7,
+      index: 3,
+      t0: t + 12,
+      t1: t + 13,
+      cpu: NaN,
+      wait: NaN,
+      pcpu: NaN,
+      blocked: 0,
+    });
   });
 
   test('poll() returns only what was written since the last poll', () => {

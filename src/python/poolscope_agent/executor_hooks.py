@@ -7,8 +7,8 @@ submit, under its lock, on the submitting thread), wrapped on each instance.
 
 import functools
 
-from . import callsite, channel_hooks, message_hooks, patching, state
-from .pool_hooks import Call
+from . import blocking, callsite, channel_hooks, message_hooks, patching, state
+from .pool_hooks import Call, lifecycle_wrapper
 from .state import tls
 
 _init_orig = _submit_orig = _map_orig = None
@@ -18,9 +18,12 @@ def patch(process):
     global _init_orig, _submit_orig, _map_orig
     message_hooks.set_executor_funcs(process._process_chunk, functools.partial)
     executor = process.ProcessPoolExecutor
-    _init_orig = patching.replace(executor, "__init__", _init)
+    _init_orig = patching.replace(executor, "__init__", blocking.wrap(_init))
     _submit_orig = patching.replace(executor, "submit", _submit)
     _map_orig = patching.replace(executor, "map", _map)
+    for api in ("shutdown", "__exit__"):
+        owner = next(k for k in executor.__mro__ if api in k.__dict__)
+        patching.replace(executor, api, lifecycle_wrapper(api, owner.__dict__[api]))
 
 
 def _init(self, max_workers=None, *args, **kwargs):
@@ -29,14 +32,16 @@ def _init(self, max_workers=None, *args, **kwargs):
     if state.workers_override:
         max_workers = state.workers_override
     file, line = callsite.user_site()
+    t0 = state.clock()
+    c = blocking.user_cpu()
     _init_orig(self, max_workers, *args, **kwargs)
     try:
-        _instrument(self, file, line)
+        _instrument(self, file, line, t0, c)
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "ProcessPoolExecutor")
 
 
-def _instrument(self, file, line):
+def _instrument(self, file, line, t0, c):
     # Workers start at the first submit(), after this: fork children inherit the marks.
     task_chan = channel_hooks.chan_of(self._call_queue._reader)
     result_chan = channel_hooks.chan_of(self._result_queue._reader)
@@ -49,6 +54,8 @@ def _instrument(self, file, line):
     work_ids.put = _work_ids_put(self, task_chan, work_ids.put)
     state.meta(
         "pool",
+        t0=t0,
+        **blocking.cpu_field(c),
         id=task_chan,
         resultChan=result_chan,
         api="ProcessPoolExecutor",
@@ -109,7 +116,7 @@ def _map(self, fn, *iterables, **kwargs):
             if not current.id:  # nothing to submit: still a call
                 current.open(None, current.chunksize, 0)
             # map() returns once every chunk is submitted; the count is exact here.
-            state.meta("call-end", id=current.id, items=current.count)
+            state.meta("call-end", id=current.id, items=current.count, **blocking.cpu_field(blocking.user_cpu()))
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "executor.map")
 

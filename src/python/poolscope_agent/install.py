@@ -3,8 +3,10 @@ spawn / fork-server boot). Forked children need nothing: they inherit all of it 
 process_hooks.after_fork_in_child gives them their own file."""
 
 import os
+from _thread import get_ident
 
 from . import (
+    blocking,
     channel_hooks,
     codecache,
     executor_hooks,
@@ -26,11 +28,15 @@ _PATCHES = (
     ("multiprocessing.reduction", message_hooks.patch_reduction),
     ("multiprocessing.connection", channel_hooks.patch_connection),
     ("multiprocessing.connection", message_hooks.patch_connection),
+    ("multiprocessing.connection", blocking.patch_connection),
     ("multiprocessing.queues", channel_hooks.patch_queues),
     ("multiprocessing.queues", message_hooks.patch_queues),
     ("multiprocessing.queues", queue_hooks.patch_queues),
+    ("multiprocessing.queues", blocking.patch_queues),
+    ("multiprocessing.synchronize", blocking.patch_synchronize),
     ("multiprocessing.pool", pool_hooks.patch),
     ("multiprocessing.managers", manager_hooks.patch),
+    ("multiprocessing.managers", blocking.patch_managers),
     ("multiprocessing.spawn", spawn_boot.patch_spawn),
     ("multiprocessing.util", spawn_boot.patch_util),
     ("multiprocessing.popen_fork", process_hooks.patch_popen_fork),
@@ -52,6 +58,8 @@ def start_main(run_dir, agent_dir, workers, run_meta, chunksize=None):
     state.start(run_dir, agent_dir, None, workers, chunksize)
     state.is_main = True
     state.role, state.name = "main", "MainProcess"
+    # The parent's own work: its main thread's CPU outside multiprocessing calls (blocking.py).
+    state.block_thread, state.block_cpu = get_ident(), True
     state.run_meta = run_meta
     _install_hooks()
     state.rec.open_now()  # `run` and `process` first, before the script runs

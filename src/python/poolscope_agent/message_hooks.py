@@ -14,10 +14,13 @@ callables, pool.worker and _process_worker are never wrapped: a worker's compute
 is the end of the task's unpickling to the start of its result's pickling.
 """
 
+from _thread import get_ident
+
 from . import channel_hooks, patching, sampling, state
 from .channel_hooks import EXEC_RESULT, EXEC_TASK, POOL_RESULT, POOL_TASK, USER
 from .recorder import NO_CPU
-from .state import clock, thread_cpu, tls
+from .sched import run_delay
+from .state import clock, process_cpu, thread_cpu, tls
 
 KIND_MESSAGE, KIND_POOL_TASK, KIND_POOL_RESULT = 0, 1, 2
 KIND_EXEC_TASK, KIND_EXEC_RESULT, KIND_CONTROL = 3, 4, 5
@@ -92,7 +95,7 @@ def _conn_send(self, obj):
     self._check_closed()
     self._check_writable()
     t0 = clock()
-    cpu = thread_cpu() if state.task_cpu else 0
+    cpu = end_clocks() if state.task_cpu else 0
     buf = _dumps_orig(_ForkingPickler, obj)
     t1 = clock()
     if state.task_open:
@@ -125,7 +128,7 @@ def _conn_recv(self):
 
 def _simple_put(self, obj):
     t0 = clock()
-    cpu = thread_cpu() if state.task_cpu else 0
+    cpu = end_clocks() if state.task_cpu else 0
     # serialize the data before acquiring the lock
     buf = _dumps_orig(_ForkingPickler, obj)
     t1 = clock()
@@ -179,7 +182,7 @@ def _simple_get(self):
 def _dumps(cls, obj, protocol=None):
     t0 = clock()
     # A worker's result is pickled on the thread that computed it: its CPU time so far.
-    cpu = thread_cpu() if state.task_cpu else 0
+    cpu = end_clocks() if state.task_cpu else 0
     buf = _dumps_orig(cls, obj, protocol)
     tls.out = (obj, len(buf), t0, clock(), cpu)
     return buf
@@ -325,25 +328,48 @@ _RECEIVED = (
 
 
 # -- a worker's task -----------------------------------------------------------
-# Reading the thread's CPU clock is a system call (0.7-0.9 us each here, two per task): for
-# tasks of ~10 us it was a fifth of what the agent added. A worker whose last task computed
-# for at least CPU_EVERY_TASK_NS reads it for every task (two reads are then under 1 %);
-# after a shorter one, for one task in CPU_SAMPLE_EVERY. The others' RUN has cpu NO_CPU.
+# Three clocks say what a task's compute time was made of: the thread's CPU clock, its
+# run-queue wait (sched.py: time runnable but waiting for a CPU) and the process's CPU clock
+# (all threads: BLAS or OpenMP helpers show there). Each read is a system call, 0.7-1.5 us:
+# for tasks of ~10 us they would be most of what the agent adds. So a worker reads
+# - all three for a task that follows one of its own that computed for FULL_EVERY_TASK_NS
+#   or more (and for its first task), and for one task in READ_SAMPLE_EVERY otherwise;
+# - the thread's CPU clock alone for the other tasks after one of CPU_EVERY_TASK_NS or more.
+# Unread values are NO_CPU in the RUN record. The time blocked in multiprocessing calls the
+# task makes (blocking.py) is always counted: it costs nothing where there are none.
 CPU_EVERY_TASK_NS = 200_000
-CPU_SAMPLE_EVERY = 16
+FULL_EVERY_TASK_NS = 2_000_000
+READ_SAMPLE_EVERY = 16
 
 
 def open_task(chan, job, index, t_start):
     """A worker starts computing a task (its unpickling ended at t_start)."""
-    cpu = -1
-    if state.last_compute >= CPU_EVERY_TASK_NS or state.cpu_skipped + 1 >= CPU_SAMPLE_EVERY:
-        state.cpu_skipped = 0
+    cpu = wait = pcpu = -1
+    last = state.last_compute
+    if last >= FULL_EVERY_TASK_NS or state.reads_skipped + 1 >= READ_SAMPLE_EVERY:
+        state.reads_skipped = 0
+        wait = run_delay()
+        pcpu = process_cpu()
         cpu = thread_cpu()
     else:
-        state.cpu_skipped += 1
-    state.task = (chan, job, index, t_start, cpu)
+        state.reads_skipped += 1
+        if last >= CPU_EVERY_TASK_NS:
+            cpu = thread_cpu()
+    state.task = (chan, job, index, t_start, cpu, wait, pcpu, state.blocked, state.blocked_wait)
     state.task_cpu = cpu >= 0
+    state.task_full = state.block_waits = wait >= 0
     state.task_open = True
+    state.block_thread = get_ident()
+
+
+def end_clocks():
+    """As the open task's result starts pickling: its thread's CPU clock (returned) and,
+    where the task reads them, its run-queue wait and process CPU (left in state)."""
+    if state.task_full:
+        # Another thread's (a Queue's feeder) run-queue wait says nothing of the task's.
+        state.end_wait = run_delay() if get_ident() == state.block_thread else -1
+        state.end_pcpu = process_cpu()
+    return thread_cpu()
 
 
 # -- helpers ------------------------------------------------------------------
@@ -370,11 +396,20 @@ def _task_end(conn, obj, t_pickle, cpu):
             ok = error is None
         else:
             return  # a message on another pipe while the task computes: it goes on
-        chan, job, index, t_start, cpu_start = state.task
+        chan, job, index, t_start, cpu_start, wait_start, pcpu_start, blocked_start, blocked_wait_start = state.task
         state.task = None
-        state.task_open = state.task_cpu = False
+        state.task_open = state.task_cpu = state.block_waits = False
+        state.block_thread = None
         state.last_compute = t_pickle - t_start
-        state.rec.run(chan, job, index, t_start, t_pickle, max(0, cpu - cpu_start) if cpu_start >= 0 else NO_CPU)
+        cpu = max(0, cpu - cpu_start) if cpu_start >= 0 else NO_CPU
+        wait = pcpu = NO_CPU
+        if state.task_full:
+            state.task_full = False
+            if state.end_wait >= 0:  # outside the blocked time, which is counted apart
+                wait = max(0, state.end_wait - wait_start - (state.blocked_wait - blocked_wait_start))
+            pcpu = max(0, state.end_pcpu - pcpu_start)
+            state.end_wait = state.end_pcpu = -1
+        state.rec.run(chan, job, index, t_start, t_pickle, cpu, wait, pcpu, state.blocked - blocked_start)
         if not ok:
             _task_error(chan, job, index, error)
     except Exception as e:  # noqa: BLE001

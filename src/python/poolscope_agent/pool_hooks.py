@@ -8,7 +8,7 @@ computes one when given None). ThreadPool is left alone.
 
 import functools
 
-from . import callsite, channel_hooks, message_hooks, patching, state
+from . import blocking, callsite, channel_hooks, message_hooks, patching, state
 from .state import tls
 
 # api name -> blocking (a blocking call also gets a `call-end`)
@@ -36,7 +36,7 @@ _ThreadPool = _MapResult = None
 class Call:
     """A pool call in progress on this thread (pool_hooks and executor_hooks)."""
 
-    __slots__ = ("api", "pool", "file", "line", "t", "chunksize", "auto", "items", "id", "first_job", "count")
+    __slots__ = ("api", "pool", "file", "line", "t", "c", "chunksize", "auto", "items", "id", "first_job", "count")
 
     def __init__(self, api, pool, chunksize=None, items=None, auto=False):
         self.api, self.pool, self.chunksize, self.items = api, pool, chunksize, items
@@ -44,6 +44,7 @@ class Call:
         self.auto = auto
         self.file, self.line = callsite.user_site()
         self.t = state.clock()
+        self.c = blocking.user_cpu()
         self.id = 0
         self.first_job = None
         self.count = 0
@@ -64,6 +65,7 @@ class Call:
             file=self.file,
             line=self.line,
             **({"auto": True} if self.auto else {}),
+            **blocking.cpu_field(self.c),
         )
 
 
@@ -72,14 +74,43 @@ def patch(pool):
     global _ApplyResult_init_orig, _MapResult_init_orig, _IMapIterator_init_orig
     _ThreadPool, _MapResult = pool.ThreadPool, pool.MapResult
     message_hooks.set_pool_funcs(pool.mapstar, pool.starmapstar)
-    _Pool_init_orig = patching.replace(pool.Pool, "__init__", _Pool_init)
+    _Pool_init_orig = patching.replace(pool.Pool, "__init__", blocking.wrap(_Pool_init))
     _setup_queues_orig = patching.replace(pool.Pool, "_setup_queues", _setup_queues)
-    for api, blocking in _APIS.items():
+    for api, blocks in _APIS.items():
         orig = pool.Pool.__dict__[api]
-        patching.replace(pool.Pool, api, _api_wrapper(api, orig, blocking))
+        patching.replace(pool.Pool, api, _api_wrapper(api, orig, blocks))
     _ApplyResult_init_orig = patching.replace(pool.ApplyResult, "__init__", _ApplyResult_init)
     _MapResult_init_orig = patching.replace(pool.MapResult, "__init__", _MapResult_init)
     _IMapIterator_init_orig = patching.replace(pool.IMapIterator, "__init__", _IMapIterator_init)
+    for api in ("close", "join", "terminate", "__exit__"):
+        patching.replace(pool.Pool, api, lifecycle_wrapper(api, pool.Pool.__dict__[api]))
+
+
+def lifecycle_wrapper(api, orig):
+    """A pool's close/join/terminate (an executor's shutdown): a `pool-end` META for the
+    outermost one, with its span. The pool's life, creation to its last such call, is the
+    parallel part of the run; the CPU spent in these calls is not the parent's own work
+    (blocking.py)."""
+
+    @functools.wraps(orig)
+    def end(self, *args, **kwargs):
+        pool = getattr(self, "_ps_pool", None)
+        if pool is None or tls.ending or not state.enabled:
+            return orig(self, *args, **kwargs)
+        tls.ending = True
+        t0 = state.clock()
+        c = blocking.user_cpu()
+        try:
+            return orig(self, *args, **kwargs)
+        finally:
+            tls.ending = False
+            try:
+                state.meta("pool-end", pool=pool, api=api, t0=t0, **blocking.cpu_field(c))
+            except Exception as e:  # noqa: BLE001
+                state.agent_error(e, api)
+
+    return blocking.wrap(end)
+
 
 
 def _Pool_init(self, processes=None, *args, **kwargs):
@@ -88,11 +119,15 @@ def _Pool_init(self, processes=None, *args, **kwargs):
     if state.workers_override:
         processes = state.workers_override
     file, line = callsite.user_site()
+    t0 = state.clock()
+    c = blocking.user_cpu()
     _Pool_init_orig(self, processes, *args, **kwargs)
     try:
         self._ps_pool = channel_hooks.chan_of(self._inqueue._reader)
         state.meta(
             "pool",
+            t0=t0,
+            **blocking.cpu_field(c),
             id=self._ps_pool,
             resultChan=channel_hooks.chan_of(self._outqueue._reader),
             api="Pool",
@@ -122,7 +157,7 @@ def _setup_queues(self):
         state.agent_error(e, "Pool queues")
 
 
-def _api_wrapper(api, orig, blocking):
+def _api_wrapper(api, orig, blocks):
     @functools.wraps(orig)
     def call(self, *args, **kwargs):
         pool = getattr(self, "_ps_pool", None)
@@ -142,8 +177,8 @@ def _api_wrapper(api, orig, blocking):
             return orig(self, *args, **kwargs)
         finally:
             current, tls.call = tls.call, None
-            if blocking and current.id:
-                state.meta("call-end", id=current.id)
+            if blocks and current.id:
+                state.meta("call-end", id=current.id, **blocking.cpu_field(blocking.user_cpu()))
 
     return call
 

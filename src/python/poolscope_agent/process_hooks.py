@@ -16,15 +16,18 @@ import atexit
 import os
 import sys
 
-from . import callsite, channel_hooks, guard, patching, sampling, state
+from _thread import get_ident
 
-_start_orig = _bootstrap_orig = None
+from . import blocking, callsite, channel_hooks, guard, patching, sampling, sched, state
+
+_start_orig = _bootstrap_orig = _join_orig = None
 
 
 def patch_process(process):
-    global _start_orig, _bootstrap_orig
-    _start_orig = patching.replace(process.BaseProcess, "start", _start)
+    global _start_orig, _bootstrap_orig, _join_orig
+    _start_orig = patching.replace(process.BaseProcess, "start", blocking.wrap(_start))
     _bootstrap_orig = patching.replace(process.BaseProcess, "_bootstrap", _bootstrap)
+    _join_orig = patching.replace(process.BaseProcess, "join", blocking.wrap(_join))
 
 
 def patch_popen_fork(popen_fork):
@@ -47,6 +50,7 @@ def _start(self):
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "start")
     t0 = state.clock()
+    c = blocking.user_cpu()
     try:
         _start_orig(self)
     except BaseException:
@@ -57,10 +61,33 @@ def _start(self):
         method = getattr(self._popen, "method", None)
         file, line = callsite.user_site()
         state.meta(
-            "start", child=self.pid, t0=t0, t1=t1, name=self.name, startMethod=method, file=file, line=line
+            "start",
+            child=self.pid,
+            t0=t0,
+            t1=t1,
+            **blocking.cpu_field(c),
+            name=self.name,
+            startMethod=method,
+            file=file,
+            line=line,
         )
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "start")
+
+
+def _join(self, timeout=None):
+    """`join` when the child has ended: where a plain Process's parallel part ends for its parent."""
+    if not state.enabled or getattr(self, "_ps_joined", False):
+        return _join_orig(self, timeout)
+    t0 = state.clock()
+    c = blocking.user_cpu()
+    _join_orig(self, timeout)
+    try:
+        if self._popen is not None and self._popen.returncode is not None:
+            self._ps_joined = True
+            state.meta("join", child=self.pid, t0=t0, **blocking.cpu_field(c))
+    except Exception as e:  # noqa: BLE001
+        state.agent_error(e, "join")
 
 
 def _make_poll(poll_orig):
@@ -104,6 +131,11 @@ def _enter_child(proc):
     role, pool = _role_of(target, args)
     state.role, state.name, state.parent_pid = role, proc.name, proc._parent_pid
     state.is_worker = role in ("pool-worker", "executor-worker")
+    if role == "process":
+        # Its whole life is its "task": its waits on queues, locks and Managers are counted.
+        state.block_thread = get_ident()
+        state.user_wait = sched.run_delay()
+        state.block_waits = state.user_wait >= 0
     if role == "manager":
         state.no_user_messages = True
     state.meta(
@@ -162,7 +194,15 @@ def write_exit(code):
         times = os.times()
         cpu_user, cpu_system = times.user, times.system
     sampling.flush()  # unrecorded messages' counts; multiprocessing's exit work may add a later one
-    state.meta("exit", code=code, cpuUser=cpu_user, cpuSystem=cpu_system, maxRss=max_rss)
+    extra = {}
+    if state.role == "process":
+        # Since user code began, on its main thread: waiting for a CPU, and blocked in
+        # multiprocessing calls (blocking.py). Neither is work a plain loop would do.
+        wait = sched.run_delay() if get_ident() == state.block_thread else -1
+        if wait >= 0 and state.user_wait >= 0:  # outside the blocked time, as in RUN
+            extra["wait"] = max(0, wait - state.user_wait - state.blocked_wait)
+        extra["blocked"] = state.blocked
+    state.meta("exit", code=code, cpuUser=cpu_user, cpuSystem=cpu_system, maxRss=max_rss, **extra)
 
 
 # -- every process ------------------------------------------------------------

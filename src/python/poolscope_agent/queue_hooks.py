@@ -23,7 +23,7 @@ from queue import Empty
 from zlib import crc32
 
 from . import message_hooks, patching, sampling, state
-from .state import clock, thread_cpu
+from .state import clock
 
 _FEED_NAMES = {
     "debug", "acquire", "release", "wait", "popleft", "_sentinel", "sys", "platform", "_ForkingPickler",
@@ -95,6 +95,7 @@ def _feed(buffer, notempty, send_bytes, writelock, reader_close, writer_close, i
     classify = message_hooks._classify
     sent_by_role = message_hooks._SENT
     task_end = message_hooks._task_end
+    end_clocks = message_hooks.end_clocks
     counts = sampling.sent  # cleared in place after a fork, never replaced
     full, every = sampling.FULL, sampling.EVERY
     crc_of = sampling.crc_of
@@ -120,7 +121,7 @@ def _feed(buffer, notempty, send_bytes, writelock, reader_close, writer_close, i
                     # serialize the data before acquiring the lock
                     item = obj
                     t0 = clock()
-                    cpu = thread_cpu() if st.task_cpu else 0
+                    cpu = end_clocks() if st.task_cpu else 0
                     obj = dumps(pickler, item)
                     t1 = clock()
                     if st.task_open:

@@ -26,7 +26,7 @@ HEADER_SIZE = 64
 STOP_RESERVE = 256
 
 T_META, T_SEND, T_RECV, T_RUN = 1, 2, 3, 4
-NO_CPU = 0xFFFFFFFFFFFFFFFF  # RUN's cpu when the thread's CPU clock was not read
+NO_CPU = 0xFFFFFFFFFFFFFFFF  # RUN's cpu, wait or pcpu when that clock was not read
 
 _HEADER = struct.Struct("<4sHHIIQQ32x")
 _LENGTH = struct.Struct("<I")
@@ -34,10 +34,10 @@ _TYPE = struct.Struct("<HH")
 # Each struct starts at offset 4 of its record: type, flags, then the payload.
 _SEND = struct.Struct("<HHQqqQQQQIIBBxxI")  # ... kind, ok, 2 zero bytes, crc
 _RECV = struct.Struct("<HHQqqQQQBBxxI")
-_RUN = struct.Struct("<HHQqqQQQ")
+_RUN = struct.Struct("<HHQqqQQQQQQ")
 SEND_SIZE = 4 + _SEND.size  # 80
 RECV_SIZE = 4 + _RECV.size  # 64
-RUN_SIZE = 4 + _RUN.size  # 56
+RUN_SIZE = 4 + _RUN.size  # 80
 
 
 def segment_size(index):
@@ -114,7 +114,7 @@ class Recorder:
         finally:
             lock.release()
 
-    def run(self, chan, job, index, t0, t1, cpu):
+    def run(self, chan, job, index, t0, t1, cpu, wait=NO_CPU, pcpu=NO_CPU, blocked=0):
         lock = self._lock
         lock.acquire()
         try:
@@ -125,7 +125,7 @@ class Recorder:
                     return
             self._off = off + RUN_SIZE
             mm = self._mm
-            _RUN.pack_into(mm, off + 4, T_RUN, 0, chan, job, index, t0, t1, cpu)
+            _RUN.pack_into(mm, off + 4, T_RUN, 0, chan, job, index, t0, t1, cpu, wait, pcpu, blocked)
             _LENGTH.pack_into(mm, off, RUN_SIZE)
         finally:
             lock.release()

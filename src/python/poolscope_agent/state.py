@@ -13,6 +13,7 @@ from . import recorder
 
 clock = time.perf_counter_ns
 thread_cpu = time.thread_time_ns
+process_cpu = time.process_time_ns
 
 
 class _ThreadSlots(_local):
@@ -22,6 +23,7 @@ class _ThreadSlots(_local):
     out = None  # (obj, nbytes, t0, t1, cpu at t0)
     inp = None  # ((chan, role), nbytes, t arrived)
     call = None  # the pool call being made on this thread (pool_hooks.Call)
+    ending = False  # a pool's close/join/terminate/shutdown is running on this thread
 
 
 tls = _ThreadSlots()
@@ -45,11 +47,25 @@ exit_code = None
 exit_written = False
 # A pool or executor worker, between receiving a task and pickling its result:
 is_worker = False
-task = None  # (task chan, job, index, t unpickled, thread cpu then or -1: not read)
+# (task chan, job, index, t unpickled, thread cpu, run-queue wait, process cpu then (-1: not
+# read), blocked then)
+task = None
 task_open = False
 task_cpu = False  # the open task reads the thread's CPU clock (message_hooks.open_task)
+task_full = False  # the open task also reads its run-queue wait and process CPU (open_task)
+end_wait = end_pcpu = -1  # those two read as the task's result starts pickling
 last_compute = 1 << 62  # ns the worker's last task computed (none yet: as if long)
-cpu_skipped = 0  # tasks since the last one whose CPU clock was read
+reads_skipped = 0  # tasks since the last one read in full
+# Time blocked inside multiprocessing calls (blocking.py): counted on this thread only.
+block_thread = None
+block_depth = 0
+blocked = 0  # ns, in all
+block_waits = False  # also read the run-queue wait around each such call
+blocked_wait = 0  # ns of run-queue wait inside them, where read
+block_cpu = False  # also read the thread's CPU clock around them (the main process)
+blocked_cpu = 0  # ns of CPU inside them, where read
+user_cpu_frozen = 0  # the thread's CPU outside them as the current one began
+user_wait = -1  # a Process child's run-queue wait when it reached user code (sched.run_delay)
 # The manager's server process: all its traffic is the manager's own.
 no_user_messages = False
 call_ids = 0
@@ -69,12 +85,16 @@ def start(run_dir_, agent_dir_, started_by_, workers=None, chunksize=None):
 def reset_for_child(started_by_):
     """A forked child: a new identity and file; only the forking thread survived."""
     global started_by, is_main, role, name, parent_pid, exit_code, exit_written
-    global task, task_open, task_cpu, last_compute, cpu_skipped, call_ids, is_worker, no_user_messages
+    global task, task_open, task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped
+    global call_ids, is_worker, no_user_messages, block_thread, block_depth, blocked, user_wait
+    global block_waits, blocked_wait, block_cpu, blocked_cpu
     old = rec
     started_by, is_main = started_by_, False
     role, name, parent_pid = "unknown", None, None
     exit_code, exit_written, task, task_open, call_ids = None, False, None, False, 0
-    task_cpu, last_compute, cpu_skipped = False, 1 << 62, 0
+    task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped = False, False, -1, -1, 1 << 62, 0
+    block_thread, block_depth, blocked, user_wait, block_waits, blocked_wait = None, 0, 0, -1, False, 0
+    block_cpu, blocked_cpu = False, 0
     is_worker = no_user_messages = False
     tls.out = tls.inp = tls.call = None
     _new_identity()

@@ -45,6 +45,10 @@ export interface RunRecord {
   t0: Stamp;
   t1: Stamp;
   cpu: Stamp;
+  /** Present: a RUN of 72 payload bytes (run-queue wait, process CPU, blocked); absent: 48, as older traces. */
+  wait?: Stamp;
+  pcpu?: Stamp;
+  blocked?: Stamp;
 }
 
 const big = (v: Stamp): bigint => (typeof v === 'bigint' ? v : BigInt(Math.round(v)));
@@ -95,14 +99,23 @@ export function encodeRecv(r: RecvRecord): Uint8Array {
   return frame(3, new Uint8Array(p.buffer));
 }
 
+/** RUN's value for a clock that was not read: all bits set. */
+const NO_CPU_STAMP = 0xffffffffffffffffn;
+
 export function encodeRun(r: RunRecord): Uint8Array {
-  const p = new DataView(new ArrayBuffer(48));
+  const long = r.wait !== undefined || r.pcpu !== undefined || r.blocked !== undefined;
+  const p = new DataView(new ArrayBuffer(long ? 72 : 48));
   p.setBigUint64(0, BigInt(r.chan), true);
   p.setBigInt64(8, BigInt(r.job), true);
   p.setBigInt64(16, BigInt(r.index ?? -1), true);
   p.setBigUint64(24, big(r.t0), true);
   p.setBigUint64(32, big(r.t1), true);
   p.setBigUint64(40, big(r.cpu), true);
+  if (long) {
+    p.setBigUint64(48, big(r.wait ?? NO_CPU_STAMP), true);
+    p.setBigUint64(56, big(r.pcpu ?? NO_CPU_STAMP), true);
+    p.setBigUint64(64, big(r.blocked ?? 0n), true);
+  }
   return frame(4, new Uint8Array(p.buffer));
 }
 

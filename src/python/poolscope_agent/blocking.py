@@ -1,0 +1,113 @@
+"""Time spent inside multiprocessing calls, on the one thread per process that it is
+counted on (`state.block_thread`):
+
+- a pool or executor worker's, while it runs a task (message_hooks.open_task sets it, the
+  task's end clears it): a task that updates a Manager dict, takes a multiprocessing Lock
+  or waits on a Queue is not computing meanwhile, and a plain loop would not wait at all,
+  so that time stays out of the task's sequential work (RUN `blocked`);
+- a `Process` child's main thread, for its whole life (its `exit` META);
+- the main process's main thread, where the CPU time spent inside such calls (creating and
+  stopping pools, starting and joining processes, queue and Manager calls) is counted too:
+  the rest is the parent's own work, which a loop would do as well (`user_cpu`, the `c`
+  of the pool, call, start and join METAs).
+
+Only the outermost of nested calls counts (Queue.get takes a Lock; Pool() starts
+processes). Elsewhere the wrappers cost one comparison. Where the task's run-queue wait is
+read (sched.py), the wait inside these calls is counted apart (`state.blocked_wait`), so the
+task's record can say how long it waited for a CPU outside them.
+"""
+
+from _thread import get_ident
+
+from . import patching, state
+from .sched import run_delay
+from .state import clock, thread_cpu
+
+
+def wrap(orig):
+    def blocking_call(*args, **kwargs):
+        if state.block_thread != get_ident() or state.block_depth:
+            return orig(*args, **kwargs)
+        state.block_depth = 1
+        # The clock reads are inside the span: their cost is the agent's, not the task's work.
+        t0 = clock()
+        # Waking from a wait is when a thread most often queues for a CPU: where the task's
+        # run-queue wait is read, the part of it inside these calls is read too.
+        w0 = run_delay() if state.block_waits else -1
+        c0 = -1
+        if state.block_cpu:
+            c0 = thread_cpu()
+            state.user_cpu_frozen = c0 - state.blocked_cpu
+        try:
+            return orig(*args, **kwargs)
+        finally:
+            if w0 >= 0:
+                state.blocked_wait += max(0, run_delay() - w0)
+            if c0 >= 0:
+                state.blocked_cpu += thread_cpu() - c0
+            state.blocked += clock() - t0
+            state.block_depth = 0
+
+    blocking_call.__name__ = getattr(orig, "__name__", "blocking_call")
+    blocking_call.__qualname__ = getattr(orig, "__qualname__", "blocking_call")
+    blocking_call.__doc__ = getattr(orig, "__doc__", None)
+    blocking_call.__wrapped__ = orig
+    return blocking_call
+
+
+def user_cpu():
+    """The main thread's CPU time outside multiprocessing calls so far, ns; None on any other
+    thread (its clock is not comparable)."""
+    if not state.block_cpu or state.block_thread != get_ident():
+        return None
+    # Inside a call it stands still where the call began.
+    return state.user_cpu_frozen if state.block_depth else thread_cpu() - state.blocked_cpu
+
+
+def cpu_field(c):
+    """A META's `c` field: the user_cpu() read at its start, where there is one."""
+    return {} if c is None else {"c": c}
+
+
+def _wrap_methods(cls, names):
+    for name in names:
+        if name in cls.__dict__:
+            patching.replace(cls, name, wrap(cls.__dict__[name]))
+
+
+_CONNECTION_METHODS = ("recv", "recv_bytes", "recv_bytes_into", "poll", "send", "send_bytes")
+
+
+def patch_connection(connection):
+    """After message_hooks: Connection.recv/send may be its replacements by now."""
+    _wrap_methods(connection.Connection, _CONNECTION_METHODS)
+    _wrap_methods(connection._ConnectionBase, _CONNECTION_METHODS)
+
+
+def patch_queues(queues):
+    """After queue_hooks: Queue.get may be its replacement by now. Queue.put only appends
+    to the feeder's buffer (a full queue waits in a Semaphore, counted there)."""
+    _wrap_methods(queues.Queue, ("get",))
+    _wrap_methods(queues.JoinableQueue, ("join",))
+    _wrap_methods(queues.SimpleQueue, ("get", "put"))
+
+
+def patch_synchronize(synchronize):
+    # Lock, RLock, Semaphore, Condition, Event and Barrier all wait in a SemLock: its
+    # acquire is bound per instance in _make_methods, `with lock:` goes through __enter__.
+    semlock = synchronize.SemLock
+    make_orig = semlock.__dict__["_make_methods"]
+
+    def _make_methods(self):
+        make_orig(self)
+        self.acquire = wrap(self.acquire)
+
+    patching.replace(semlock, "_make_methods", _make_methods)
+    _wrap_methods(semlock, ("__enter__",))
+    _wrap_methods(synchronize.Condition, ("wait", "wait_for"))
+    _wrap_methods(synchronize.Event, ("wait",))
+
+
+def patch_managers(managers):
+    """After manager_hooks: a proxy call is a round trip to the manager's process."""
+    patching.replace(managers.BaseProxy, "_callmethod", wrap(managers.BaseProxy.__dict__["_callmethod"]))
