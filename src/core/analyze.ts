@@ -29,7 +29,7 @@ import type {
 import { processSites, type ProcessSite } from './processSites';
 import type { SiteAnalysis } from './siteAnalysis';
 import { median, ratio, sum, unionLength, unionOf } from './stats';
-import { classify, runVerdict } from './verdict';
+import { classify, reconcile, runVerdict } from './verdict';
 import { runWhatIf, siteWhatIf } from './whatIf';
 
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
@@ -38,8 +38,9 @@ export function analyze(model: TraceModel): Report {
   const ctx = metricsContext(model);
   const cpuCount = model.run?.cpuCount ?? null;
   const groups = groupCallSites(model);
+  const lives = poolLives(model, groups);
   const sites = groups.map((g) => {
-    const site = analyzeSite(ctx, g);
+    const site = analyzeSite(ctx, g, ownLives(g, groups, lives));
     site.whatIf = siteWhatIf(model, site);
     return site;
   });
@@ -67,15 +68,18 @@ export function analyze(model: TraceModel): Report {
   findings.push(...queuePayloadFindings(model));
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 
-  const runSummary = summary(ctx, sites, procSites);
+  const runSummary = summary(ctx, sites, procSites, lives);
   return {
     formatVersion: 1,
     run: runInfo(model),
     summary: runSummary,
-    verdict: runVerdict([
-      ...sites.map((s) => ({ id: s.group.id, wallMs: s.wallMs, verdict: s.verdict })),
-      ...procSites.map((p) => ({ id: p.report.id, wallMs: p.report.wallMs, verdict: p.verdict })),
-    ]),
+    verdict: reconcile(
+      runVerdict([
+        ...sites.map((s) => ({ id: s.group.id, wallMs: s.wallMs, verdict: s.verdict })),
+        ...procSites.map((p) => ({ id: p.report.id, wallMs: p.report.wallMs, verdict: p.verdict })),
+      ]),
+      runSummary.estSpeedup,
+    ),
     findings,
     callSites,
     processes: model.processes.map(processReport),
@@ -86,10 +90,11 @@ export function analyze(model: TraceModel): Report {
   };
 }
 
-function analyzeSite(ctx: MetricsContext, group: SiteGroup): SiteAnalysis {
+function analyzeSite(ctx: MetricsContext, group: SiteGroup, ownPoolLives: [number, number][]): SiteAnalysis {
   const { model } = ctx;
   const metrics = measureTasks(ctx, group.tasks);
   const wallMs = siteWallMs(group);
+  const spanMs = unionLength([...group.intervals, ...ownPoolLives]);
   const configured = group.pools.map((p) => model.pools[p].workers ?? 0);
   const workers = Math.max(0, ...configured) || metrics.workersUsed;
   const firstCall = group.calls.length > 0 ? model.calls[group.calls[0]] : undefined;
@@ -109,9 +114,10 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup): SiteAnalysis {
   return {
     group,
     wallMs,
+    spanMs,
     metrics,
     numbers,
-    verdict: classify(numbers),
+    verdict: reconcile(classify(numbers), ratio(metrics.compute.sequentialMs, spanMs)),
     workers,
     chunksize: firstCall?.chunksize ?? null,
     whatIf: null,
@@ -120,7 +126,7 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup): SiteAnalysis {
 
 function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: Finding[]): CallSiteReport {
   const { group, metrics } = site;
-  const speedup = ratio(metrics.compute.sequentialMs, site.wallMs);
+  const speedup = ratio(metrics.compute.sequentialMs, site.spanMs);
   const report: CallSiteReport = {
     id: group.id,
     file: group.file,
@@ -133,6 +139,7 @@ function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: F
     tasks: metrics.tasks,
     items: metrics.items,
     wallMs: site.wallMs,
+    ...(site.spanMs !== site.wallMs ? { spanMs: site.spanMs } : {}),
     compute: metrics.compute,
     ipc: metrics.ipc,
     estSequentialMs: metrics.compute.sequentialMs,
@@ -160,7 +167,12 @@ function parallelism(workers: number, cpuCount: number | null): number | null {
  * The run's headline numbers. Pool tasks come first; a run whose parallel work is only
  * `Process` children (no pool task) reports its largest Process call site's figures instead.
  */
-function summary(ctx: MetricsContext, sites: SiteAnalysis[], procSites: ProcessSite[]): Summary {
+function summary(
+  ctx: MetricsContext,
+  sites: SiteAnalysis[],
+  procSites: ProcessSite[],
+  lives: readonly { pool: number; span: [number, number] }[],
+): Summary {
   const { model } = ctx;
   const groups = sites.map((s) => s.group);
   // One call site with every task (in task order, as groups keep them): its figures are the run's.
@@ -176,7 +188,7 @@ function summary(ctx: MetricsContext, sites: SiteAnalysis[], procSites: ProcessS
   const poolWall = unionLength(groups.flatMap((g) => g.intervals));
   const parallel = unionOf([
     ...groups.flatMap((g) => g.intervals),
-    ...poolLives(model, groups),
+    ...lives.map((l) => l.span),
     ...procSites.map((p) => p.interval),
     ...managerLives(model),
   ]);
@@ -212,19 +224,35 @@ function summary(ctx: MetricsContext, sites: SiteAnalysis[], procSites: ProcessS
  * never closed, to the end of its last call. A loop would pay none of it: creating the pool,
  * starting its workers and stopping them are the parallel version's own cost.
  */
-function poolLives(model: TraceModel, groups: readonly SiteGroup[]): [number, number][] {
+function poolLives(
+  model: TraceModel,
+  groups: readonly SiteGroup[],
+): { pool: number; span: [number, number] }[] {
   const lastEnd = new Float64Array(model.pools.length).fill(-Infinity);
   for (const g of groups) {
     const end = Math.max(...g.intervals.map((iv) => iv[1]));
     for (const p of g.pools) lastEnd[p] = Math.max(lastEnd[p], end);
   }
-  const lives: [number, number][] = [];
+  const lives: { pool: number; span: [number, number] }[] = [];
   for (const pool of model.pools) {
     const start = pool.createStartMs ?? pool.createdMs;
     const end = pool.endedMs ?? (Number.isFinite(lastEnd[pool.index]) ? lastEnd[pool.index] : pool.createdMs);
-    if (start !== null && end !== null && end > start) lives.push([start, end]);
+    if (start !== null && end !== null && end > start) lives.push({ pool: pool.index, span: [start, end] });
   }
   return lives;
+}
+
+/** The lives of the pools that only `group` used (no other site made calls on them). */
+function ownLives(
+  group: SiteGroup,
+  groups: readonly SiteGroup[],
+  lives: readonly { pool: number; span: [number, number] }[],
+): [number, number][] {
+  return lives
+    .filter(
+      (l) => group.pools.includes(l.pool) && !groups.some((g) => g !== group && g.pools.includes(l.pool)),
+    )
+    .map((l) => l.span);
 }
 
 /** Managers' lives, start() to their end: like a pool, a loop would need none. */

@@ -144,7 +144,8 @@ function largePayload(site: SiteAnalysis): Finding | null {
   const bytes = m.ipc.bytesPerTask;
   if (bytes === null) return null;
   const serialization = m.ipc.pickleMs + m.ipc.unpickleMs;
-  const share = ratio(serialization, m.compute.totalMs);
+  // Against what a loop would compute: waits for a CPU are not compute.
+  const share = ratio(serialization, m.compute.sequentialMs);
   const big = bytes >= LARGE_PAYLOAD_BYTES;
   const slow =
     bytes >= SERIALIZATION_RULE_MIN_BYTES &&
@@ -156,8 +157,12 @@ function largePayload(site: SiteAnalysis): Finding | null {
     ...siteLocation(site),
     message:
       `Each task moves ${fmtBytes(bytes)} (in ${fmtBytes(m.ipc.bytesIn / m.tasks)}, out ${fmtBytes(m.ipc.bytesOut / m.tasks)}); ` +
-      `pickling and unpickling took ${fmtMs(serialization)} in all, ${fmtPct(share)} of the ${fmtMs(m.compute.totalMs)} ` +
-      `compute, and writing to the pipes ${fmtMs(m.ipc.transferMs)}.`,
+      `pickling and unpickling took ${fmtMs(serialization)} in all, ${fmtPct(share)} of the ${fmtMs(m.compute.sequentialMs)} ` +
+      `compute, and writing to the pipes ${fmtMs(m.ipc.transferMs)}.` +
+      (big
+        ? ''
+        : ` That is under the ${fmtBytes(LARGE_PAYLOAD_BYTES)} per task that makes data "large" in the decision ` +
+          `matrix, but serializing it already costs ${fmtPct(SERIALIZATION_SHARE_OF_COMPUTE)} or more of the compute.`),
     advice:
       'Send paths or indices instead of the data and let each worker load its own slice; for arrays, create ' +
       'a multiprocessing.shared_memory block (or a numpy.memmap file) once and send only its name, shape and ' +

@@ -148,7 +148,7 @@ function computeOf(
   workersUsed: number;
 } {
   const { tasks } = model;
-  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs } = tasks.num;
+  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs, clockSample } = tasks.num;
   const { pool: poolOf, worker: workerOf } = tasks;
   const n = taskIndices.length;
   const walls = new NumberList(n);
@@ -164,7 +164,7 @@ function computeOf(
     const compute = computeEndMs[i] - computeStartMs[i];
     if (!Number.isNaN(compute)) {
       walls.push(compute);
-      sequential.add(compute, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i]);
+      sequential.add(compute, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i], clockSample[i]);
       computeByPool[pool] += compute;
     }
     if (poolSeen[pool] === 0) {

@@ -19,7 +19,13 @@ export const computeMs = (t: Task): number | null =>
  * waits, locks: a loop makes none). Per task that is its compute wall time less its run-queue wait
  * and its blocked time (RUN `wait`, `blocked`).
  *
- * Tasks whose wait was not read (tiny tasks are sampled) count at the rate of those read. Traces
+ * Tasks whose wait was not read (tiny tasks are sampled) count the mean work of the worker's
+ * one-in-16 samples (RUN flag: a fair sample by position; the other tasks read are not, since a
+ * preempted tiny task looks long and gets the next one read, and preemption comes in bursts), at
+ * most their own wall time. Not a rate of their wall time: a sampled task waits for a CPU more
+ * often than the others (its clock reads are system calls, where a waiting process takes the CPU),
+ * so the samples' work per wall time understates the others'. Without samples: at the rate of the
+ * tasks read. Traces
  * without waits (older ones; platforms without schedstat) fall back to the CPU clock: the tasks'
  * CPU time when they are CPU-bound (the median task on the CPU for at least CPU_BOUND_RATIO of its
  * compute wall time), else their compute wall time. Per task: its compute wall time, CPU time, wait
@@ -50,16 +56,19 @@ export class SequentialWork {
   private waitedBlocked = 0;
   private waitedWork = 0;
   private waits = 0;
+  // Of those, the one-in-16 samples: the mean work of the tasks not read.
+  private samples = 0;
+  private sampleWork = 0;
   // The tasks whose process CPU time was read: their compute wall time, and the CPU time their
   // worker's other threads used meanwhile.
   private helperWall = 0;
   private helperCpu = 0;
 
   /**
-   * A task's compute wall time, CPU time, run-queue wait, blocked time and its process's CPU time
-   * (NaN where not recorded).
+   * A task's compute wall time, CPU time, run-queue wait, blocked time, its process's CPU time
+   * (NaN where not recorded) and whether its clocks were the one-in-16 sample (1).
    */
-  add(c: number, u: number, wait = NaN, blocked = NaN, pcpu = NaN): void {
+  add(c: number, u: number, wait = NaN, blocked = NaN, pcpu = NaN, sample = 0): void {
     this.wall += c;
     if (pcpu >= 0 && u >= 0) {
       this.helperWall += c;
@@ -71,8 +80,13 @@ export class SequentialWork {
       this.waited++;
       this.waitedWall += c;
       this.waitedBlocked += b;
-      this.waitedWork += Math.max(0, c - wait - b);
+      const work = Math.max(0, c - wait - b);
+      this.waitedWork += work;
       this.waits += wait;
+      if (sample === 1) {
+        this.samples++;
+        this.sampleWork += work;
+      }
     }
     if (Number.isNaN(u)) {
       this.unread++;
@@ -88,10 +102,12 @@ export class SequentialWork {
   /** `ratios`: the tasks' CPU / compute ratios, asked for only where one was infinite (no wait read). */
   result(ratios: () => ArrayLike<number>): number {
     if (this.waited > 0) {
-      const unblocked = this.waitedWall - this.waitedBlocked;
-      const rate = unblocked > 0 ? this.waitedWork / unblocked : 1;
+      const unread = this.read + this.unread - this.waited;
       const rest = this.wall - this.waitedWall - (this.blocked - this.waitedBlocked);
-      return this.waitedWork + rest * rate;
+      if (this.samples > 0)
+        return this.waitedWork + Math.min(rest, (unread * this.sampleWork) / this.samples);
+      const unblocked = this.waitedWall - this.waitedBlocked;
+      return this.waitedWork + rest * (unblocked > 0 ? this.waitedWork / unblocked : 1);
     }
     const wall = this.wall - this.blocked;
     return this.typical.result(ratios) ? Math.min(this.cpuMs(), wall) : wall;
@@ -315,7 +331,7 @@ export interface PoolStats {
 
 export function poolStats(model: TraceModel): PoolStats[] {
   const { tasks } = model;
-  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs } = tasks.num;
+  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs, clockSample } = tasks.num;
   const poolCount = model.pools.length;
   const processCount = model.processes.length;
   const work = model.pools.map(() => new SequentialWork());
@@ -326,7 +342,7 @@ export function poolStats(model: TraceModel): PoolStats[] {
   for (let i = 0; i < tasks.length; i++) {
     const pool = tasks.pool[i];
     const c = computeEndMs[i] - computeStartMs[i];
-    if (!Number.isNaN(c)) work[pool].add(c, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i]);
+    if (!Number.isNaN(c)) work[pool].add(c, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i], clockSample[i]);
     const worker = tasks.worker[i];
     if (worker >= 0 && used[pool * processCount + worker] === 0) {
       used[pool * processCount + worker] = 1;

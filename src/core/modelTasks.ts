@@ -15,6 +15,7 @@ import {
   newSendFields,
   readRecv,
   readRun,
+  RUN_SAMPLE,
   readSend,
   countRecords,
   type TraceRecords,
@@ -229,6 +230,7 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
       v.waitMs[i] = run.wait / 1e6;
       v.procCpuMs[i] = run.pcpu / 1e6;
       v.blockedMs[i] = run.blocked / 1e6;
+      v.clockSample[i] = run.flags & RUN_SAMPLE;
     }
   }
   // 3. Results sent by workers (the result pipe is learnt from them if no `pool` META named it).

@@ -175,6 +175,8 @@ export interface Task {
   readonly waitMs: number | null;
   readonly procCpuMs: number | null;
   readonly blockedMs: number | null;
+  /** 1 where the clocks were read as the worker's one-in-16 sample (RUN flag), else 0. */
+  readonly clockSample: number | null;
   /** Worker side: result pickling started; took; writing it took; handed to the pipe. */
   readonly resultPickleStartMs: number | null;
   readonly pickleOutMs: number | null;

@@ -15,7 +15,7 @@
 import type { Message, ProcessInfo, TraceModel } from './modelTypes';
 import type { CallSiteReport, Verdict, VerdictNumbers } from './report';
 import { median, quantileOfSorted, ratio, sum } from './stats';
-import { classify } from './verdict';
+import { classify, reconcile } from './verdict';
 
 export interface ProcessSite {
   report: CallSiteReport;
@@ -82,7 +82,7 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
     bytesPerTask: traffic.length > 0 ? (bytesIn + bytesOut) / tasks : 0,
     wallMs,
   };
-  const verdict = classify(numbers);
+  const verdict = reconcile(classify(numbers), ratio(totalWork, wallMs));
   const first = procs[0];
   const speedup = ratio(totalWork, wallMs);
   const parallel = cpuCount ? Math.min(procs.length, cpuCount) : procs.length;

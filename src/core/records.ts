@@ -139,7 +139,12 @@ export interface RunFields {
   pcpu: number;
   /** Time blocked inside multiprocessing calls the task made; NaN in older traces. */
   blocked: number;
+  /** The record's flags: RUN_SAMPLE (1) where the clocks were read as the worker's one-in-16 sample. */
+  flags: number;
 }
+
+/** RUN flag: a fair sample of the tasks whose clocks were not read (docs/trace-format.md). */
+export const RUN_SAMPLE = 1;
 
 export function newSendFields(): SendFields {
   return {
@@ -163,7 +168,7 @@ export function newRecvFields(): RecvFields {
 }
 
 export function newRunFields(): RunFields {
-  return { chan: 0, job: 0, index: 0, t0: 0, t1: 0, cpu: 0, wait: 0, pcpu: 0, blocked: 0 };
+  return { chan: 0, job: 0, index: 0, t0: 0, t1: 0, cpu: 0, wait: 0, pcpu: 0, blocked: 0, flags: 0 };
 }
 
 /** Reads the SEND record at `offset` (its length word) into `into`. */
@@ -218,5 +223,6 @@ export function readRun(view: DataView, offset: number, into: RunFields = newRun
   into.wait = long && !isNoCpu(view, p + 48) ? readU64(view, p + 48) : NaN;
   into.pcpu = long && !isNoCpu(view, p + 56) ? readU64(view, p + 56) : NaN;
   into.blocked = long ? readU64(view, p + 64) : NaN;
+  into.flags = view.getUint16(offset + 6, true);
   return into;
 }

@@ -125,9 +125,12 @@ export interface Summary {
   /** Median start-up of the pool workers (of all child processes if there is no pool). */
   startupMs: number | null;
   /**
-   * What a plain loop would take: the run's wall time, minus the wall time of its pool calls
-   * (their union, so overlapping async calls count once), plus the compute wall time of their
-   * tasks. No IPC, no start-up; the program's own sequential parts stay as measured.
+   * What a plain loop would take: the run's wall time, minus its parallel parts (the union of its
+   * pool calls, each pool's life from creation to its last close/join/terminate/shutdown, each
+   * Manager's life, and each `Process` call site's span from start() to the last end or join),
+   * plus the main process's own CPU work inside those parts, plus the tasks' and processes'
+   * sequential work (compute less run-queue waits and multiprocessing waits). No IPC, no start-up,
+   * no waiting for a CPU; the program's own sequential parts stay as measured.
    */
   estSequentialMs: number | null;
   /** estSequentialMs / wallMs. */
@@ -181,6 +184,11 @@ export interface Verdict {
   /** One sentence with the numbers that put it there. */
   sentence: string;
   numbers: VerdictNumbers;
+  /**
+   * Set where the measurement overruled the matrix (quadrant is then 'measure-first'): the cell
+   * the matrix put it in, which its estimated speedup contradicted (see verdict.ts, reconcile).
+   */
+  matrix?: Quadrant;
 }
 
 export interface Finding {
@@ -269,11 +277,17 @@ export interface CallSiteReport {
   items: number;
   /** Union of its calls' wall time (call to return, or to the last result for async calls). */
   wallMs: number;
+  /**
+   * What the parallel version spent on it: `wallMs` with the lives (creation to close) of the
+   * pools only it used: a pool made per call costs its start and its stop every time. Absent: as
+   * `wallMs`.
+   */
+  spanMs?: number;
   compute: CallSiteCompute;
   ipc: CallSiteIpc;
   /** compute.sequentialMs: the same items in a plain loop. */
   estSequentialMs: number;
-  /** estSequentialMs / wallMs. */
+  /** estSequentialMs / spanMs. */
   estSpeedup: number | null;
   /** estSpeedup / min(workers, cpuCount). */
   efficiency: number | null;

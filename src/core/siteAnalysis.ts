@@ -6,6 +6,8 @@ import type { Finding, SiteWhatIf, Verdict, VerdictNumbers } from './report';
 export interface SiteAnalysis {
   group: SiteGroup;
   wallMs: number;
+  /** wallMs with the lives of the pools only this site used (CallSiteReport.spanMs). */
+  spanMs: number;
   metrics: TaskMetrics;
   numbers: VerdictNumbers;
   verdict: Verdict;

@@ -32,6 +32,7 @@ import {
   newSendFields,
   readRecv,
   readRun,
+  RUN_SAMPLE,
   readSend,
   type RecordChunk,
   type TraceRecords,
@@ -190,6 +191,7 @@ export class StreamTaskJoin {
       join.v.waitMs[i] = run.wait / 1e6;
       join.v.procCpuMs[i] = run.pcpu / 1e6;
       join.v.blockedMs[i] = run.blocked / 1e6;
+      join.v.clockSample[i] = run.flags & RUN_SAMPLE;
     }
   }
 

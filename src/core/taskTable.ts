@@ -27,6 +27,7 @@ export const TASK_NUMBERS = [
   'waitMs',
   'procCpuMs',
   'blockedMs',
+  'clockSample',
   'resultPickleStartMs',
   'pickleOutMs',
   'writeOutMs',
@@ -61,6 +62,7 @@ export function numberColumns(make: (field: TaskNumber) => Float64Array): Number
     waitMs: make('waitMs'),
     procCpuMs: make('procCpuMs'),
     blockedMs: make('blockedMs'),
+    clockSample: make('clockSample'),
     resultPickleStartMs: make('resultPickleStartMs'),
     pickleOutMs: make('pickleOutMs'),
     writeOutMs: make('writeOutMs'),
@@ -248,6 +250,9 @@ class TaskRow implements Task {
   }
   get blockedMs(): number | null {
     return orNull(this.t.num.blockedMs[this.i]);
+  }
+  get clockSample(): number | null {
+    return orNull(this.t.num.clockSample[this.i]);
   }
   get resultPickleStartMs(): number | null {
     return orNull(this.t.num.resultPickleStartMs[this.i]);

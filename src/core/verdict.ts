@@ -6,6 +6,10 @@
  *                   (b) compute per worker process ≥ HEAVY_COMPUTE_PER_STARTUP × worker start-up
  *                   (each judged only where measurable: a missing number does not count against);
  *   data large    ⇔ mean pickled bytes per task (in + out) ≥ LARGE_PAYLOAD_BYTES.
+ *
+ * The matrix predicts; the estimated speedup measures. Where they disagree (a "clear win" that ran
+ * slower than a plain loop would, an "overhead wins" that ran faster) the verdict is "measure
+ * first" and says both ({@link reconcile}): a verdict never contradicts the measurement.
  */
 import type { Quadrant, Verdict, VerdictNumbers } from './report';
 import { HEAVY_COMPUTE_PER_OVERHEAD, HEAVY_COMPUTE_PER_STARTUP, LARGE_PAYLOAD_BYTES } from './thresholds';
@@ -97,6 +101,46 @@ function sentence(q: Quadrant, n: VerdictNumbers): string {
       return String(never);
     }
   }
+}
+
+/**
+ * `v` checked against the estimated speedup (sequential estimate / wall time) of the same work:
+ * a win the run did not get, or a loss it did not suffer, becomes "measure first", with the
+ * matrix's reading and the measured speedup in its sentence. Unchanged where they agree or the
+ * speedup is unknown.
+ */
+export function reconcile(v: Verdict, estSpeedup: number | null): Verdict {
+  if (estSpeedup === null || !Number.isFinite(estSpeedup)) return v;
+  const predictsWin = v.quadrant === 'clear-win';
+  const predictsLoss = v.quadrant === 'ipc-overhead-wins' || v.quadrant === 'both-lose';
+  if (predictsWin && estSpeedup < 1) {
+    return {
+      ...v,
+      quadrant: 'measure-first',
+      matrix: v.quadrant,
+      sentence:
+        `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but it ran at an estimated ` +
+        `${fmtX(estSpeedup)} the speed of a plain loop: the parallel version lost time elsewhere (see the findings).`,
+    };
+  }
+  if (predictsLoss && estSpeedup >= 1) {
+    return {
+      ...v,
+      quadrant: 'measure-first',
+      matrix: v.quadrant,
+      sentence:
+        `Measure first: by the matrix "${QUADRANT_TITLES[v.quadrant]}" (${stripTitle(v.sentence)}), yet it ran an ` +
+        `estimated ${fmtX(estSpeedup)} as fast as a plain loop: the gain is real, and the overhead still takes a ` +
+        'large share of it.',
+    };
+  }
+  return v;
+}
+
+/** A verdict sentence without its "Title: " and final full stop. */
+function stripTitle(sentence: string): string {
+  const colon = sentence.indexOf(': ');
+  return sentence.slice(colon + 2).replace(/\.$/, '');
 }
 
 /**

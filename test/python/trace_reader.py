@@ -100,6 +100,7 @@ def read_segment(path, stream):
             break
         rec = _decode_payload(type_, data[off + 8 : off + length])
         if rec is not None:
+            rec["flags"] = flags
             stream.records.append(rec)
         off += length
     return True

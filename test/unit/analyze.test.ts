@@ -46,7 +46,8 @@ describe('report: summary and estimates', () => {
     approx(s.efficiency, s.estSpeedup! / 2, 'efficiency over min(4 workers, 2 CPUs)');
     approx(s.utilisation, 400 / (4 * site.wallMs), 'utilisation');
     approx(site.estSequentialMs, 400, 'site sequential = its compute');
-    approx(site.estSpeedup, 400 / site.wallMs, 'site speedup');
+    approx(site.spanMs, poolLife, 'site span: its calls and the life of the pool only it used');
+    approx(site.estSpeedup, 400 / poolLife, 'site speedup');
     approx(site.efficiency, site.estSpeedup! / 2, 'site efficiency');
     approx(site.compute.cpuMs, 400, 'cpu');
     approx(site.ipc.bytesIn, 12_000, 'bytes in');

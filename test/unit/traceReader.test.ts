@@ -89,6 +89,7 @@ describe('TraceTail: reading a run directory', () => {
       wait: 7n,
       pcpu: 300n,
       blocked: 40n,
+      flags: 1,
     });
     s.run({ chan: 9, job: 7, index: 3, t0: T + 12n, t1: T + 13n, cpu: 0xffffffffffffffffn, blocked: 0n });
     writeRunDir(dir, [s]);
@@ -154,6 +155,7 @@ describe('TraceTail: reading a run directory', () => {
       t1: t + 9,
       cpu: 123,
       ...none,
+      flags: 0,
     });
     assert.deepEqual(d.runs[1], {
       stream: 0,
@@ -166,6 +168,7 @@ describe('TraceTail: reading a run directory', () => {
       wait: 7,
       pcpu: 300,
       blocked: 40,
+      flags: 1, // RUN_SAMPLE: read as the worker's one-in-16 sample
     });
     // Clocks not read (a sampled tiny task): NaN, not zero; blocked time is always counted.
     assert.deepEqual(d.runs[2], {
@@ -179,6 +182,7 @@ describe('TraceTail: reading a run directory', () => {
       wait: NaN,
       pcpu: NaN,
       blocked: 0,
+      flags: 0,
     });
   });
 

@@ -18,7 +18,7 @@ from _thread import get_ident
 
 from . import channel_hooks, patching, sampling, state
 from .channel_hooks import EXEC_RESULT, EXEC_TASK, POOL_RESULT, POOL_TASK, USER
-from .recorder import NO_CPU
+from .recorder import NO_CPU, RUN_SAMPLE
 from .sched import run_delay
 from .state import clock, process_cpu, thread_cpu, tls
 
@@ -335,27 +335,41 @@ _RECEIVED = (
 # - all three for a task that follows one of its own that computed for FULL_EVERY_TASK_NS
 #   or more (and for its first task), and for one task in READ_SAMPLE_EVERY otherwise;
 # - the thread's CPU clock alone for the other tasks after one of CPU_EVERY_TASK_NS or more.
-# Unread values are NO_CPU in the RUN record. The time blocked in multiprocessing calls the
-# task makes (blocking.py) is always counted: it costs nothing where there are none.
+# Unread values are NO_CPU in the RUN record. A task read as the one in READ_SAMPLE_EVERY has
+# RUN_SAMPLE in its record's flags: those are a fair sample of the unread tasks (which also
+# follow short tasks), while a task read because the one before it was long is not (a
+# preempted tiny task looks long, and preemption comes in bursts). The time blocked in
+# multiprocessing calls the task makes (blocking.py) is always counted: it costs nothing
+# where there are none.
 CPU_EVERY_TASK_NS = 200_000
 FULL_EVERY_TASK_NS = 2_000_000
 READ_SAMPLE_EVERY = 16
 
 
 def open_task(chan, job, index, t_start):
-    """A worker starts computing a task (its unpickling ended at t_start)."""
+    """A worker starts computing a task (its unpickling ended at t_start; where it reads
+    all its clocks, once they are read)."""
     cpu = wait = pcpu = -1
+    flags = 0
     last = state.last_compute
     if last >= FULL_EVERY_TASK_NS or state.reads_skipped + 1 >= READ_SAMPLE_EVERY:
+        if last < FULL_EVERY_TASK_NS:
+            flags = RUN_SAMPLE
         state.reads_skipped = 0
-        wait = run_delay()
         pcpu = process_cpu()
         cpu = thread_cpu()
+        # A system call's return is where a waiting process often takes the CPU (measured: a
+        # read task waited for one 3x as often as the others): the wait is read once to
+        # give it that chance, then for the record, and compute starts after the reads,
+        # which are the agent's time, not the task's.
+        run_delay()
+        wait = run_delay()
+        t_start = clock()
     else:
         state.reads_skipped += 1
         if last >= CPU_EVERY_TASK_NS:
             cpu = thread_cpu()
-    state.task = (chan, job, index, t_start, cpu, wait, pcpu, state.blocked, state.blocked_wait)
+    state.task = (chan, job, index, t_start, cpu, wait, pcpu, state.blocked, state.blocked_wait, flags)
     state.task_cpu = cpu >= 0
     state.task_full = state.block_waits = wait >= 0
     state.task_open = True
@@ -396,7 +410,9 @@ def _task_end(conn, obj, t_pickle, cpu):
             ok = error is None
         else:
             return  # a message on another pipe while the task computes: it goes on
-        chan, job, index, t_start, cpu_start, wait_start, pcpu_start, blocked_start, blocked_wait_start = state.task
+        chan, job, index, t_start, cpu_start, wait_start, pcpu_start, blocked_start, blocked_wait_start, flags = (
+            state.task
+        )
         state.task = None
         state.task_open = state.task_cpu = state.block_waits = False
         state.block_thread = None
@@ -409,7 +425,7 @@ def _task_end(conn, obj, t_pickle, cpu):
                 wait = max(0, state.end_wait - wait_start - (state.blocked_wait - blocked_wait_start))
             pcpu = max(0, state.end_pcpu - pcpu_start)
             state.end_wait = state.end_pcpu = -1
-        state.rec.run(chan, job, index, t_start, t_pickle, cpu, wait, pcpu, state.blocked - blocked_start)
+        state.rec.run(chan, job, index, t_start, t_pickle, cpu, wait, pcpu, state.blocked - blocked_start, flags)
         if not ok:
             _task_error(chan, job, index, error)
     except Exception as e:  # noqa: BLE001

@@ -27,6 +27,7 @@ STOP_RESERVE = 256
 
 T_META, T_SEND, T_RECV, T_RUN = 1, 2, 3, 4
 NO_CPU = 0xFFFFFFFFFFFFFFFF  # RUN's cpu, wait or pcpu when that clock was not read
+RUN_SAMPLE = 1  # RUN flag: the task's clocks were read as the worker's one-in-16 sample
 
 _HEADER = struct.Struct("<4sHHIIQQ32x")
 _LENGTH = struct.Struct("<I")
@@ -114,7 +115,7 @@ class Recorder:
         finally:
             lock.release()
 
-    def run(self, chan, job, index, t0, t1, cpu, wait=NO_CPU, pcpu=NO_CPU, blocked=0):
+    def run(self, chan, job, index, t0, t1, cpu, wait=NO_CPU, pcpu=NO_CPU, blocked=0, flags=0):
         lock = self._lock
         lock.acquire()
         try:
@@ -125,7 +126,7 @@ class Recorder:
                     return
             self._off = off + RUN_SIZE
             mm = self._mm
-            _RUN.pack_into(mm, off + 4, T_RUN, 0, chan, job, index, t0, t1, cpu, wait, pcpu, blocked)
+            _RUN.pack_into(mm, off + 4, T_RUN, flags, chan, job, index, t0, t1, cpu, wait, pcpu, blocked)
             _LENGTH.pack_into(mm, off, RUN_SIZE)
         finally:
             lock.release()

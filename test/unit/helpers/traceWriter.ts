@@ -49,17 +49,20 @@ export interface RunRecord {
   wait?: Stamp;
   pcpu?: Stamp;
   blocked?: Stamp;
+  /** The record header's flags (RUN_SAMPLE = 1). */
+  flags?: number;
 }
 
 const big = (v: Stamp): bigint => (typeof v === 'bigint' ? v : BigInt(Math.round(v)));
 
 /** Frames a payload: u32 length (a multiple of 8, header included), u16 type, u16 flags 0. */
-export function frame(type: number, payload: Uint8Array): Uint8Array {
+export function frame(type: number, payload: Uint8Array, flags = 0): Uint8Array {
   const length = Math.ceil((8 + payload.length) / 8) * 8;
   const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   view.setUint32(0, length, true);
   view.setUint16(4, type, true);
+  view.setUint16(6, flags, true);
   out.set(payload, 8);
   return out;
 }
@@ -116,7 +119,7 @@ export function encodeRun(r: RunRecord): Uint8Array {
     p.setBigUint64(56, big(r.pcpu ?? NO_CPU_STAMP), true);
     p.setBigUint64(64, big(r.blocked ?? 0n), true);
   }
-  return frame(4, new Uint8Array(p.buffer));
+  return frame(4, new Uint8Array(p.buffer), r.flags ?? 0);
 }
 
 /** One process's records, in the order it wrote them. */
