@@ -29,7 +29,10 @@ export function formatSummary(report: Report, style: Style): string {
     lines.push(`  start-up   ${fmtMs(s.startupMs)} per worker (median)`);
   }
   lines.push(
-    `  speedup    ${fmtX(s.estSpeedup)} estimated (sequential ≈ ${fmtMs(s.estSequentialMs)})   ` +
+    (s.estUpperBound
+      ? `  speedup    at most ${fmtX(s.estSpeedup)} estimated (sequential ≤ ${fmtMs(s.estSequentialMs)}: ` +
+        "the workers' helper threads spun)   "
+      : `  speedup    ${fmtX(s.estSpeedup)} estimated (sequential ≈ ${fmtMs(s.estSequentialMs)})   `) +
       `efficiency ${fmtPct(s.efficiency)}`,
   );
   const v = report.verdict;

@@ -79,6 +79,7 @@ export function analyze(model: TraceModel): Report {
         ...procSites.map((p) => ({ id: p.report.id, wallMs: p.report.wallMs, verdict: p.verdict })),
       ]),
       runSummary.estSpeedup,
+      runSummary.estUpperBound === true,
     ),
     findings,
     callSites,
@@ -117,7 +118,11 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup, ownPoolLives: [numbe
     spanMs,
     metrics,
     numbers,
-    verdict: reconcile(classify(numbers), ratio(metrics.compute.sequentialMs, spanMs)),
+    verdict: reconcile(
+      classify(numbers),
+      ratio(metrics.compute.sequentialMs, spanMs),
+      metrics.compute.upperBound === true,
+    ),
     workers,
     chunksize: firstCall?.chunksize ?? null,
     whatIf: null,
@@ -214,6 +219,7 @@ function summary(
     startupMs: median(startups.filter((s): s is number => s !== null)),
     estSequentialMs: wall > 0 ? estSequential : null,
     estSpeedup: speedup,
+    ...(sites.some((s) => s.metrics.compute.upperBound) ? { estUpperBound: true } : {}),
     efficiency: ratio(speedup, parallelism(main ? main.workers : workers, model.run?.cpuCount ?? null)),
     utilisation: m.tasks > 0 ? ratio(m.compute.totalMs, workers * poolWall) : null,
   };

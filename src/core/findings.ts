@@ -8,7 +8,10 @@ import type { Finding } from './report';
 import { siteLocation, type SiteAnalysis } from './siteAnalysis';
 import { groupByKey, ratio } from './stats';
 import {
+  BLOCKED_SHARE_OF_COMPUTE,
   CHUNK_COMPUTE_PER_OVERHEAD,
+  HELPER_CPU_SHARE,
+  IO_SHARE_OF_WORK,
   HEAVY_COMPUTE_PER_OVERHEAD,
   HEAVY_COMPUTE_PER_STARTUP,
   IMBALANCE_BUSIEST_TO_MEAN,
@@ -40,8 +43,82 @@ export function siteFindings(model: TraceModel, site: SiteAnalysis): Finding[] {
     largePayload(site),
     startupDominated(site),
     loadImbalance(model, site),
+    threadOversubscription(model, site),
+    ioBound(site),
+    coordinationBound(site),
     taskErrors(site),
   ].filter((f): f is Finding => f !== null);
+}
+
+/** Worker processes whose other threads (BLAS/OpenMP helpers) competed with the other workers. */
+function threadOversubscription(model: TraceModel, site: SiteAnalysis): Finding | null {
+  const c = site.metrics.compute;
+  const cpus = model.run?.cpuCount ?? null;
+  if (c.helperCpuMs === undefined || c.cpuMs <= 0 || cpus === null || cpus <= 0) return null;
+  const helperShare = c.helperCpuMs / c.cpuMs;
+  if (helperShare < HELPER_CPU_SHARE) return null;
+  // CPUs' worth each worker kept busy while computing: its own thread plus its helpers.
+  const perWorker = (c.cpuMs + c.helperCpuMs) / Math.max(1e-9, c.totalMs);
+  const workers = Math.max(1, site.metrics.workersUsed);
+  const wanted = workers * (1 + helperShare);
+  if (wanted <= cpus) return null;
+  return {
+    id: 'thread-oversubscription',
+    severity: 'warning',
+    ...siteLocation(site),
+    message:
+      `While its tasks computed, each worker's other threads used ${fmtPct(helperShare)} as much CPU as the ` +
+      `task itself (${fmtMs(c.helperCpuMs)} beside ${fmtMs(c.cpuMs)}): ${workers} workers of about ` +
+      `${fmtX(1 + helperShare).replace('×', '')} busy threads each want ${wanted.toFixed(1)} CPUs on ${cpus} ` +
+      `(each worker got ${fmtPct(perWorker)} of a CPU over its compute time), so they take turns.`,
+    advice:
+      'Limit each worker to one thread: set OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=1 and MKL_NUM_THREADS=1 in ' +
+      'the environment before numpy (or torch, scipy) is imported, or call ' +
+      'threadpoolctl.threadpool_limits(1) in the pool initializer; or use fewer workers and let the library ' +
+      'run its own threads.',
+  };
+}
+
+/** Tasks that mostly wait (sleep, I/O) rather than compute. */
+function ioBound(site: SiteAnalysis): Finding | null {
+  const c = site.metrics.compute;
+  if (c.waitMs === undefined || c.sequentialMs <= 0 || c.cpuSampled?.read === 0) return null;
+  const blockedOutside = Math.max(0, c.sequentialMs - c.cpuMs);
+  const share = blockedOutside / c.sequentialMs;
+  if (share < IO_SHARE_OF_WORK) return null;
+  return {
+    id: 'io-bound',
+    severity: 'info',
+    ...siteLocation(site),
+    message:
+      `The tasks spent ${fmtPct(share)} of their ${fmtMs(c.sequentialMs)} of work off the CPU (sleeping or ` +
+      `waiting on files or the network) and only ${fmtMs(c.cpuMs)} computing.`,
+    advice:
+      'Waiting needs no separate process: a concurrent.futures.ThreadPoolExecutor (or asyncio) overlaps the ' +
+      'waits in one process, without pickling the arguments and results or starting workers; it can use more ' +
+      'threads than there are CPUs.',
+  };
+}
+
+/** Tasks that mostly wait on a Manager, a lock or a queue they use themselves. */
+function coordinationBound(site: SiteAnalysis): Finding | null {
+  const c = site.metrics.compute;
+  if (c.blockedMs === undefined || c.totalMs <= 0) return null;
+  const share = c.blockedMs / c.totalMs;
+  if (share < BLOCKED_SHARE_OF_COMPUTE) return null;
+  return {
+    id: 'coordination-bound',
+    severity: 'warning',
+    ...siteLocation(site),
+    message:
+      `The tasks spent ${fmtPct(share)} of their ${fmtMs(c.totalMs)} compute time blocked inside multiprocessing ` +
+      `calls they made (Manager proxies, locks, queues): ${fmtMs(c.blockedMs)}, against ` +
+      `${fmtMs(c.sequentialMs)} of their own work.`,
+    advice:
+      'Each proxy call or lock hand-off is a round trip between processes, and the workers queue for it. Keep ' +
+      'state local to each task and return it with the result (merge in the parent), or update shared state ' +
+      'in batches; a plain loop needs no lock at all.',
+  };
 }
 
 /** The chunksize the site's calls used (its median items per task where none was given). */

@@ -15,6 +15,7 @@ import {
   MANAGER_SHARE_OF_COMPUTE,
   MIN_RATE_WINDOW_MS,
   STARTUP_SHARE_OF_WALL,
+  WAIT_SHARE_OF_COMPUTE,
 } from './thresholds';
 import { fmtBytes, fmtMs, fmtPct, fmtX } from './units';
 
@@ -99,7 +100,7 @@ export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGro
   const cpus = model.run?.cpuCount ?? null;
   if (cpus === null || cpus <= 0) return null;
   if (computeChains(model) <= cpus) return null;
-  const { computeStartMs, computeEndMs, cpuMs } = model.tasks.num;
+  const { computeStartMs, computeEndMs, cpuMs, waitMs } = model.tasks.num;
   const starts = new NumberList();
   const ends = new NumberList();
   // CPU over compute wall time of the tasks whose worker read its CPU clock (tiny tasks are sampled).
@@ -107,6 +108,9 @@ export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGro
   let cpu = 0;
   let computed = 0;
   let read = 0;
+  // Run-queue wait over compute wall time of the tasks whose wait was read.
+  let waited = 0;
+  let waitedWall = 0;
   for (let i = 0; i < model.tasks.length; i++) {
     const start = computeStartMs[i];
     const end = computeEndMs[i];
@@ -114,11 +118,18 @@ export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGro
     starts.push(start);
     ends.push(end);
     computed++;
+    if (!Number.isNaN(waitMs[i])) {
+      waited += waitMs[i];
+      waitedWall += end - start;
+    }
     if (Number.isNaN(cpuMs[i])) continue;
     read++;
     compute += end - start;
     cpu += cpuMs[i];
   }
+  // More workers than CPUs matter only where they competed: sleeping (I/O) workers do not.
+  const waitShare = waitedWall > 0 ? waited / waitedWall : null;
+  if (waitShare !== null && waitShare < WAIT_SHARE_OF_COMPUTE) return null;
   const { peak, at } = peakOverlap(starts.values(), ends.values());
   if (peak <= cpus) return null;
   const busy = computeStartMs.findIndex((start, i) => start <= at && at < computeEndMs[i]);
@@ -136,7 +147,8 @@ export function oversubscribedFinding(model: TraceModel, sites: readonly SiteGro
       (read === 0
         ? '.'
         : `; ${read < computed ? `the ${read} of ${computed} tasks whose CPU time was read` : 'the tasks'} got ` +
-          `${fmtMs(cpu)} of CPU in ${fmtMs(compute)} of compute wall time (${fmtPct(ratio(cpu, compute))}).`),
+          `${fmtMs(cpu)} of CPU in ${fmtMs(compute)} of compute wall time (${fmtPct(ratio(cpu, compute))})` +
+          (waitShare === null ? '.' : `, and waited for a CPU for ${fmtPct(waitShare)} of it.`)),
     advice:
       `Use at most ${cpus} workers (os.cpu_count(); Pool() and ProcessPoolExecutor() default to it), and share ` +
       'one pool instead of running several at the same time.',

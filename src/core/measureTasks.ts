@@ -12,7 +12,7 @@ import { cpuRatios, or0, SequentialWork, type MetricsContext } from './metrics';
 import type { CallSiteCompute, CallSiteIpc } from './report';
 import type { TaskTable } from './taskTable';
 import { median, medianInPlace, NumberList, quantileOfSorted, ratio, sortedCopy, sum } from './stats';
-import { SMALL_MESSAGE_BYTES } from './thresholds';
+import { HELPER_CPU_SHARE, SMALL_MESSAGE_BYTES } from './thresholds';
 import type { TraceModel } from './modelTypes';
 
 /** Everything measured over one set of tasks. */
@@ -109,6 +109,11 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
       ...(helperCpuMs !== null ? { helperCpuMs } : {}),
       sequentialMs,
       workMedianMs: medianMs === null ? null : medianMs * workRate,
+      ...(helperCpuMs !== null &&
+      compute.sequential.cpuMs() > 0 &&
+      helperCpuMs >= HELPER_CPU_SHARE * compute.sequential.cpuMs()
+        ? { upperBound: true }
+        : {}),
     },
     ipc: {
       perTaskMs: n > 0 ? ipcTotal / n : null,

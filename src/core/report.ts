@@ -18,6 +18,9 @@ export type FindingId =
   | 'startup-dominated'
   | 'load-imbalance'
   | 'oversubscribed'
+  | 'thread-oversubscription'
+  | 'io-bound'
+  | 'coordination-bound'
   | 'worker-crashed'
   | 'missing-main-guard'
   | 'uncaught-exception'
@@ -135,6 +138,8 @@ export interface Summary {
   estSequentialMs: number | null;
   /** estSequentialMs / wallMs. */
   estSpeedup: number | null;
+  /** Set when a call site's sequential work is only an upper bound (CallSiteCompute.upperBound). */
+  estUpperBound?: boolean;
   /** estSpeedup / min(workers, cpuCount): 1 is a perfect speedup on the cores that could be used. */
   efficiency: number | null;
   /**
@@ -234,6 +239,12 @@ export interface CallSiteCompute {
   sequentialMs: number;
   /** The median task's share of `sequentialMs`: `medianMs` × sequentialMs / totalMs. */
   workMedianMs?: number | null;
+  /**
+   * True where `sequentialMs` is only an upper bound: the workers' helper threads (BLAS, OpenMP)
+   * were busy, and threads that fight over CPUs spin, so their CPU time overstates the work a loop
+   * would do (see thread-oversubscription).
+   */
+  upperBound?: boolean;
 }
 
 /**

@@ -103,3 +103,31 @@ export const IMBALANCE_MIN_BUSY_SHARE = 0.5;
  * inflate (the seeds' premise: multiprocessing is for CPU-bound work, lecture 25).
  */
 export const CPU_BOUND_RATIO = 0.5;
+
+/**
+ * thread-oversubscription: the workers' other threads (BLAS, OpenMP, the user's own) used at least
+ * this share of the tasks' own CPU time while the tasks computed, and the workers' threads together
+ * wanted more CPUs than the machine has. Lecture 25: one busy process per core; each worker that
+ * starts a CPU's worth of helper threads multiplies that.
+ */
+export const HELPER_CPU_SHARE = 0.25;
+
+/**
+ * io-bound: the tasks' work (compute less CPU waits and multiprocessing waits) was at least this
+ * share blocked outside Python work (sleep, file and network I/O) rather than on the CPU. Lecture
+ * 25: processes are for CPU-bound work; waiting is done as well by threads, without pickling.
+ */
+export const IO_SHARE_OF_WORK = 0.5;
+
+/**
+ * coordination-bound: at least this share of the tasks' compute wall time was spent blocked inside
+ * multiprocessing calls the tasks made (Manager proxies, queues, locks). Slide 9: "each is a
+ * serialization round-trip … may not scale at all".
+ */
+export const BLOCKED_SHARE_OF_COMPUTE = 0.5;
+
+/**
+ * oversubscribed: where the workers' run-queue waits were read, it fires only if they waited for a
+ * CPU for at least this share of their compute wall time (sleeping workers are not competing).
+ */
+export const WAIT_SHARE_OF_COMPUTE = 0.2;

@@ -106,13 +106,26 @@ function sentence(q: Quadrant, n: VerdictNumbers): string {
 /**
  * `v` checked against the estimated speedup (sequential estimate / wall time) of the same work:
  * a win the run did not get, or a loss it did not suffer, becomes "measure first", with the
- * matrix's reading and the measured speedup in its sentence. Unchanged where they agree or the
- * speedup is unknown.
+ * matrix's reading and the measured speedup in its sentence; so does a win where the speedup is
+ * only an upper bound (`upperBound`: the workers' helper threads spun). Unchanged where they agree
+ * or the speedup is unknown.
  */
-export function reconcile(v: Verdict, estSpeedup: number | null): Verdict {
+export function reconcile(v: Verdict, estSpeedup: number | null, upperBound = false): Verdict {
   if (estSpeedup === null || !Number.isFinite(estSpeedup)) return v;
   const predictsWin = v.quadrant === 'clear-win';
   const predictsLoss = v.quadrant === 'ipc-overhead-wins' || v.quadrant === 'both-lose';
+  if (predictsWin && upperBound && estSpeedup >= 1) {
+    // Only a bound: the win cannot be confirmed.
+    return {
+      ...v,
+      quadrant: 'measure-first',
+      matrix: v.quadrant,
+      sentence:
+        `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but the workers' own threads ` +
+        `(BLAS, OpenMP) fought over the CPUs, so their CPU time includes spinning and this run bounds the ` +
+        `speedup only from above: at most ${fmtX(estSpeedup)} a plain loop (see thread-oversubscription).`,
+    };
+  }
   if (predictsWin && estSpeedup < 1) {
     return {
       ...v,
