@@ -1,0 +1,160 @@
+"""What a task's time was made of, and where the parallel part of a run begins and ends
+(docs/trace-format.md): RUN's `blocked` (time inside multiprocessing calls the task made) and
+`wait`; a Process child's `exit` `blocked` and `wait`; the `pool`/`pool-end`/`join` METAs and the
+main thread's CPU outside multiprocessing calls (`c`)."""
+
+import pytest
+
+from conftest import START_METHODS
+
+NO_CPU = 2**64 - 1
+MS = 1_000_000
+
+MANAGER = """\
+import sys, time
+import multiprocessing as mp
+
+def spin(ms):
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        pass
+
+def update(args):
+    counts, lock, i = args
+    spin(5)
+    for _ in range(10):
+        with lock:
+            counts[i % 3] = counts.get(i % 3, 0) + 1
+    return i
+
+def alone(i):
+    spin(5)
+    return i
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    with ctx.Manager() as m:
+        counts, lock = m.dict(), m.Lock()
+        with ctx.Pool(2) as pool:
+            print(sum(pool.map(update, [(counts, lock, i) for i in range(6)], chunksize=1)))
+            print(sum(pool.map(alone, range(6), chunksize=1)))
+        print(sorted(counts.items()))
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_tasks_manager_round_trips_are_blocked_time_not_work(runner, method):
+    script = runner.script(MANAGER)
+    done, run = runner.launch(script, method)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == runner.plain(script, method).stdout
+    runs = [r for w in run.with_role("pool-worker") for r in w.of("RUN")]
+    assert len(runs) == 12
+    calls = {m["job"] for m in run.main.metas("call")}
+    first_job = min(calls)
+    updates = [r for r in runs if r["job"] == first_job]
+    alone = [r for r in runs if r["job"] != first_job]
+    assert len(updates) == len(alone) == 6
+    for r in updates:  # 20 proxy calls each (lock acquire/release, get, set): all waits
+        wall = r["t1"] - r["t0"]
+        assert 0 < r["blocked"] <= wall
+        assert r["blocked"] >= 20 * 0.02 * MS, r  # at least ~20 us per round trip
+    for r in alone:  # no multiprocessing call inside the task
+        assert r["blocked"] == 0
+    for r in runs:  # 5 ms tasks: every one after the first is read in full (docs: 2 ms)
+        if r["wait"] != NO_CPU:
+            assert r["wait"] + r["blocked"] <= r["t1"] - r["t0"] + MS
+
+
+QUEUE_WAIT = """\
+import sys, time
+import multiprocessing as mp
+
+def consume(q, out):
+    out.put("ready")
+    item = q.get()          # blocks ~100 ms: the parent puts late
+    out.put(item * 2)
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    q, out = ctx.Queue(), ctx.Queue()
+    p = ctx.Process(target=consume, args=(q, out))
+    p.start()
+    assert out.get() == "ready"
+    time.sleep(0.1)
+    q.put(21)
+    print(out.get())
+    p.join()
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_process_childs_queue_wait_is_blocked_time(runner, method):
+    script = runner.script(QUEUE_WAIT)
+    done, run = runner.launch(script, method)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == b"42\n"
+    (child,) = run.with_role("process")
+    (exit_,) = child.metas("exit")
+    assert exit_["blocked"] >= 50 * MS, exit_
+    assert 0 <= exit_["wait"] <= 100 * MS
+    (user,) = child.metas("user-start")
+    assert exit_["blocked"] <= exit_["t"] - user["t"]
+    # The parent saw it end: a `join` META after its exit, with the main thread's CPU so far.
+    (join,) = run.main.metas("join")
+    assert join["child"] == child.pid and join["t0"] <= join["t"] and join["t"] >= exit_["t"]
+    assert "c" in join
+
+
+EXECUTOR = """\
+import sys
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+
+def square(x):
+    return x * x
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    total = 0
+    for batch in range(2):
+        pool = mp.get_context(sys.argv[1]).Pool(2)
+        total += sum(pool.map(square, range(10)))
+        pool.close()
+        pool.join()
+    with ProcessPoolExecutor(2, mp_context=ctx) as ex:
+        total += sum(ex.map(square, range(10)))
+    print(total)
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_pool_lives_and_the_parents_own_cpu(runner, method):
+    script = runner.script(EXECUTOR)
+    done, run = runner.launch(script, method)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == runner.plain(script, method).stdout
+    pools = run.main.metas("pool")
+    assert [p["api"] for p in pools] == ["Pool", "Pool", "ProcessPoolExecutor"]
+    ends = run.main.metas("pool-end")
+    # close() then join() for each Pool (outermost calls only); `with` ends the executor once.
+    assert [(e["pool"], e["api"]) for e in ends] == [
+        (pools[0]["id"], "close"),
+        (pools[0]["id"], "join"),
+        (pools[1]["id"], "close"),
+        (pools[1]["id"], "join"),
+        (pools[2]["id"], "__exit__"),
+    ]
+    for p in pools:
+        assert p["t0"] <= p["t"]
+        last_end = max(e["t"] for e in ends if e["pool"] == p["id"])
+        assert p["t"] < last_end
+    for e in ends:
+        assert e["t0"] <= e["t"]
+    # The main thread's CPU outside multiprocessing calls never goes back, and stands still
+    # inside one: a pool's creation starts and ends with the same reading.
+    stamped = sorted(
+        (m["t"], m["c"]) for m in run.main.records if m["record"] == "META" and "c" in m and m["k"] != "pool"
+    )
+    readings = [c for _, c in stamped]
+    assert readings == sorted(readings) and len(readings) >= 5
