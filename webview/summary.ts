@@ -101,7 +101,8 @@ export class SummaryView {
     set('compute', fmtMs(s ? s.computeMsPerTask : live.computeMsPerTask));
     set('bytes', fmtBytes(s ? s.bytesPerTask : live.bytesPerTask));
     set('ipc', fmtPct(s ? s.ipcShare : live.ipcShare));
-    set('speedup', fmtX(s?.estSpeedup));
+    // An upper bound where the workers' helper threads spun (their CPU time overstates the work).
+    set('speedup', `${s?.estUpperBound ? '≤ ' : ''}${fmtX(s?.estSpeedup)}`);
     set('efficiency', fmtPct(s?.efficiency));
   }
 

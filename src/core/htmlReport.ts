@@ -105,7 +105,7 @@ const SCRIPT = `
     'exit code ' + r.run.exitCode].filter(Boolean).join(' \\u00b7 ')));
   var strip = add(app, el('div', 'strip'));
   [['wall time', ms(s.wallMs)], ['workers', s.workers], ['tasks', s.tasks], ['compute / task', ms(s.computeMsPerTask)],
-   ['bytes / task', bytes(s.bytesPerTask)], ['IPC share', pct(s.ipcShare)], ['est. speedup', x(s.estSpeedup)],
+   ['bytes / task', bytes(s.bytesPerTask)], ['IPC share', pct(s.ipcShare)], ['est. speedup', (s.estUpperBound ? '\u2264 ' : '') + x(s.estSpeedup)],
    ['efficiency', pct(s.efficiency)]].forEach(function (kv) {
     var d = add(strip, el('div', 'stat')); add(d, el('div', 'v', kv[1])); add(d, el('div', 'k', kv[0])); });
 

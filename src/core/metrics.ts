@@ -41,6 +41,9 @@ export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayL
  * {@link sequentialWorkMs} fed one task at a time, so that a pass that walks the tasks anyway need
  * not keep a million compute and CPU times for it.
  */
+/** Tasks whose helper threads' CPU is counted: a few µs of clock reads are noise beside 1 ms. */
+const HELPER_MIN_TASK_CPU_MS = 1;
+
 export class SequentialWork {
   private wall = 0;
   private cpu = 0;
@@ -70,7 +73,8 @@ export class SequentialWork {
    */
   add(c: number, u: number, wait = NaN, blocked = NaN, pcpu = NaN, sample = 0): void {
     this.wall += c;
-    if (pcpu >= 0 && u >= 0) {
+    // Only tasks long enough that the clock reads around them do not show as other threads' CPU.
+    if (pcpu >= 0 && u >= HELPER_MIN_TASK_CPU_MS) {
       this.helperWall += c;
       this.helperCpu += Math.max(0, pcpu - u);
     }

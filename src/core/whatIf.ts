@@ -17,6 +17,7 @@ import {
   type Workload,
 } from './poolSim';
 import type { RunWhatIf, SiteWhatIf, WhatIfPoint } from './report';
+import type { NumberColumns } from './taskTable';
 import type { SiteAnalysis } from './siteAnalysis';
 import { ratio } from './stats';
 import { MIN_CHUNKS_PER_WORKER, SMALL_MESSAGE_BYTES } from './thresholds';
@@ -31,6 +32,23 @@ import {
 } from './workloadColumns';
 
 const scaleCost = (c: Cost, by: number): Cost => ({ fixedMs: c.fixedMs * by, perItemMs: c.perItemMs * by });
+
+/**
+ * Over the kept tasks whose run-queue wait was read: (compute − wait) / compute, the share of a
+ * CPU their compute time was not spent queueing for; null where no wait was read (older traces).
+ */
+function waitTally(num: NumberColumns, kept: Int32Array): { share: number } | null {
+  const { computeStartMs, computeEndMs, waitMs } = num;
+  let wall = 0;
+  let wait = 0;
+  for (let k = 0; k < kept.length; k++) {
+    const i = kept[k];
+    if (Number.isNaN(waitMs[i])) continue;
+    wall += computeEndMs[i] - computeStartMs[i];
+    wait += waitMs[i];
+  }
+  return wall > 0 ? { share: Math.max(0, wall - wait) / wall } : null;
+}
 
 /**
  * Tasks that ran at least this share of their compute time on a CPU count as CPU-bound here. It is
@@ -105,12 +123,22 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
 
   // CPU-bound work is replayed at the CPU share the workers got: its demand is its compute time
   // at that share, and the competing load that explains the share stays in the predictions.
+  // Where the workers' run-queue waits were read, the share is measured directly: the part of
+  // the compute time not spent waiting for a CPU (waiting tasks and computing ones alike).
   const { cpuBound, cpu, wall } = cpuTally(num, kept, SHARE_MIN_CPU_MS, WHATIF_CPU_BOUND_RATIO);
+  const waited = waitTally(num, kept);
   const cores = Math.max(1, model.run?.cpuCount ?? site.workers);
-  const share = cpuBound && wall > 0 && cpu / wall < QUIET_SHARE ? cpu / wall : 1;
+  const share =
+    waited !== null
+      ? waited.share < QUIET_SHARE
+        ? waited.share
+        : 1
+      : cpuBound && wall > 0 && cpu / wall < QUIET_SHARE
+        ? cpu / wall
+        : 1;
   const load = share < 1 ? otherLoad(cores, site.workers, share) : 0;
   const overheadSpeed = cpuShare(cores, load, site.workers);
-  const speed = cpuBound ? overheadSpeed : 1;
+  const speed = cpuBound || waited !== null ? overheadSpeed : 1;
 
   const totalItems = itemTotal(num, kept);
   // A site with more items (or a damaged trace claiming them) is not modelled, rather than

@@ -29,7 +29,8 @@ export function lensTitle(site: CallSiteReport): string {
     text = `${mark} ${quadrant}: ${lightComputeReason(site)} · ${fmtX(site.estSpeedup)} on ${workers(site.workers)}`;
   } else {
     text =
-      `${mark} ${fmtX(site.estSpeedup)} on ${workers(site.workers)} · ${fmtMs(compute)}/${perTask} · ` +
+      `${mark} ${site.compute.upperBound ? '≤ ' : ''}${fmtX(site.estSpeedup)} on ${workers(site.workers)} · ` +
+      `${fmtMs(compute)}/${perTask} · ` +
       `${fmtBytes(site.ipc.bytesPerTask)}/${perTask} · ${quadrant.toLowerCase()}`;
   }
   const change = predictedChange(site);

@@ -379,11 +379,12 @@ def open_task(chan, job, index, t_start):
 def end_clocks():
     """As the open task's result starts pickling: its thread's CPU clock (returned) and,
     where the task reads them, its run-queue wait and process CPU (left in state)."""
+    cpu = thread_cpu()
     if state.task_full:
+        state.end_pcpu = process_cpu()  # right after the thread's: the two spans match
         # Another thread's (a Queue's feeder) run-queue wait says nothing of the task's.
         state.end_wait = run_delay() if get_ident() == state.block_thread else -1
-        state.end_pcpu = process_cpu()
-    return thread_cpu()
+    return cpu
 
 
 # -- helpers ------------------------------------------------------------------
