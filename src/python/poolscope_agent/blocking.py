@@ -29,23 +29,24 @@ def wrap(orig):
         if state.block_thread != get_ident() or state.block_depth:
             return orig(*args, **kwargs)
         state.block_depth = 1
-        # The clock reads are inside the span: their cost is the agent's, not the task's work.
-        t0 = clock()
-        # Waking from a wait is when a thread most often queues for a CPU: where the task's
-        # run-queue wait is read, the part of it inside these calls is read too.
-        w0 = run_delay() if state.block_waits else -1
         c0 = -1
         if state.block_cpu:
             c0 = thread_cpu()
             state.user_cpu_frozen = c0 - state.blocked_cpu
+        # The span is stamped before each wait read (perf_counter enters no kernel): a wait at
+        # the first read's return is inside the span and counted in blocked_wait, one at the
+        # last read's return is outside both. Waking from a wait is when a thread most often
+        # queues for a CPU, so where the task's wait is read, the part inside is read too.
+        t0 = clock()
+        w0 = run_delay() if state.block_waits else -1
         try:
             return orig(*args, **kwargs)
         finally:
+            state.blocked += clock() - t0
             if w0 >= 0:
                 state.blocked_wait += max(0, run_delay() - w0)
             if c0 >= 0:
                 state.blocked_cpu += thread_cpu() - c0
-            state.blocked += clock() - t0
             state.block_depth = 0
 
     blocking_call.__name__ = getattr(orig, "__name__", "blocking_call")

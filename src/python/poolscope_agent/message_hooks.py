@@ -359,12 +359,11 @@ def open_task(chan, job, index, t_start):
         pcpu = process_cpu()
         cpu = thread_cpu()
         # A system call's return is where a waiting process often takes the CPU (measured: a
-        # read task waited for one 3x as often as the others): the wait is read once to
-        # give it that chance, then for the record, and compute starts after the reads,
-        # which are the agent's time, not the task's.
-        run_delay()
-        wait = run_delay()
+        # read task waited for one 3x as often as the others). The compute starts before the
+        # wait is read (perf_counter enters no kernel), so a wait at that read's return is in
+        # both the compute time and the wait; the CPU clocks' reads stay outside both.
         t_start = clock()
+        wait = run_delay()
     else:
         state.reads_skipped += 1
         if last >= CPU_EVERY_TASK_NS:
@@ -379,11 +378,13 @@ def open_task(chan, job, index, t_start):
 def end_clocks():
     """As the open task's result starts pickling: its thread's CPU clock (returned) and,
     where the task reads them, its run-queue wait and process CPU (left in state)."""
+    if not state.task_full:
+        return thread_cpu()
+    # The wait first, right after the compute's end was stamped (a wait at this read's return
+    # is then in neither); another thread's (a Queue's feeder) says nothing of the task's.
+    state.end_wait = run_delay() if get_ident() == state.block_thread else -1
     cpu = thread_cpu()
-    if state.task_full:
-        state.end_pcpu = process_cpu()  # right after the thread's: the two spans match
-        # Another thread's (a Queue's feeder) run-queue wait says nothing of the task's.
-        state.end_wait = run_delay() if get_ident() == state.block_thread else -1
+    state.end_pcpu = process_cpu()  # right after the thread's: the two spans match
     return cpu
 
 
