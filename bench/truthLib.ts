@@ -145,6 +145,8 @@ function claim(quadrant: string): 'win' | 'loss' | null | 'none' {
 
 /** One round: a profiled run of the pool version between two plain loop runs, then a plain pool run. */
 export interface TruthRound {
+  /** An idle interpreter's start, measured in the round (it drifts with the machine too). */
+  startMs: number;
   loopBeforeMs: number;
   loopAfterMs: number;
   poolMs: number;
@@ -153,11 +155,12 @@ export interface TruthRound {
 
 /**
  * Judges the rounds: the machine's speed drifts by half or more over minutes here, so each
- * profiled run's estimate is compared with the loop runs made just before and after it, and each
- * plain pool run with the loop run just before it; the medians over the rounds are judged.
+ * profiled run's estimate is compared with the loop runs made just before and after it (less the
+ * interpreter start measured in the same round), and each plain pool run with the loop run just
+ * before it; the medians over the rounds are judged.
  */
-export function judge(program: string, rounds: readonly TruthRound[], startMs: number): TruthRow {
-  const loopWork = (r: TruthRound): number => Math.max(1, (r.loopBeforeMs + r.loopAfterMs) / 2 - startMs);
+export function judge(program: string, rounds: readonly TruthRound[]): TruthRow {
+  const loopWork = (r: TruthRound): number => Math.max(1, (r.loopBeforeMs + r.loopAfterMs) / 2 - r.startMs);
   const errors = rounds
     .filter((r) => r.report.summary.estSequentialMs !== null)
     .map((r) => (r.report.summary.estSequentialMs as number) / loopWork(r) - 1);
@@ -208,7 +211,7 @@ export function judge(program: string, rounds: readonly TruthRound[], startMs: n
  * Measures one program: `rounds` rounds of a plain loop run, a plain pool run and a profiled pool
  * run (medians of each), the output checked identical throughout.
  */
-export function measure(program: string, rounds: number, startMs: number): TruthRow {
+export function measure(program: string, rounds: number): TruthRow {
   let expected: string | null = null;
   const check = (stdout: string, what: string): void => {
     expected ??= stdout;
@@ -221,13 +224,14 @@ export function measure(program: string, rounds: number, startMs: number): Truth
   };
   const done: TruthRound[] = [];
   for (let r = 0; r < rounds; r++) {
+    const startMs = pythonStartMs(3);
     const loopBeforeMs = loop();
     const profiled = profile(program);
     check(profiled.stdout, 'the pool version under PoolScope');
     const loopAfterMs = loop();
     const pool = runPlain(program, 'pool');
     check(pool.stdout, 'the pool version');
-    done.push({ loopBeforeMs, loopAfterMs, poolMs: pool.ms, report: profiled.report });
+    done.push({ startMs, loopBeforeMs, loopAfterMs, poolMs: pool.ms, report: profiled.report });
   }
-  return judge(program, done, startMs);
+  return judge(program, done);
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { measure, pythonStartMs, ROOT } from '../../bench/truthLib';
+import { measure, ROOT } from '../../bench/truthLib';
 
 // What each program really does on any machine with at least two CPUs, by design: waits that
 // overlap win; a pool per call, a Manager round trip per update, and 2 µs tasks sent one by one lose.
@@ -19,19 +19,17 @@ const CASES: [string, 'win' | 'loss'][] = [
   ['tiny_chunksize1', 'loss'],
 ];
 
-let startMs = 0;
 before(() => {
   assert.ok(
     fs.existsSync(path.join(ROOT, 'dist', 'cli.js')),
     'dist/cli.js is missing: run npm run build first',
   );
-  startMs = pythonStartMs();
 });
 
 describe('truth: the estimated speedup and the verdict are on the measured side of 1', () => {
   for (const [program, expected] of CASES) {
     test(`${program}: a ${expected}`, () => {
-      const r = measure(program, 1, startMs);
+      const r = measure(program, 1);
       const detail = JSON.stringify(r);
       // The program did what it is there for (else this case proves nothing).
       assert.ok(expected === 'win' ? r.measuredSpeedup > 1.2 : r.measuredSpeedup < 0.8, detail);
