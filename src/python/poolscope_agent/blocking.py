@@ -26,7 +26,9 @@ from .state import clock, thread_cpu
 
 def wrap(orig):
     def blocking_call(*args, **kwargs):
-        if state.block_thread != get_ident() or state.block_depth:
+        # A pool worker between tasks has no such thread: no call to get_ident on that path.
+        thread = state.block_thread
+        if thread is None or thread != get_ident() or state.block_depth:
             return orig(*args, **kwargs)
         state.block_depth = 1
         c0 = -1
@@ -76,7 +78,9 @@ def _wrap_methods(cls, names):
             patching.replace(cls, name, wrap(cls.__dict__[name]))
 
 
-_CONNECTION_METHODS = ("recv", "recv_bytes", "recv_bytes_into", "poll", "send", "send_bytes")
+# The receiving side only: a send returns once the bytes are in the pipe (it waits only on a full
+# pipe), and a worker's result send, the busiest call there is, would pay the wrapper for nothing.
+_CONNECTION_METHODS = ("recv", "recv_bytes", "recv_bytes_into", "poll")
 
 
 def patch_connection(connection):
@@ -87,10 +91,11 @@ def patch_connection(connection):
 
 def patch_queues(queues):
     """After queue_hooks: Queue.get may be its replacement by now. Queue.put only appends
-    to the feeder's buffer (a full queue waits in a Semaphore, counted there)."""
+    to the feeder's buffer (a full queue waits in a Semaphore, counted there); puts and sends
+    are left alone, as Connection's are."""
     _wrap_methods(queues.Queue, ("get",))
     _wrap_methods(queues.JoinableQueue, ("join",))
-    _wrap_methods(queues.SimpleQueue, ("get", "put"))
+    _wrap_methods(queues.SimpleQueue, ("get",))
 
 
 def patch_synchronize(synchronize):
