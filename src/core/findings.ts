@@ -9,6 +9,7 @@ import { siteLocation, type SiteAnalysis } from './siteAnalysis';
 import { groupByKey, ratio } from './stats';
 import {
   BLOCKED_SHARE_OF_COMPUTE,
+  GC_SHARE_OF_COMPUTE,
   CHUNK_COMPUTE_PER_OVERHEAD,
   HELPER_CPU_SHARE,
   IO_SHARE_OF_WORK,
@@ -46,6 +47,7 @@ export function siteFindings(model: TraceModel, site: SiteAnalysis): Finding[] {
     threadOversubscription(model, site),
     ioBound(site),
     coordinationBound(site),
+    gcInWorkers(model, site),
     taskErrors(site),
   ].filter((f): f is Finding => f !== null);
 }
@@ -97,6 +99,33 @@ function ioBound(site: SiteAnalysis): Finding | null {
       'Waiting needs no separate process: a concurrent.futures.ThreadPoolExecutor (or asyncio) overlaps the ' +
       'waits in one process, without pickling the arguments and results or starting workers; it can use more ' +
       'threads than there are CPUs.',
+  };
+}
+
+/** Workers that spent their tasks collecting garbage (a forked worker walks the parent's heap). */
+function gcInWorkers(model: TraceModel, site: SiteAnalysis): Finding | null {
+  const c = site.metrics.compute;
+  if (c.gcMs === undefined || c.totalMs <= 0) return null;
+  const share = c.gcMs / c.totalMs;
+  if (share < GC_SHARE_OF_COMPUTE) return null;
+  const forked = site.group.pools.some((p) => model.pools[p].startMethod === 'fork');
+  return {
+    id: 'gc-in-workers',
+    severity: 'warning',
+    ...siteLocation(site),
+    message:
+      `The workers spent ${fmtMs(c.gcMs)} collecting garbage inside their tasks, ${fmtPct(share)} of the ` +
+      `${fmtMs(c.totalMs)} compute time` +
+      (forked
+        ? ": a forked worker's full collections walk every object it inherited from the parent, and copy " +
+          'each memory page they touch.'
+        : '.'),
+    advice: forked
+      ? 'Call gc.freeze() in the parent just before creating the pool (Python 3.7+): the objects it holds then ' +
+        'are never collected in the workers (nor copied for it). Or build large data after the pool starts, ' +
+        'or in the workers themselves.'
+      : 'Create fewer short-lived container objects in the task (or call gc.disable() in a pool initializer ' +
+        'if the tasks make no reference cycles).',
   };
 }
 

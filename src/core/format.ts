@@ -43,6 +43,8 @@ export const RECV_PAYLOAD_SIZE = 56;
 export const RUN_PAYLOAD_SIZE = 48;
 /** RUN with `wait`, `pcpu` and `blocked` (docs/trace-format.md). */
 export const RUN_PAYLOAD_SIZE_V2 = 72;
+/** RUN with `gc` too. */
+export const RUN_PAYLOAD_SIZE_V3 = 80;
 
 /** Matches a segment file name: `ev-<pid>-<start>.<segment>.bin`. */
 export const SEGMENT_FILE_RE = /^(ev-(\d+)-(\d+))\.(\d+)\.bin$/;

@@ -106,6 +106,7 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
       ...(cpuSampled ? { cpuSampled } : {}),
       ...(waitMs !== null ? { waitMs } : {}),
       blockedMs: compute.sequential.blockedMs(),
+      ...(compute.sequential.gcMs() > 0 ? { gcMs: compute.sequential.gcMs() } : {}),
       ...(helperCpuMs !== null ? { helperCpuMs } : {}),
       sequentialMs,
       workMedianMs: medianMs === null ? null : medianMs * workRate,
@@ -153,7 +154,7 @@ function computeOf(
   workersUsed: number;
 } {
   const { tasks } = model;
-  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs, clockSample } = tasks.num;
+  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs, clockSample, gcMs } = tasks.num;
   const { pool: poolOf, worker: workerOf } = tasks;
   const n = taskIndices.length;
   const walls = new NumberList(n);
@@ -169,7 +170,7 @@ function computeOf(
     const compute = computeEndMs[i] - computeStartMs[i];
     if (!Number.isNaN(compute)) {
       walls.push(compute);
-      sequential.add(compute, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i], clockSample[i]);
+      sequential.add(compute, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i], clockSample[i], gcMs[i]);
       computeByPool[pool] += compute;
     }
     if (poolSeen[pool] === 0) {

@@ -53,6 +53,7 @@ export class SequentialWork {
   private unread = 0;
   private readonly typical = new MedianAtLeast(CPU_BOUND_RATIO);
   private blocked = 0;
+  private gc = 0;
   // The tasks whose run-queue wait was read: how many, their wall and blocked time, their work.
   private waited = 0;
   private waitedWall = 0;
@@ -71,20 +72,24 @@ export class SequentialWork {
    * A task's compute wall time, CPU time, run-queue wait, blocked time, its process's CPU time
    * (NaN where not recorded) and whether its clocks were the one-in-16 sample (1).
    */
-  add(c: number, u: number, wait = NaN, blocked = NaN, pcpu = NaN, sample = 0): void {
+  add(c: number, u: number, wait = NaN, blocked = NaN, pcpu = NaN, sample = 0, gc = NaN): void {
     this.wall += c;
+    // Garbage collection in a worker walks (and, forked, copies) the heap it inherited: not the
+    // task's work, and counted with the blocked time (see blockedMs for the part that is blocked).
+    const g = gc > 0 ? Math.min(gc, c) : 0;
+    this.gc += g;
     // Only tasks long enough that the clock reads around them do not show as other threads' CPU.
     if (pcpu >= 0 && u >= HELPER_MIN_TASK_CPU_MS) {
       this.helperWall += c;
       this.helperCpu += Math.max(0, pcpu - u);
     }
-    const b = blocked > 0 ? Math.min(blocked, c) : 0; // NaN > 0 is false
+    const b = blocked > 0 ? Math.min(blocked, c - g) : 0; // NaN > 0 is false
     this.blocked += b;
     if (!Number.isNaN(wait)) {
       this.waited++;
       this.waitedWall += c;
-      this.waitedBlocked += b;
-      const work = Math.max(0, c - wait - b);
+      this.waitedBlocked += b + g;
+      const work = Math.max(0, c - wait - b - g);
       this.waitedWork += work;
       this.waits += wait;
       if (sample === 1) {
@@ -107,13 +112,13 @@ export class SequentialWork {
   result(ratios: () => ArrayLike<number>): number {
     if (this.waited > 0) {
       const unread = this.read + this.unread - this.waited;
-      const rest = this.wall - this.waitedWall - (this.blocked - this.waitedBlocked);
+      const rest = this.wall - this.waitedWall - (this.blocked + this.gc - this.waitedBlocked);
       if (this.samples > 0)
         return this.waitedWork + Math.min(rest, (unread * this.sampleWork) / this.samples);
       const unblocked = this.waitedWall - this.waitedBlocked;
       return this.waitedWork + rest * (unblocked > 0 ? this.waitedWork / unblocked : 1);
     }
-    const wall = this.wall - this.blocked;
+    const wall = this.wall - this.blocked - this.gc;
     return this.typical.result(ratios) ? Math.min(this.cpuMs(), wall) : wall;
   }
 
@@ -124,6 +129,11 @@ export class SequentialWork {
   helperCpuMs(): number | null {
     if (this.helperWall === 0) return null;
     return this.helperCpu * (this.wall / this.helperWall);
+  }
+
+  /** Time the tasks' workers spent collecting garbage inside them. */
+  gcMs(): number {
+    return this.gc;
   }
 
   /** Time blocked inside the tasks' own multiprocessing calls. */
@@ -335,7 +345,7 @@ export interface PoolStats {
 
 export function poolStats(model: TraceModel): PoolStats[] {
   const { tasks } = model;
-  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs, clockSample } = tasks.num;
+  const { computeStartMs, computeEndMs, cpuMs, waitMs, blockedMs, procCpuMs, clockSample, gcMs } = tasks.num;
   const poolCount = model.pools.length;
   const processCount = model.processes.length;
   const work = model.pools.map(() => new SequentialWork());
@@ -346,7 +356,8 @@ export function poolStats(model: TraceModel): PoolStats[] {
   for (let i = 0; i < tasks.length; i++) {
     const pool = tasks.pool[i];
     const c = computeEndMs[i] - computeStartMs[i];
-    if (!Number.isNaN(c)) work[pool].add(c, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i], clockSample[i]);
+    if (!Number.isNaN(c))
+      work[pool].add(c, cpuMs[i], waitMs[i], blockedMs[i], procCpuMs[i], clockSample[i], gcMs[i]);
     const worker = tasks.worker[i];
     if (worker >= 0 && used[pool * processCount + worker] === 0) {
       used[pool * processCount + worker] = 1;

@@ -101,6 +101,7 @@ function blankProcess(index: number, pid: number): ProcessInfo {
     waitMs: null,
     blockedMs: null,
     joinedMs: null,
+    userEndMs: null,
     peakRssBytes: null,
     lastSeenMs: null,
   };
@@ -152,16 +153,27 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
         case 'user-start':
           p.userStartMs = ms(m.t);
           break;
+        case 'user-end': {
+          // The span of user code, and its waits: the exit work after it is not the process's work.
+          p.userEndMs = ms(m.t);
+          const wait = num(d, 'wait');
+          const blocked = num(d, 'blocked');
+          p.waitMs = wait === null ? null : wait / 1e6;
+          p.blockedMs = blocked === null ? null : blocked / 1e6;
+          break;
+        }
         case 'exit': {
           p.endMs = ms(m.t);
           p.exitCode = num(d, 'code');
           const user = num(d, 'cpuUser');
           const sys = num(d, 'cpuSystem');
           if (user !== null || sys !== null) p.cpuMs = ((user ?? 0) + (sys ?? 0)) * 1000;
-          const wait = num(d, 'wait');
-          const blocked = num(d, 'blocked');
-          p.waitMs = wait === null ? null : wait / 1e6;
-          p.blockedMs = blocked === null ? null : blocked / 1e6;
+          if (p.userEndMs === null) {
+            const wait = num(d, 'wait');
+            const blocked = num(d, 'blocked');
+            p.waitMs = wait === null ? null : wait / 1e6;
+            p.blockedMs = blocked === null ? null : blocked / 1e6;
+          }
           p.peakRssBytes = num(d, 'maxRss');
           break;
         }

@@ -231,6 +231,7 @@ export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnin
       v.procCpuMs[i] = run.pcpu / 1e6;
       v.blockedMs[i] = run.blocked / 1e6;
       v.clockSample[i] = run.flags & RUN_SAMPLE;
+      v.gcMs[i] = run.gc / 1e6;
     }
   }
   // 3. Results sent by workers (the result pipe is learnt from them if no `pool` META named it).

@@ -79,6 +79,8 @@ export interface ProcessInfo {
   blockedMs: number | null;
   /** Its parent's `join()` returned after it ended. */
   joinedMs: number | null;
+  /** A `Process` child's user code returned (`user-end` META; its exit work follows). */
+  userEndMs: number | null;
   peakRssBytes: number | null;
   /** The latest stamp in its stream. */
   lastSeenMs: number | null;
@@ -177,6 +179,8 @@ export interface Task {
   readonly blockedMs: number | null;
   /** 1 where the clocks were read as the worker's one-in-16 sample (RUN flag), else 0. */
   readonly clockSample: number | null;
+  /** Time in garbage collection inside the compute interval; null in older traces. */
+  readonly gcMs: number | null;
   /** Worker side: result pickling started; took; writing it took; handed to the pipe. */
   readonly resultPickleStartMs: number | null;
   readonly pickleOutMs: number | null;

@@ -25,7 +25,8 @@ export interface ProcessSite {
 }
 
 const workOf = (p: ProcessInfo): number | null => {
-  const wall = p.userStartMs !== null && p.endMs !== null ? Math.max(0, p.endMs - p.userStartMs) : null;
+  const end = p.userEndMs ?? p.endMs;
+  const wall = p.userStartMs !== null && end !== null ? Math.max(0, end - p.userStartMs) : null;
   if (wall !== null && p.waitMs !== null) return Math.max(0, wall - p.waitMs - (p.blockedMs ?? 0));
   if (p.cpuMs !== null) return wall !== null ? Math.min(p.cpuMs, wall) : p.cpuMs;
   return wall;

@@ -5,7 +5,7 @@
  * into a reused struct ({@link readSend} and friends), so a million-task trace costs no object per
  * record.
  */
-import { RECORD_HEADER_SIZE, RUN_PAYLOAD_SIZE_V2 } from './format';
+import { RECORD_HEADER_SIZE, RUN_PAYLOAD_SIZE_V2, RUN_PAYLOAD_SIZE_V3 } from './format';
 
 /** One process's event stream: the files `ev-<pid>-<start>.<n>.bin` (or one container stream). */
 export interface StreamInfo {
@@ -141,6 +141,8 @@ export interface RunFields {
   blocked: number;
   /** The record's flags: RUN_SAMPLE (1) where the clocks were read as the worker's one-in-16 sample. */
   flags: number;
+  /** Time in garbage collection inside the task (outside `blocked`); NaN in older traces. */
+  gc: number;
 }
 
 /** RUN flag: a fair sample of the tasks whose clocks were not read (docs/trace-format.md). */
@@ -168,7 +170,7 @@ export function newRecvFields(): RecvFields {
 }
 
 export function newRunFields(): RunFields {
-  return { chan: 0, job: 0, index: 0, t0: 0, t1: 0, cpu: 0, wait: 0, pcpu: 0, blocked: 0, flags: 0 };
+  return { chan: 0, job: 0, index: 0, t0: 0, t1: 0, cpu: 0, wait: 0, pcpu: 0, blocked: 0, flags: 0, gc: 0 };
 }
 
 /** Reads the SEND record at `offset` (its length word) into `into`. */
@@ -219,10 +221,12 @@ export function readRun(view: DataView, offset: number, into: RunFields = newRun
   into.t1 = readU64(view, p + 32);
   into.cpu = isNoCpu(view, p + 40) ? NaN : readU64(view, p + 40);
   // Older traces end here (48 bytes of payload).
-  const long = view.getUint32(offset, true) - RECORD_HEADER_SIZE >= RUN_PAYLOAD_SIZE_V2;
+  const payload = view.getUint32(offset, true) - RECORD_HEADER_SIZE;
+  const long = payload >= RUN_PAYLOAD_SIZE_V2;
   into.wait = long && !isNoCpu(view, p + 48) ? readU64(view, p + 48) : NaN;
   into.pcpu = long && !isNoCpu(view, p + 56) ? readU64(view, p + 56) : NaN;
   into.blocked = long ? readU64(view, p + 64) : NaN;
   into.flags = view.getUint16(offset + 6, true);
+  into.gc = payload >= RUN_PAYLOAD_SIZE_V3 ? readU64(view, p + 72) : NaN;
   return into;
 }

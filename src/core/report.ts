@@ -21,6 +21,7 @@ export type FindingId =
   | 'thread-oversubscription'
   | 'io-bound'
   | 'coordination-bound'
+  | 'gc-in-workers'
   | 'worker-crashed'
   | 'missing-main-guard'
   | 'uncaught-exception'
@@ -228,6 +229,11 @@ export interface CallSiteCompute {
   waitMs?: number;
   /** Of `totalMs`: time blocked inside multiprocessing calls the tasks made (Manager, queues, locks). */
   blockedMs?: number;
+  /**
+   * Of `totalMs`: time the workers spent collecting garbage inside the tasks (a forked worker's
+   * full collections walk and copy the heap it inherited from the parent); not work a loop does.
+   */
+  gcMs?: number;
   /** CPU time the workers' other threads (BLAS/OpenMP helpers) used while the tasks computed. */
   helperCpuMs?: number;
   /**

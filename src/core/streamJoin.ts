@@ -192,6 +192,7 @@ export class StreamTaskJoin {
       join.v.procCpuMs[i] = run.pcpu / 1e6;
       join.v.blockedMs[i] = run.blocked / 1e6;
       join.v.clockSample[i] = run.flags & RUN_SAMPLE;
+      join.v.gcMs[i] = run.gc / 1e6;
     }
   }
 

@@ -28,6 +28,7 @@ export const TASK_NUMBERS = [
   'procCpuMs',
   'blockedMs',
   'clockSample',
+  'gcMs',
   'resultPickleStartMs',
   'pickleOutMs',
   'writeOutMs',
@@ -63,6 +64,7 @@ export function numberColumns(make: (field: TaskNumber) => Float64Array): Number
     procCpuMs: make('procCpuMs'),
     blockedMs: make('blockedMs'),
     clockSample: make('clockSample'),
+    gcMs: make('gcMs'),
     resultPickleStartMs: make('resultPickleStartMs'),
     pickleOutMs: make('pickleOutMs'),
     writeOutMs: make('writeOutMs'),
@@ -250,6 +252,9 @@ class TaskRow implements Task {
   }
   get blockedMs(): number | null {
     return orNull(this.t.num.blockedMs[this.i]);
+  }
+  get gcMs(): number | null {
+    return orNull(this.t.num.gcMs[this.i]);
   }
   get clockSample(): number | null {
     return orNull(this.t.num.clockSample[this.i]);

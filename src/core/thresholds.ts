@@ -131,3 +131,10 @@ export const BLOCKED_SHARE_OF_COMPUTE = 0.5;
  * CPU for at least this share of their compute wall time (sleeping workers are not competing).
  */
 export const WAIT_SHARE_OF_COMPUTE = 0.2;
+
+/**
+ * gc-in-workers: the workers spent at least this share of their tasks' compute time collecting
+ * garbage. A forked worker's full collection walks the heap it inherited and writes to every
+ * object's header, so the parent's memory is copied page by page in each worker.
+ */
+export const GC_SHARE_OF_COMPUTE = 0.2;

@@ -95,11 +95,14 @@ def test_a_process_childs_queue_wait_is_blocked_time(runner, method):
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout == b"42\n"
     (child,) = run.with_role("process")
-    (exit_,) = child.metas("exit")
-    assert exit_["blocked"] >= 50 * MS, exit_
-    assert 0 <= exit_["wait"] <= 100 * MS
+    # Its user code's end, before its exit work: the span's waits.
+    (end,) = child.metas("user-end")
+    assert end["blocked"] >= 50 * MS, end
+    assert 0 <= end["wait"] <= 100 * MS
     (user,) = child.metas("user-start")
-    assert exit_["blocked"] <= exit_["t"] - user["t"]
+    assert end["blocked"] <= end["t"] - user["t"]
+    (exit_,) = child.metas("exit")
+    assert exit_["t"] >= end["t"] and exit_["blocked"] >= end["blocked"]
     # The parent saw it end: a `join` META after its exit, with the main thread's CPU so far.
     (join,) = run.main.metas("join")
     assert join["child"] == child.pid and join["t0"] <= join["t"] and join["t"] >= exit_["t"]

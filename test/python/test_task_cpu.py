@@ -57,6 +57,7 @@ def test_tiny_tasks_read_the_cpu_clock_one_in_16(runner, method, api):
         assert r["pcpu"] >= r["cpu"] - 1e6
         assert 0 <= r["wait"] <= r["t1"] - r["t0"] + 1e6
         assert r["blocked"] == 0
+        assert 0 <= r["gc"] <= r["t1"] - r["t0"]
 
 
 def _by_the_rule(runs):

@@ -14,7 +14,7 @@ _FILE = re.compile(r"^ev-(\d+)-(\d+)\.(\d+)\.bin$")
 
 SEND_FIELDS = ("chan", "job", "index", "bytes", "t0", "t1", "t2", "items", "call", "kind", "ok", "crc")
 RECV_FIELDS = ("chan", "job", "index", "bytes", "t0", "t1", "kind", "ok", "crc")
-RUN_FIELDS = ("chan", "job", "index", "t0", "t1", "cpu", "wait", "pcpu", "blocked")
+RUN_FIELDS = ("chan", "job", "index", "t0", "t1", "cpu", "wait", "pcpu", "blocked", "gc")
 
 KIND_MESSAGE, KIND_POOL_TASK, KIND_POOL_RESULT, KIND_EXEC_TASK, KIND_EXEC_RESULT, KIND_CONTROL = range(6)
 
@@ -66,8 +66,9 @@ def _decode_payload(type_, payload):
         rec["record"] = "RECV"
         return rec
     if type_ == 4:
-        # 48 bytes in older traces; 72 with wait, pcpu and blocked.
-        values = struct.unpack_from("<QqqQQQQQQ" if len(payload) >= 72 else "<QqqQQQ", payload)
+        # 48 bytes in older traces; 72 with wait, pcpu and blocked; 80 with gc.
+        layout = "<QqqQQQQQQQ" if len(payload) >= 80 else "<QqqQQQQQQ" if len(payload) >= 72 else "<QqqQQQ"
+        values = struct.unpack_from(layout, payload)
         rec = dict(zip(RUN_FIELDS, values))
         rec["record"] = "RUN"
         return rec

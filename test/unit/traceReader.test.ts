@@ -145,7 +145,7 @@ describe('TraceTail: reading a run directory', () => {
       crc: 17,
     });
     // A 48-byte RUN (older traces) has no wait, process CPU or blocked time.
-    const none = { wait: NaN, pcpu: NaN, blocked: NaN };
+    const none = { wait: NaN, pcpu: NaN, blocked: NaN, gc: NaN };
     assert.deepEqual(d.runs[0], {
       stream: 0,
       chan: 9,
@@ -169,6 +169,7 @@ describe('TraceTail: reading a run directory', () => {
       pcpu: 300,
       blocked: 40,
       flags: 1, // RUN_SAMPLE: read as the worker's one-in-16 sample
+      gc: NaN, // a 72-byte RUN: before the gc field
     });
     // Clocks not read (a sampled tiny task): NaN, not zero; blocked time is always counted.
     assert.deepEqual(d.runs[2], {
@@ -183,6 +184,7 @@ describe('TraceTail: reading a run directory', () => {
       pcpu: NaN,
       blocked: 0,
       flags: 0,
+      gc: NaN,
     });
   });
 

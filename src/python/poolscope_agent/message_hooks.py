@@ -368,7 +368,7 @@ def open_task(chan, job, index, t_start):
         state.reads_skipped += 1
         if last >= CPU_EVERY_TASK_NS:
             cpu = thread_cpu()
-    state.task = (chan, job, index, t_start, cpu, wait, pcpu, state.blocked, state.blocked_wait, flags)
+    state.task = (chan, job, index, t_start, cpu, wait, pcpu, state.blocked, state.blocked_wait, flags, state.gc_ns)
     state.task_cpu = cpu >= 0
     state.task_full = state.block_waits = wait >= 0
     state.task_open = True
@@ -412,7 +412,7 @@ def _task_end(conn, obj, t_pickle, cpu):
             ok = error is None
         else:
             return  # a message on another pipe while the task computes: it goes on
-        chan, job, index, t_start, cpu_start, wait_start, pcpu_start, blocked_start, blocked_wait_start, flags = (
+        chan, job, index, t_start, cpu_start, wait_start, pcpu_start, blocked_start, blocked_wait_start, flags, gc0 = (
             state.task
         )
         state.task = None
@@ -427,7 +427,8 @@ def _task_end(conn, obj, t_pickle, cpu):
                 wait = max(0, state.end_wait - wait_start - (state.blocked_wait - blocked_wait_start))
             pcpu = max(0, state.end_pcpu - pcpu_start)
             state.end_wait = state.end_pcpu = -1
-        state.rec.run(chan, job, index, t_start, t_pickle, cpu, wait, pcpu, state.blocked - blocked_start, flags)
+        gc_ns = state.gc_ns - gc0
+        state.rec.run(chan, job, index, t_start, t_pickle, cpu, wait, pcpu, state.blocked - blocked_start, flags, gc_ns)
         if not ok:
             _task_error(chan, job, index, error)
     except Exception as e:  # noqa: BLE001

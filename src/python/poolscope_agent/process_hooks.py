@@ -30,6 +30,34 @@ def patch_process(process):
     _join_orig = patching.replace(process.BaseProcess, "join", blocking.wrap(_join))
 
 
+def patch_util(util):
+    # BaseProcess._bootstrap calls util._exit_function() as soon as run() returns (in a
+    # `finally`): the end of a child's user code, before its exit work (finalizers, flushing).
+    global _exit_function_orig
+    _exit_function_orig = patching.replace(util, "_exit_function", _exit_function)
+
+
+_exit_function_orig = None
+
+
+def _exit_function(*args, **kwargs):
+    if state.enabled and state.role == "process" and not state.exit_written:
+        try:
+            write_user_end()
+        except Exception as e:  # noqa: BLE001
+            state.agent_error(e, "user-end")
+    return _exit_function_orig(*args, **kwargs)
+
+
+def write_user_end():
+    """A `Process` child's user code returned: its span's waits (docs/trace-format.md)."""
+    fields = {"blocked": state.blocked}
+    wait = sched.run_delay() if get_ident() == state.block_thread else -1
+    if wait >= 0 and state.user_wait >= 0:  # outside the blocked time, as in RUN
+        fields["wait"] = max(0, wait - state.user_wait - state.blocked_wait)
+    state.meta("user-end", **fields)
+
+
 def patch_popen_fork(popen_fork):
     # popen_spawn_posix.Popen inherits this poll().
     patching.replace(popen_fork.Popen, "poll", _make_poll(popen_fork.Popen.poll))
@@ -131,6 +159,11 @@ def _enter_child(proc):
     role, pool = _role_of(target, args)
     state.role, state.name, state.parent_pid = role, proc.name, proc._parent_pid
     state.is_worker = role in ("pool-worker", "executor-worker")
+    if state.is_worker:
+        import gc
+
+        if blocking.gc_callback not in gc.callbacks:
+            gc.callbacks.append(blocking.gc_callback)
     if role == "process":
         # Its whole life is its "task": its waits on queues, locks and Managers are counted.
         state.block_thread = get_ident()

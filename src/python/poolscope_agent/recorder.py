@@ -35,10 +35,10 @@ _TYPE = struct.Struct("<HH")
 # Each struct starts at offset 4 of its record: type, flags, then the payload.
 _SEND = struct.Struct("<HHQqqQQQQIIBBxxI")  # ... kind, ok, 2 zero bytes, crc
 _RECV = struct.Struct("<HHQqqQQQBBxxI")
-_RUN = struct.Struct("<HHQqqQQQQQQ")
+_RUN = struct.Struct("<HHQqqQQQQQQQ")
 SEND_SIZE = 4 + _SEND.size  # 80
 RECV_SIZE = 4 + _RECV.size  # 64
-RUN_SIZE = 4 + _RUN.size  # 80
+RUN_SIZE = 4 + _RUN.size  # 88
 
 
 def segment_size(index):
@@ -115,7 +115,7 @@ class Recorder:
         finally:
             lock.release()
 
-    def run(self, chan, job, index, t0, t1, cpu, wait=NO_CPU, pcpu=NO_CPU, blocked=0, flags=0):
+    def run(self, chan, job, index, t0, t1, cpu, wait=NO_CPU, pcpu=NO_CPU, blocked=0, flags=0, gc=0):
         lock = self._lock
         lock.acquire()
         try:
@@ -126,7 +126,7 @@ class Recorder:
                     return
             self._off = off + RUN_SIZE
             mm = self._mm
-            _RUN.pack_into(mm, off + 4, T_RUN, flags, chan, job, index, t0, t1, cpu, wait, pcpu, blocked)
+            _RUN.pack_into(mm, off + 4, T_RUN, flags, chan, job, index, t0, t1, cpu, wait, pcpu, blocked, gc)
             _LENGTH.pack_into(mm, off, RUN_SIZE)
         finally:
             lock.release()

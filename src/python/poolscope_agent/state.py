@@ -66,6 +66,8 @@ block_cpu = False  # also read the thread's CPU clock around them (the main proc
 blocked_cpu = 0  # ns of CPU inside them, where read
 user_cpu_frozen = 0  # the thread's CPU outside them as the current one began
 user_wait = -1  # a Process child's run-queue wait when it reached user code (sched.run_delay)
+gc_ns = 0  # ns a worker spent in garbage collection inside its tasks (blocking.gc_callback)
+gc_started = 0  # when the collection under way began, inside a task; 0: none
 # The manager's server process: all its traffic is the manager's own.
 no_user_messages = False
 call_ids = 0
@@ -87,14 +89,14 @@ def reset_for_child(started_by_):
     global started_by, is_main, role, name, parent_pid, exit_code, exit_written
     global task, task_open, task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped
     global call_ids, is_worker, no_user_messages, block_thread, block_depth, blocked, user_wait
-    global block_waits, blocked_wait, block_cpu, blocked_cpu
+    global block_waits, blocked_wait, block_cpu, blocked_cpu, gc_ns, gc_started
     old = rec
     started_by, is_main = started_by_, False
     role, name, parent_pid = "unknown", None, None
     exit_code, exit_written, task, task_open, call_ids = None, False, None, False, 0
     task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped = False, False, -1, -1, 1 << 62, 0
     block_thread, block_depth, blocked, user_wait, block_waits, blocked_wait = None, 0, 0, -1, False, 0
-    block_cpu, blocked_cpu = False, 0
+    block_cpu, blocked_cpu, gc_ns, gc_started = False, 0, 0, 0
     is_worker = no_user_messages = False
     tls.out = tls.inp = tls.call = None
     _new_identity()
