@@ -25,11 +25,12 @@ export const computeMs = (t: Task): number | null =>
  * most their own wall time. Not a rate of their wall time: a sampled task waits for a CPU more
  * often than the others (its clock reads are system calls, where a waiting process takes the CPU),
  * so the samples' work per wall time understates the others'. Without samples: at the rate of the
- * tasks read. Traces
- * without waits (older ones; platforms without schedstat) fall back to the CPU clock: the tasks'
- * CPU time when they are CPU-bound (the median task on the CPU for at least CPU_BOUND_RATIO of its
- * compute wall time), else their compute wall time. Per task: its compute wall time, CPU time, wait
- * and blocked time (NaN where not recorded), tasks without a compute interval left out.
+ * tasks read. Garbage collection inside a task (RUN `gc`) is not work either.
+ *
+ * Traces without waits (older ones; platforms without schedstat) fall back to the CPU clock: the
+ * tasks' CPU time when they are CPU-bound (the median task on the CPU for at least CPU_BOUND_RATIO
+ * of its compute wall time), else their compute wall time. Per task: its compute wall time, CPU
+ * time, wait and blocked time (NaN where not recorded), tasks without a compute interval left out.
  */
 export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayLike<number>): number {
   const work = new SequentialWork();
@@ -37,13 +38,13 @@ export function sequentialWorkMs(computeWallMs: ArrayLike<number>, cpuMs: ArrayL
   return work.result(() => cpuRatios(computeWallMs, cpuMs));
 }
 
+/** Tasks whose helper threads' CPU is counted: a few µs of clock reads are noise beside 1 ms. */
+const HELPER_MIN_TASK_CPU_MS = 1;
+
 /**
  * {@link sequentialWorkMs} fed one task at a time, so that a pass that walks the tasks anyway need
  * not keep a million compute and CPU times for it.
  */
-/** Tasks whose helper threads' CPU is counted: a few µs of clock reads are noise beside 1 ms. */
-const HELPER_MIN_TASK_CPU_MS = 1;
-
 export class SequentialWork {
   private wall = 0;
   private cpu = 0;
@@ -54,7 +55,8 @@ export class SequentialWork {
   private readonly typical = new MedianAtLeast(CPU_BOUND_RATIO);
   private blocked = 0;
   private gc = 0;
-  // The tasks whose run-queue wait was read: how many, their wall and blocked time, their work.
+  // The tasks whose run-queue wait was read: how many, their wall time, their blocked and garbage
+  // collection time, their work, their waits.
   private waited = 0;
   private waitedWall = 0;
   private waitedBlocked = 0;
@@ -75,7 +77,7 @@ export class SequentialWork {
   add(c: number, u: number, wait = NaN, blocked = NaN, pcpu = NaN, sample = 0, gc = NaN): void {
     this.wall += c;
     // Garbage collection in a worker walks (and, forked, copies) the heap it inherited: not the
-    // task's work, and counted with the blocked time (see blockedMs for the part that is blocked).
+    // task's work. Counted apart from the blocked time (gcMs, blockedMs).
     const g = gc > 0 ? Math.min(gc, c) : 0;
     this.gc += g;
     // Only tasks long enough that the clock reads around them do not show as other threads' CPU.
