@@ -65,9 +65,9 @@ export class SequentialWork {
   // Of those, the one-in-16 samples: the mean work of the tasks not read.
   private samples = 0;
   private sampleWork = 0;
-  // The tasks whose process CPU time was read: their compute wall time, and the CPU time their
-  // worker's other threads used meanwhile.
-  private helperWall = 0;
+  // The tasks whose process CPU time was read (and long enough): their own CPU time, and the CPU
+  // time their worker's other threads used meanwhile.
+  private helperOwn = 0;
   private helperCpu = 0;
 
   /**
@@ -82,7 +82,7 @@ export class SequentialWork {
     this.gc += g;
     // Only tasks long enough that the clock reads around them do not show as other threads' CPU.
     if (pcpu >= 0 && u >= HELPER_MIN_TASK_CPU_MS) {
-      this.helperWall += c;
+      this.helperOwn += u;
       this.helperCpu += Math.max(0, pcpu - u);
     }
     const b = blocked > 0 ? Math.min(blocked, c - g) : 0; // NaN > 0 is false
@@ -126,11 +126,13 @@ export class SequentialWork {
 
   /**
    * CPU time the workers' other threads (BLAS, OpenMP, the user's own) used while the tasks
-   * computed, tasks without a reading counted at the rate of those with one; null: none read.
+   * computed: the tasks' CPU time at the ratio measured on the tasks read (each against its own
+   * CPU time: a sleeping task's one long first task must not speak for forty short ones); null:
+   * none read.
    */
   helperCpuMs(): number | null {
-    if (this.helperWall === 0) return null;
-    return this.helperCpu * (this.wall / this.helperWall);
+    if (this.helperOwn === 0) return null;
+    return (this.helperCpu / this.helperOwn) * this.cpuMs();
   }
 
   /** Time the tasks' workers spent collecting garbage inside them. */
