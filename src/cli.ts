@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, ProfileArgs, ReportArgs, UsageError, USAGE } from './cli/args';
+import { parseArgs, ProfileArgs, ReportArgs, UsageError, usageOf } from './cli/args';
 import { compareCommand } from './cli/compareCmd';
 import { say, writeOut } from './cli/io';
 import { preflight } from './cli/preflight';
@@ -21,15 +21,15 @@ async function main(argv: string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      say(err.message);
-      process.stderr.write(`${USAGE}\n`);
+      // One line: what was wrong, and where the help is.
+      say(`${err.message}; see \`poolscope ${err.command ? `${err.command} ` : ''}--help\``);
       return 2;
     }
     throw err;
   }
   switch (args.command) {
     case 'help':
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${usageOf(args.topic)}\n`);
       return 0;
     case 'version':
       process.stdout.write(`${VERSION}\n`);

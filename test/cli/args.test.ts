@@ -40,6 +40,23 @@ test('bad usage is a UsageError with a reason', () => {
   assert.throws(() => parseArgs(['launch']), /unknown command "launch"/);
 });
 
+test('did you mean: the closest option or command, when close', () => {
+  assert.throws(
+    () => parseArgs(['profile', '--chrom', 'x', 'a.py']),
+    /unknown option "--chrom" \(did you mean --chrome\?\)/,
+  );
+  assert.throws(() => parseArgs(['sweep', '--chunksizes=1', 'a.py']), /did you mean --chunksize\?/);
+  assert.throws(
+    () => parseArgs(['profile', '--zzz', 'a.py']),
+    /^Error: unknown option "--zzz"$|unknown option "--zzz"$/,
+  );
+  assert.throws(() => parseArgs(['reprot', 'x']), /unknown command "reprot" \(did you mean report\?\)/);
+  assert.throws(
+    () => parseArgs(['profile', '--workers', '0', 'x.py']),
+    (err: unknown) => err instanceof UsageError && err.command === 'profile',
+  );
+});
+
 test('help and version', () => {
   assert.deepEqual(parseArgs([]), { command: 'help' });
   assert.deepEqual(parseArgs(['--help']), { command: 'help' });

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test, before, after } from 'node:test';
+import { parseArgs } from '../../src/cli/args';
 import { QUADRANT_TITLES } from '../../src/core/units';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -157,11 +158,53 @@ describe('poolscope profile', () => {
     assert.match(res.stderr, /Python 3\.8\.10; PoolScope needs Python 3\.9 or newer/);
   });
 
-  test('usage errors exit 2 with the usage text', () => {
-    const res = run(['profile', '--workers', 'zero', 'x.py']);
+  test('usage errors exit 2 in one line that says where the help is', () => {
+    let res = run(['profile', '--workers', 'zero', 'x.py']);
     assert.equal(res.status, 2);
-    assert.match(res.stderr, /--workers needs a whole number/);
-    assert.match(res.stderr, /Usage:/);
+    assert.equal(
+      res.stderr,
+      'poolscope: --workers needs a whole number ≥ 1; see `poolscope profile --help`\n',
+    );
+    res = run(['profile', '--jsn', 'r.json', 'x.py']);
+    assert.equal(res.status, 2);
+    assert.match(
+      res.stderr,
+      /^poolscope: unknown option "--jsn" \(did you mean --json\?\); see `poolscope profile --help`\n$/,
+    );
+    res = run(['profiel', 'x.py']);
+    assert.equal(res.status, 2);
+    assert.match(
+      res.stderr,
+      /^poolscope: unknown command "profiel" \(did you mean profile\?\); see `poolscope --help`\n$/,
+    );
+  });
+
+  test('each command has its own --help, on stdout, exit 0', () => {
+    for (const args of [
+      ['profile', '--help'],
+      ['help', 'profile'],
+    ]) {
+      const res = run(args);
+      assert.equal(res.status, 0, res.stderr);
+      assert.match(res.stdout, /^Usage:\n {2}poolscope profile \[options\]/);
+      assert.ok(!res.stdout.includes('poolscope sweep'), res.stdout);
+    }
+    const res = run(['sweep', '-h']);
+    assert.equal(res.status, 0);
+    assert.match(res.stdout, /--chunksize LIST/);
+    // After the script, --help is the script's own argument.
+    assert.deepEqual(parseArgs(['profile', 'x.py', '--help']), {
+      command: 'profile',
+      json: undefined,
+      html: undefined,
+      trace: undefined,
+      chrome: undefined,
+      python: undefined,
+      workers: undefined,
+      quiet: false,
+      script: 'x.py',
+      scriptArgs: ['--help'],
+    });
   });
 });
 
