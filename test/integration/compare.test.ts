@@ -18,26 +18,25 @@ import { ensureVsix, VSIX } from './vsix';
 
 const SHOTS = process.env.POOLSCOPE_SCREENSHOT_DIR ?? path.join(REPO_ROOT, 'out', 'vscode-test');
 
-// 40 000 items, each busy for 0.05 ms of wall time (a clock, not a loop count: on a fast machine
-// 8 000 items of a fixed loop computed only 0.17 s per worker at chunksize 200, and a worker
-// start-up of 87 ms under code-server's load then made that run "IPC overhead wins" by the 5×
-// start-up rule). The chunksize is the script's first argument. At chunksize 1 a task's 0.05 ms
-// of compute is under 5× the per-message overhead (0.02–0.05 ms here): light; at 200 each worker
-// computes ~1 s, so the verdict stays "Clear win" for start-ups up to ~200 ms.
+// 40 000 items of a fixed amount of CPU work (~0.05 ms each here). Not a spin until a clock says
+// 0.05 ms: a spin that is preempted still ends on time, so under code-server's load it did less
+// work than a loop would, and PoolScope (which counts a task's work less its waits for a CPU)
+// rightly estimated that the pool gained nothing at chunksize 200. The chunksize is the script's
+// first argument. At chunksize 1 a task's compute is under 5× the per-message overhead: light; at
+// 200 each worker computes ~1 s, a clear win for start-ups up to ~200 ms.
 const CHUNKY = `
 import sys
-import time
 from multiprocessing import Pool
 
-def work(seconds):
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        pass
-    return 1
+def work(n):
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return 1 if total >= 0 else 0
 
 if __name__ == "__main__":
     with Pool(2) as pool:
-        print(sum(pool.map(work, [0.00005] * 40000, chunksize=int(sys.argv[1]))))
+        print(sum(pool.map(work, [600] * 40000, chunksize=int(sys.argv[1]))))
 `;
 
 // Runs for minutes unless cancelled.
