@@ -212,7 +212,9 @@ function summary(
     workers: main ? main.workers : workers,
     tasks: main ? main.tasks : m.tasks,
     items: main ? main.items : m.items,
-    computeMsPerTask: main ? main.verdict.numbers.computeMsPerTask : m.compute.medianMs,
+    computeMsPerTask: main
+      ? main.verdict.numbers.computeMsPerTask
+      : (m.compute.workMedianMs ?? m.compute.medianMs),
     bytesPerTask: main ? main.ipc.bytesPerTask : m.ipc.bytesPerTask,
     ipcMsPerTask: main ? main.ipc.perTaskMs : m.ipc.perTaskMs,
     ipcShare: main ? main.ipc.share : m.ipc.share,

@@ -118,7 +118,7 @@ export interface Summary {
   tasks: number;
   /** Items in those tasks (a chunk of 10 counts 10). */
   items: number;
-  /** Median compute wall time per task or chunk (RUN t1 − t0). */
+  /** Median work per task or chunk: its compute time less its waits (CallSiteCompute.workMedianMs), as the verdict uses. */
   computeMsPerTask: number | null;
   /** Mean pickled bytes per task, task message + result message. */
   bytesPerTask: number | null;
