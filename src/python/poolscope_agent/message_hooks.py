@@ -370,7 +370,9 @@ def open_task(chan, job, index, t_start):
             cpu = thread_cpu()
     state.task = (chan, job, index, t_start, cpu, wait, pcpu, state.blocked, state.blocked_wait, flags, state.gc_ns)
     state.task_cpu = cpu >= 0
-    state.task_full = state.block_waits = wait >= 0
+    # A full read without schedstat still has the process CPU clock; only the waits need it.
+    state.task_full = pcpu >= 0
+    state.block_waits = wait >= 0
     state.task_open = True
     state.block_thread = get_ident()
 
@@ -423,7 +425,7 @@ def _task_end(conn, obj, t_pickle, cpu):
         wait = pcpu = NO_CPU
         if state.task_full:
             state.task_full = False
-            if state.end_wait >= 0:  # outside the blocked time, which is counted apart
+            if wait_start >= 0 and state.end_wait >= 0:  # outside the blocked time, counted apart
                 wait = max(0, state.end_wait - wait_start - (state.blocked_wait - blocked_wait_start))
             pcpu = max(0, state.end_pcpu - pcpu_start)
             state.end_wait = state.end_pcpu = -1

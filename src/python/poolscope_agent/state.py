@@ -47,8 +47,8 @@ exit_code = None
 exit_written = False
 # A pool or executor worker, between receiving a task and pickling its result:
 is_worker = False
-# (task chan, job, index, t unpickled, thread cpu, run-queue wait, process cpu then (-1: not
-# read), blocked then)
+# (task chan, job, index, compute start, then: thread cpu, run-queue wait, process cpu (-1: not
+# read), blocked, blocked_wait; RUN flags, gc_ns then): message_hooks.open_task
 task = None
 task_open = False
 task_cpu = False  # the open task reads the thread's CPU clock (message_hooks.open_task)
