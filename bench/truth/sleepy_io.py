@@ -1,4 +1,4 @@
-"""I/O-like tasks: 48 calls that each wait 20 ms (time.sleep stands for a network request) on
+"""I/O-like tasks: 96 calls that each wait 20 ms (time.sleep stands for a network request) on
 Pool(4). The waits overlap; a thread pool would do the same without processes."""
 import sys
 import time
@@ -12,10 +12,10 @@ def fetch(i):
 
 def main(mode):
     if mode == "loop":
-        total = sum(map(fetch, range(48)))
+        total = sum(map(fetch, range(96)))
     else:
         with Pool(4) as p:
-            total = sum(p.map(fetch, range(48), chunksize=1))
+            total = sum(p.map(fetch, range(96), chunksize=1))
     print(total)
 
 

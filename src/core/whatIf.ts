@@ -138,7 +138,9 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
         : 1;
   const load = share < 1 ? otherLoad(cores, site.workers, share) : 0;
   const overheadSpeed = cpuShare(cores, load, site.workers);
-  const speed = cpuBound || waited !== null ? overheadSpeed : 1;
+  // Measured waits give the share itself (tasks that sleep or wait on I/O ran at 1: their time is
+  // not CPU demand to share); without them only CPU-bound work is taken to have shared the cores.
+  const speed = waited !== null ? share : cpuBound ? overheadSpeed : 1;
 
   const totalItems = itemTotal(num, kept);
   // A site with more items (or a damaged trace claiming them) is not modelled, rather than
