@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs, ProfileArgs, ReportArgs, UsageError, usageOf } from './cli/args';
 import { compareCommand } from './cli/compareCmd';
 import { say, writeOut } from './cli/io';
@@ -50,9 +49,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function profile(args: ProfileArgs): Promise<number> {
-  const script = path.resolve(args.script);
   const python = args.python ?? defaultPython();
-  const stop = preflight(args.script, script, python, 'profile');
+  const stop = preflight(args, python, 'profile');
   if (stop !== null) return stop;
 
   let runDir: string;
@@ -66,6 +64,7 @@ async function profile(args: ProfileArgs): Promise<number> {
     python,
     agentDir: agentDirFrom(__dirname),
     script: args.script,
+    module: args.module,
     args: args.scriptArgs,
     cwd: process.cwd(),
     runDir,

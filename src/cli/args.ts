@@ -10,7 +10,10 @@ export interface ProfileArgs {
   python?: string;
   workers?: number;
   quiet: boolean;
+  /** The script as given; with `-m`, the module's name. */
   script: string;
+  /** Set for `-m MODULE`: run the module as `python -m` would. */
+  module?: string;
   scriptArgs: string[];
 }
 
@@ -40,7 +43,10 @@ export interface SweepArgs {
   /** Folder to keep each run's trace in (sweep-workers-2.pstrace, …). */
   traces?: string;
   python?: string;
+  /** The script as given; with `-m`, the module's name. */
   script: string;
+  /** Set for `-m MODULE`: run the module as `python -m` would. */
+  module?: string;
   scriptArgs: string[];
 }
 
@@ -63,8 +69,10 @@ export class UsageError extends Error {
 }
 
 const PROFILE_USAGE = `  poolscope profile [options] [--] script.py [args...]
-      Run script.py under PoolScope's agent, pass its output through, then print a summary
-      (on stderr) and exit with the script's exit code.
+  poolscope profile [options] -m module [args...]
+      Run script.py (or the module, as python -m would, from the working directory) under
+      PoolScope's agent, pass its output through, then print a summary (on stderr) and exit
+      with the program's exit code.
         --json FILE     write the report as JSON ("-" for stdout)
         --html FILE     write a self-contained HTML report
         --trace FILE    keep the recorded trace (.pstrace)
@@ -79,7 +87,8 @@ const COMPARE_USAGE = `  poolscope compare A B [--json FILE]
       site both have, the verdicts and the findings new, fixed and unchanged. A and B are report
       JSON files (profile --json), .pstrace files or run directories.`;
 const SWEEP_USAGE = `  poolscope sweep [options] [--] script.py [args...]
-      Run script.py once per worker count (and per chunksize) and print the speedup curve
+  poolscope sweep [options] -m module [args...]
+      Run script.py (or the module) once per worker count (and per chunksize) and print the speedup curve
       against the ideal line and the what-if prediction, with a recommendation.
         --workers LIST    worker counts, e.g. 1,2,4 (default: 1, 2, 4, … up to the cores)
         --chunksize LIST  chunksizes to try, at the recommended worker count, e.g. 1,10,100
@@ -169,6 +178,7 @@ export function parseArgs(argv: string[]): CliArgs {
   const flags: Record<string, string> = {};
   let quiet = false;
   const reportInputs: string[] = [];
+  let module: string | undefined;
   let i = 0;
   // Options come before the script; everything after the script belongs to the script,
   // as with `python script.py args`.
@@ -183,6 +193,16 @@ export function parseArgs(argv: string[]): CliArgs {
       continue;
     }
     if (a === '--help' || a === '-h') return { command: 'help', topic };
+    if (runsScript && (a === '-m' || /^-m[^-]/.test(a))) {
+      // As python: `-m MODULE` (or `-mMODULE`) ends the options; what follows is the module's.
+      module = a === '-m' ? rest[++i] : a.slice(2);
+      if (module === undefined || module === '')
+        throw new UsageError('-m needs a module name, e.g. -m package.module', command);
+      if (!/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(module))
+        throw new UsageError(`-m ${module}: not a module name (expected e.g. package.module)`, command);
+      i++;
+      break;
+    }
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
     if (VALUE_FLAGS.has(name)) {
@@ -192,14 +212,23 @@ export function parseArgs(argv: string[]): CliArgs {
       continue;
     }
     if (a.startsWith('-') && a !== '-') {
-      const known = [...COMMAND_FLAGS[command].map((f) => `--${f}`), '--quiet', '--help'];
+      const known = [
+        ...COMMAND_FLAGS[command].map((f) => `--${f}`),
+        '--quiet',
+        '--help',
+        ...(runsScript ? ['-m'] : []),
+      ];
       throw new UsageError(`unknown option "${a}"${suggestion(name, known)}`, command);
     }
     if (runsScript) break;
     // `report` and `compare` run no script: their inputs may stand anywhere among the options.
     reportInputs.push(a);
   }
-  const positional = runsScript ? rest.slice(i) : [...reportInputs, ...rest.slice(i)];
+  // With -m, the module stands where the script would: its name first, then its arguments.
+  const positional = runsScript
+    ? [...(module !== undefined ? [module] : []), ...rest.slice(i)]
+    : [...reportInputs, ...rest.slice(i)];
+  const moduleField = module !== undefined ? { module } : {};
   for (const f of Object.keys(flags)) {
     if (COMMAND_FLAGS[command].includes(f)) continue;
     const owners = Object.keys(COMMAND_FLAGS).filter((c) => COMMAND_FLAGS[c].includes(f));
@@ -231,6 +260,7 @@ export function parseArgs(argv: string[]): CliArgs {
       traces: flags.traces,
       python: flags.python,
       script: positional[0],
+      ...moduleField,
       scriptArgs: positional.slice(1),
     };
   }
@@ -256,6 +286,7 @@ export function parseArgs(argv: string[]): CliArgs {
     workers,
     quiet,
     script: positional[0],
+    ...moduleField,
     scriptArgs: positional.slice(1),
   };
 }

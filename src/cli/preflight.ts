@@ -2,19 +2,36 @@ import { checkPython, PreflightError } from '../run/python';
 import { checkScriptFile } from '../run/scriptFile';
 import { say } from './io';
 
+/** What `profile` and `sweep` run: a script file, or a module with `-m` (from the working directory). */
+export interface Program {
+  script: string;
+  module?: string;
+}
+
 /**
- * What `profile` and `sweep` check before running anything: the script file, the interpreter,
- * and that the script parses. Returns the exit code to stop with (having said why: 1 for a syntax
- * error, 2 for a wrong file or interpreter), or null when the script can run. `verb` ends the
- * syntax-error advice ("fix the line above and profile again").
+ * What `profile` and `sweep` check before running anything: the script file (or that the module's
+ * top-level name is on the path), the interpreter, and that the script parses. Returns the exit
+ * code to stop with (having said why: 1 for a syntax error, 2 for a wrong file, module or
+ * interpreter), or null when the program can run. `verb` ends the advice ("… and profile again").
  */
-export function preflight(scriptArg: string, script: string, python: string, verb: string): number | null {
+export function preflight(program: Program, python: string, verb: string): number | null {
   try {
-    checkScriptFile(script);
-    const check = checkPython(python, script);
+    if (program.module !== undefined) {
+      const check = checkPython(python, { module: program.module, cwd: process.cwd() });
+      if (check.moduleFound === false) {
+        say(
+          `No module named ${program.module.split('.')[0]} (looked in ${process.cwd()} and ${python}'s path); ` +
+            `run from the folder that holds it, or ${verb} a script file instead.`,
+        );
+        return 2;
+      }
+      return null;
+    }
+    checkScriptFile(program.script);
+    const check = checkPython(python, program.script);
     if (check.syntaxError) {
       const { line, column, message } = check.syntaxError;
-      say(`${scriptArg}:${line}:${column}: SyntaxError: ${message}`);
+      say(`${program.script}:${line}:${column}: SyntaxError: ${message}`);
       say(`the script does not parse, so nothing ran; fix the line above and ${verb} again.`);
       return 1;
     }

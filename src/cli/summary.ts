@@ -15,7 +15,12 @@ export function formatSummary(report: Report, style: Style): string {
   const where = [report.run.python && `Python ${report.run.python}`, report.run.startMethod]
     .filter(Boolean)
     .join(', ');
-  lines.push(`  script     ${report.run.script}${where ? `  (${where})` : ''}`);
+  const { module, script } = report.run;
+  const program =
+    module === undefined
+      ? `  script     ${script}`
+      : `  module     ${module}${script && script !== module ? `  ${script}` : ''}`;
+  lines.push(`${program}${where ? `  (${where})` : ''}`);
   lines.push(
     `  wall       ${fmtMs(s.wallMs)}    workers ${s.workers}    tasks ${s.tasks} (${s.items} items)`,
   );

@@ -13,9 +13,8 @@ import { say, writeOut } from './io';
 import { preflight } from './preflight';
 
 export async function sweepCommand(args: SweepArgs, distDir: string): Promise<number> {
-  const script = path.resolve(args.script);
   const python = args.python ?? defaultPython();
-  const stop = preflight(args.script, script, python, 'sweep');
+  const stop = preflight(args, python, 'sweep');
   if (stop !== null) return stop;
   if (args.traces) fs.mkdirSync(args.traces, { recursive: true });
   const workers = args.workers ?? (args.chunksizes ? [] : defaultWorkerCounts(os.availableParallelism()));
@@ -25,6 +24,7 @@ export async function sweepCommand(args: SweepArgs, distDir: string): Promise<nu
       python,
       agentDir: agentDirFrom(distDir),
       script: args.script,
+      module: args.module,
       args: args.scriptArgs,
       cwd: process.cwd(),
     },

@@ -307,15 +307,30 @@ function poolsUsed(model: TraceModel): number[] {
   return model.pools.map((_, p) => p).filter((p) => seen[p] === 1);
 }
 
+/**
+ * How the program really started its workers: the start methods of its pool, executor and
+ * Process children ("spawn", or "fork + spawn" for a mix); null where it started none, and the
+ * platform's default stands.
+ */
+function startMethodsUsed(model: TraceModel): string | null {
+  const used = new Set<string>();
+  for (const p of model.processes) {
+    const worker = p.role === 'pool-worker' || p.role === 'executor-worker' || p.role === 'process';
+    if (worker && p.startMethod) used.add(p.startMethod);
+  }
+  return used.size > 0 ? [...used].sort().join(' + ') : null;
+}
+
 function runInfo(model: TraceModel): RunInfo {
   const r = model.run;
   const main = model.mainProcess >= 0 ? model.processes[model.mainProcess] : undefined;
   return {
     script: r?.script ?? '',
+    ...(r?.module ? { module: r.module } : {}),
     argv: r?.argv ?? [],
     cwd: r?.cwd ?? '',
     python: r?.python ?? '',
-    startMethod: r?.startMethod ?? '',
+    startMethod: startMethodsUsed(model) ?? r?.startMethod ?? '',
     cpuCount: r?.cpuCount ?? 0,
     wallMs: model.wallMs,
     startedAt: model.startedAt ?? '',

@@ -62,6 +62,7 @@ function runHeader(meta: MetaRecord | undefined): RunHeader | null {
   const d = meta.data;
   return {
     script: str(d, 'script'),
+    module: str(d, 'module'),
     argv: strList(d, 'argv'),
     cwd: str(d, 'cwd'),
     python: str(d, 'python'),
@@ -128,6 +129,10 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
       switch (m.k) {
         case 'run':
           run ??= runHeader(m);
+          break;
+        case 'main-module':
+          // `-m`: the module's file, known once it was found.
+          if (run && str(d, 'script')) run.script = str(d, 'script');
           break;
         case 'process': {
           p.pid = num(d, 'pid') ?? p.pid;

@@ -21,7 +21,10 @@ export type ProcessRole =
 
 /** The `run` META: how the program was started. */
 export interface RunHeader {
+  /** The script's path; with `-m`, the module's file once it was found (`main-module` META). */
   script: string | null;
+  /** The module run with `python -m`; null for a script. */
+  module: string | null;
   argv: string[];
   cwd: string | null;
   python: string | null;

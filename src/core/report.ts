@@ -87,11 +87,16 @@ export interface RunWhatIf {
 export interface RunInfo {
   /** The profiled script as given; '' if the run header was not recorded. */
   script: string;
+  /** The module run with `-m` (`script` is then its file); absent for a script. */
+  module?: string;
   argv: string[];
   cwd: string;
   /** Python version string; '' if unknown. */
   python: string;
-  /** fork / spawn / forkserver; '' if unknown. */
+  /**
+   * fork / spawn / forkserver: how the program's workers were started ("fork + spawn" for a mix),
+   * else the platform's default; '' if unknown.
+   */
   startMethod: string;
   /** `os.cpu_count()` in the profiled program; 0 if unknown. */
   cpuCount: number;

@@ -7,6 +7,8 @@ export interface LaunchOptions {
   /** Folder holding poolscope_launch.py and the poolscope_agent package (dist/python). */
   agentDir: string;
   script: string;
+  /** Run this module as `python -m MODULE` would (`script` is then only its name for messages). */
+  module?: string;
   args: string[];
   cwd: string;
   runDir: string;
@@ -48,7 +50,8 @@ export function launch(opts: LaunchOptions): RunningScript {
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), POOLSCOPE_RUN_DIR: opts.runDir };
   if (opts.workers !== undefined) env.POOLSCOPE_WORKERS = String(opts.workers);
   if (opts.chunksize !== undefined) env.POOLSCOPE_CHUNKSIZE = String(opts.chunksize);
-  const child = spawn(opts.python, [launcher, opts.script, ...opts.args], {
+  const program = opts.module !== undefined ? ['-m', opts.module] : [opts.script];
+  const child = spawn(opts.python, [launcher, ...program, ...opts.args], {
     cwd: opts.cwd,
     env,
     stdio: opts.stdio ?? 'inherit',

@@ -7,20 +7,31 @@ export interface ScriptCheck {
   version: string;
   /** Set when the script does not parse: what Python said, with its position. */
   syntaxError?: { line: number; column: number; message: string };
+  /** For `-m`: whether the module's top-level package or module is on the path. */
+  moduleFound?: boolean;
 }
+
+/** What to check: a script file, or a module to run with `-m` from `cwd`. */
+export type ProgramTarget = { script: string } | { module: string; cwd: string };
 
 /**
  * One short Python call that both proves the interpreter works (and is new enough) and parses
  * the script, so a wrong interpreter or a syntax error is reported before anything runs.
  */
 const PROBE = `
-import ast, json, sys
+import ast, json, os, sys
 out = {"version": "%d.%d.%d" % sys.version_info[:3]}
-try:
-    with open(sys.argv[1], "rb") as f:
-        ast.parse(f.read(), sys.argv[1])
-except SyntaxError as e:
-    out["syntaxError"] = {"line": e.lineno or 0, "column": e.offset or 0, "message": e.msg}
+if sys.argv[1] == "-m":
+    # Only the top-level name is looked up: finding it imports nothing of the program's.
+    import importlib.util
+    sys.path.insert(0, os.getcwd())
+    out["moduleFound"] = importlib.util.find_spec(sys.argv[2].split(".")[0]) is not None
+else:
+    try:
+        with open(sys.argv[1], "rb") as f:
+            ast.parse(f.read(), sys.argv[1])
+    except SyntaxError as e:
+        out["syntaxError"] = {"line": e.lineno or 0, "column": e.offset or 0, "message": e.msg}
 print(json.dumps(out))
 `;
 
@@ -34,8 +45,14 @@ export class PreflightError extends Error {
   }
 }
 
-export function checkPython(python: string, script: string): ScriptCheck {
-  const res = spawnSync(python, ['-c', PROBE, script], { encoding: 'utf8', timeout: 30_000 });
+export function checkPython(python: string, target: string | ProgramTarget): ScriptCheck {
+  const t = typeof target === 'string' ? { script: target } : target;
+  const probeArgs = 'module' in t ? ['-m', t.module] : [t.script];
+  const res = spawnSync(python, ['-c', PROBE, ...probeArgs], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    cwd: 'module' in t ? t.cwd : undefined,
+  });
   if (res.error) {
     const code = (res.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -44,7 +61,7 @@ export function checkPython(python: string, script: string): ScriptCheck {
     throw new PreflightError(`cannot run ${python}: ${res.error.message}`, true);
   }
   const lastLine = res.stdout.trim().split('\n').pop() ?? '';
-  let parsed: { version?: string; syntaxError?: ScriptCheck['syntaxError'] } = {};
+  let parsed: { version?: string; syntaxError?: ScriptCheck['syntaxError']; moduleFound?: boolean } = {};
   try {
     parsed = JSON.parse(lastLine);
   } catch {
@@ -64,7 +81,12 @@ export function checkPython(python: string, script: string): ScriptCheck {
       true,
     );
   }
-  return { python, version: parsed.version, syntaxError: parsed.syntaxError };
+  return {
+    python,
+    version: parsed.version,
+    syntaxError: parsed.syntaxError,
+    moduleFound: parsed.moduleFound,
+  };
 }
 
 /** The interpreter to use when none is given: an explicit setting, then python3. */

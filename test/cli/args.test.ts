@@ -99,3 +99,25 @@ test('sweep: count lists, then the script and its arguments', () => {
   assert.throws(() => parseArgs(['sweep']), /needs a script/);
   assert.throws(() => parseArgs(['sweep', '--html', 'r.html', 's.py']), /--html is not an option of sweep/);
 });
+
+test('-m MODULE ends the options, as with python -m', () => {
+  const args = parseArgs(['profile', '--quiet', '-m', 'pkg.job', '--json', 'x']);
+  assert.equal(args.command, 'profile');
+  if (args.command !== 'profile') return;
+  assert.equal(args.module, 'pkg.job');
+  assert.equal(args.script, 'pkg.job');
+  assert.deepEqual(args.scriptArgs, ['--json', 'x']);
+  assert.equal(args.json, undefined, 'options after the module are its own');
+  const joined = parseArgs(['sweep', '--workers', '1,2', '-mpkg.job', 'a']);
+  assert.ok(joined.command === 'sweep' && joined.module === 'pkg.job');
+  assert.deepEqual(joined.command === 'sweep' && joined.scriptArgs, ['a']);
+  const script = parseArgs(['profile', 'job.py', '-m', 'x']);
+  assert.ok(script.command === 'profile' && script.module === undefined);
+  assert.deepEqual(script.command === 'profile' && script.scriptArgs, ['-m', 'x']);
+});
+
+test('-m without a module name, or with something else, is a one-line usage error', () => {
+  assert.throws(() => parseArgs(['profile', '-m']), /^Error: -m needs a module name/);
+  assert.throws(() => parseArgs(['sweep', '-m', 'my job.py']), /-m my job\.py: not a module name/);
+  assert.throws(() => parseArgs(['report', '-m', 'x']), /unknown option "-m"/);
+});

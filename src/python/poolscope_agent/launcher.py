@@ -4,6 +4,10 @@ Same `__main__` (a fresh module, __spec__ None so spawn children import the scri
 path, also aliased as `__mp_main__`), sys.argv, sys.path[0], streams and exit status.
 runpy.run_path is not used: it puts the old __main__ back on return, and pickling a
 __main__ function late (executor shutdown at exit) then fails.
+
+`-m MODULE [ARGS...]` runs a module as `python -m MODULE ARGS` would: found on sys.path with the
+working directory first, its parent packages imported, a package's `__main__` run, sys.argv[0]
+the module's file and __spec__ set (spawn children then import it by name, as python's do).
 """
 
 import builtins
@@ -24,6 +28,9 @@ def main(agent_dir):
     run_dir = _run_dir()
     workers = _positive_env("POOLSCOPE_WORKERS")
     chunksize = _positive_env("POOLSCOPE_CHUNKSIZE")
+    if script_args[0] == "-m":
+        _main_module(agent_dir, run_dir, script_args[1:], workers, chunksize, sigint_flag)
+        return
     script = script_args[0]
     try:
         with io.open_code(script) as f:
@@ -32,17 +39,54 @@ def main(agent_dir):
         sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (_program(), script, e.errno, e.strerror))
         sys.exit(USAGE_EXIT)
     path = os.path.abspath(script)
-    try:
-        install.start_main(
-            run_dir, agent_dir, workers, _run_meta(path, script_args, workers, chunksize), chunksize
-        )
-    except Exception as e:  # noqa: BLE001 - the program runs, unprofiled
-        state.enabled = False
-        sys.stderr.write("poolscope: agent error: %s: %s (the program runs unprofiled)\n" % (type(e).__name__, e))
+    _start_agent(run_dir, agent_dir, workers, chunksize, _run_meta(path, script_args, workers, chunksize))
     module = _fresh_main(path)
     sys.argv = list(script_args)
     _set_sys_path(agent_dir, script)
     _run(source, path, module, agent_dir, sigint_flag)
+
+
+def _main_module(agent_dir, run_dir, module_args, workers, chunksize, sigint_flag):
+    if not module_args:
+        # python: "Argument expected for the -m option", exit 2
+        sys.stderr.write("Argument expected for the -m option\n")
+        sys.exit(USAGE_EXIT)
+    name = module_args[0]
+    # python -m: the working directory first on the path, then what python itself put there.
+    _set_sys_path(agent_dir, None)
+    meta = _run_meta(name, module_args, workers, chunksize)  # `script` the file, once found
+    meta["module"] = name
+    _start_agent(run_dir, agent_dir, workers, chunksize, meta)
+    import runpy
+
+    try:
+        # What python -m itself calls: the same search, package handling and messages.
+        _name, spec, code = runpy._get_module_details(name, _NoModule)
+    except _NoModule as e:
+        sys.stderr.write("%s: %s\n" % (_program(), e))
+        state.exit_code = 1
+        sys.exit(1)
+    except BaseException as e:  # noqa: BLE001 - a parent package failed to import, or a SyntaxError
+        _print_uncaught(e, agent_dir)
+        state.exit_code = 1
+        sys.exit(1)
+    path = spec.origin
+    state.meta("main-module", name=name, script=path)
+    module = _fresh_main(path, spec)
+    sys.argv = [path] + list(module_args[1:])
+    _run_code(code, path, module, agent_dir, sigint_flag)
+
+
+class _NoModule(ImportError):
+    """The module (or its package's __main__) cannot be found: python says why and exits 1."""
+
+
+def _start_agent(run_dir, agent_dir, workers, chunksize, meta):
+    try:
+        install.start_main(run_dir, agent_dir, workers, meta, chunksize)
+    except Exception as e:  # noqa: BLE001 - the program runs, unprofiled
+        state.enabled = False
+        sys.stderr.write("poolscope: agent error: %s: %s (the program runs unprofiled)\n" % (type(e).__name__, e))
 
 
 def _fail(message):
@@ -110,26 +154,33 @@ def _run_meta(path, script_args, workers, chunksize):
     }
 
 
-def _fresh_main(path):
-    from importlib.machinery import SourceFileLoader
-
+def _fresh_main(path, spec=None):
     module = type(sys)("__main__")
-    module.__loader__ = SourceFileLoader("__main__", path)
+    if spec is None:
+        from importlib.machinery import SourceFileLoader
+
+        module.__loader__ = SourceFileLoader("__main__", path)
+        module.__cached__ = None
+    else:  # as runpy sets a module run with -m
+        module.__loader__ = spec.loader
+        module.__spec__ = spec
+        module.__package__ = spec.parent
+        module.__cached__ = spec.cached
     module.__annotations__ = {}
     module.__builtins__ = builtins
     module.__file__ = path
-    module.__cached__ = None
     sys.modules["__main__"] = module
     sys.modules["__mp_main__"] = module  # pickling by reference, as in spawn children
     return module
 
 
 def _set_sys_path(agent_dir, script):
-    # python put the launcher's directory first; the program expects its own there.
+    """python put the launcher's directory first; the program expects its own there (its
+    script's directory, or with -m (script None) the working directory)."""
     agent_real = os.path.realpath(agent_dir)
     sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != agent_real]
     if not getattr(sys.flags, "safe_path", False):
-        sys.path.insert(0, os.path.dirname(os.path.realpath(script)))
+        sys.path.insert(0, os.getcwd() if script is None else os.path.dirname(os.path.realpath(script)))
 
 
 def _run(source, path, module, agent_dir, sigint_exit):
@@ -139,6 +190,10 @@ def _run(source, path, module, agent_dir, sigint_exit):
         _print_uncaught(e, agent_dir)
         state.exit_code = 1
         sys.exit(1)
+    _run_code(code, path, module, agent_dir, sigint_exit)
+
+
+def _run_code(code, path, module, agent_dir, sigint_exit):
     try:
         exec(code, module.__dict__)
     except SystemExit as e:
