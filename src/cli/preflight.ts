@@ -1,3 +1,4 @@
+import { platformSupport } from '../run/platform';
 import { checkPython, PreflightError } from '../run/python';
 import { checkScriptFile } from '../run/scriptFile';
 import { say } from './io';
@@ -15,6 +16,12 @@ export interface Program {
  * interpreter), or null when the program can run. `verb` ends the advice ("… and profile again").
  */
 export function preflight(program: Program, python: string, verb: string): number | null {
+  const platform = platformSupport();
+  if (!platform.supported) {
+    say(platform.message);
+    return 2;
+  }
+  if (platform.warning) say(platform.warning);
   try {
     if (program.module !== undefined) {
       const check = checkPython(python, { module: program.module, cwd: process.cwd() });

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { EnvFileError, parseEnvFile } from '../run/envFile';
+import { platformSupport } from '../run/platform';
 import { PreflightError } from '../run/python';
 import { RunHistory } from './history';
 import { LiveRun } from './liveRun';
@@ -16,7 +18,11 @@ const RUNNING_CONTEXT = 'poolscope.running';
 /** A run ready to start: what prepareRun asked and checked. */
 export interface PreparedRun {
   uri: vscode.Uri;
+  /** Set when the file runs as a module (`python -m`), from `cwd`. */
+  module?: string;
   args: string[];
+  /** The run's environment: VS Code's, then poolscope.envFile, then poolscope.env. */
+  env: NodeJS.ProcessEnv;
   cwd: string;
   python: string;
   pythonVersion: string;
@@ -50,7 +56,14 @@ export function registerCommands(
     target: vscode.Uri | undefined,
     askArgs: boolean,
     busy: () => Promise<boolean>,
+    asModule = false,
   ): Promise<PreparedRun | undefined> {
+    const platform = platformSupport();
+    if (!platform.supported) {
+      void vscode.window.showErrorMessage(`PoolScope: ${platform.message}`);
+      return undefined;
+    }
+    if (platform.warning) void vscode.window.showWarningMessage(`PoolScope: ${platform.warning}`);
     if (!vscode.workspace.isTrusted) {
       const pick = await vscode.window.showWarningMessage(
         'PoolScope runs nothing in an untrusted workspace: profiling executes the script. Trust this workspace to profile it.',
@@ -125,14 +138,31 @@ export function registerCommands(
     }
     const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
     const cwdSetting = (config.get<string>('cwd') ?? '').replace('${workspaceFolder}', folder).trim();
-    const cwd = cwdSetting || path.dirname(uri.fsPath);
+    // A module is found from the working directory (as python -m does): the workspace folder by default.
+    const cwd = cwdSetting || (asModule ? folder : path.dirname(uri.fsPath));
     if (!fs.existsSync(cwd)) {
       void vscode.window.showErrorMessage(
         `PoolScope: the working directory ${cwd} does not exist (setting poolscope.cwd).`,
       );
       return undefined;
     }
-    return { uri, args, cwd, python: check.python, pythonVersion: check.version, config };
+    const env = runEnvironment(config, folder);
+    if (env === undefined) return undefined;
+    let module: string | undefined;
+    if (asModule) {
+      const moduleKey = `module:${uri.fsPath}`;
+      module = await vscode.window.showInputBox({
+        title: `Run ${path.basename(uri.fsPath)} as a module`,
+        prompt: `Run as python -m MODULE from ${cwd} (setting poolscope.cwd).`,
+        value: context.workspaceState.get<string>(moduleKey) ?? moduleNameOf(uri.fsPath, cwd),
+        validateInput: (v) =>
+          MODULE_NAME.test(v.trim()) ? undefined : 'A module name, such as package.module',
+      });
+      if (module === undefined) return undefined;
+      module = module.trim();
+      await context.workspaceState.update(moduleKey, module);
+    }
+    return { uri, module, args, env, cwd, python: check.python, pythonVersion: check.version, config };
   }
 
   const sweeps = new CompareSweepCommands({
@@ -145,26 +175,31 @@ export function registerCommands(
     setRunning: (running) => void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT, running),
   });
 
-  async function profile(target: vscode.Uri | undefined, askArgs: boolean): Promise<void> {
-    const prepared = await prepareRun(target, askArgs, async () => {
-      if (sweeps.running) {
-        void vscode.window.showWarningMessage(
-          'A PoolScope sweep is still in progress; cancel it or wait for it to end.',
+  async function profile(target: vscode.Uri | undefined, askArgs: boolean, asModule = false): Promise<void> {
+    const prepared = await prepareRun(
+      target,
+      askArgs,
+      async () => {
+        if (sweeps.running) {
+          void vscode.window.showWarningMessage(
+            'A PoolScope sweep is still in progress; cancel it or wait for it to end.',
+          );
+          return true;
+        }
+        if (!current) return false;
+        const pick = await vscode.window.showWarningMessage(
+          'A PoolScope run is still in progress.',
+          'Cancel It',
+          'Show It',
         );
+        if (pick === 'Cancel It') await current.cancel();
+        else if (pick === 'Show It') current.panel.reveal();
         return true;
-      }
-      if (!current) return false;
-      const pick = await vscode.window.showWarningMessage(
-        'A PoolScope run is still in progress.',
-        'Cancel It',
-        'Show It',
-      );
-      if (pick === 'Cancel It') await current.cancel();
-      else if (pick === 'Show It') current.panel.reveal();
-      return true;
-    });
+      },
+      asModule,
+    );
     if (!prepared) return;
-    const { uri, args, cwd, config } = prepared;
+    const { uri, args, cwd, config, module, env } = prepared;
     const check = { python: prepared.python, version: prepared.pythonVersion };
 
     let run: LiveRun;
@@ -173,9 +208,11 @@ export function registerCommands(
         extensionUri: context.extensionUri,
         history,
         script: uri,
+        module,
         python: check.python,
         pythonVersion: check.version,
         args,
+        env,
         cwd,
         sampleIntervalMs: config.get<number>('sampleIntervalMs') ?? 250,
         onSaved: () => {
@@ -281,6 +318,9 @@ export function registerCommands(
     vscode.commands.registerCommand('poolscope.profileFileWithArgs', (uri?: vscode.Uri) =>
       profile(uri, true),
     ),
+    vscode.commands.registerCommand('poolscope.profileModule', (uri?: vscode.Uri) =>
+      profile(uri, false, true),
+    ),
     vscode.commands.registerCommand('poolscope.cancelRun', () =>
       current ? current.cancel() : sweeps.cancel(),
     ),
@@ -311,6 +351,55 @@ export function registerCommands(
     vscode.commands.registerCommand('poolscope.refreshRuns', () => runsView.refresh()),
     { dispose: () => void current?.cancel() },
   ];
+}
+
+const MODULE_NAME = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;
+
+/**
+ * The module name a file has when run from `cwd`: `pkg/sub/job.py` → `pkg.sub.job`, a package's
+ * `__main__.py` → the package. The file's own name where it is not under `cwd`.
+ */
+export function moduleNameOf(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  const parts = (rel.startsWith('..') || path.isAbsolute(rel) ? path.basename(file) : rel)
+    .replace(/\.pyw?$/i, '')
+    .split(path.sep);
+  if (parts.length > 1 && (parts[parts.length - 1] === '__main__' || parts[parts.length - 1] === '__init__'))
+    parts.pop();
+  return parts.join('.');
+}
+
+/**
+ * VS Code's environment, then the variables of poolscope.envFile, then poolscope.env (each over the
+ * one before). Undefined, after saying why, when the env file cannot be read: nothing runs.
+ */
+function runEnvironment(
+  config: vscode.WorkspaceConfiguration,
+  folder: string,
+): NodeJS.ProcessEnv | undefined {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const file = (config.get<string>('envFile') ?? '').replace('${workspaceFolder}', folder).trim();
+  if (file) {
+    const full = path.resolve(folder, file);
+    try {
+      Object.assign(env, parseEnvFile(fs.readFileSync(full, 'utf8'), env, full));
+    } catch (err) {
+      const why =
+        err instanceof EnvFileError ? err.message : `cannot read ${full} (${(err as Error).message})`;
+      void vscode.window
+        .showErrorMessage(`PoolScope: ${why}; nothing was run (setting poolscope.envFile).`, 'Open Settings')
+        .then(
+          (pick) =>
+            pick && vscode.commands.executeCommand('workbench.action.openSettings', 'poolscope.envFile'),
+        );
+      return undefined;
+    }
+  }
+  for (const [k, v] of Object.entries(config.get<Record<string, unknown>>('env') ?? {})) {
+    if (v === null) delete env[k];
+    else env[k] = String(v);
+  }
+  return env;
 }
 
 /** Tells the user how the run ended, with the one action that helps next. */

@@ -15,9 +15,12 @@ export interface LiveRunOptions {
   extensionUri: vscode.Uri;
   history: RunHistory;
   script: vscode.Uri;
+  /** Run the script as this module (`python -m`) from `cwd`. */
+  module?: string;
   python: string;
   pythonVersion: string;
   args: string[];
+  env?: NodeJS.ProcessEnv;
   cwd: string;
   sampleIntervalMs: number;
   /** Called once the run is saved (or failed to be). */
@@ -108,7 +111,9 @@ export class LiveRun {
       python: this.opts.python,
       agentDir: path.join(this.opts.extensionUri.fsPath, 'dist', 'python'),
       script: this.opts.script.fsPath,
+      module: this.opts.module,
       args: this.opts.args,
+      env: this.opts.env,
       cwd: this.opts.cwd,
       runDir: this.runDir,
       stdio: 'pipe',

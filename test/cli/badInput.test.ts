@@ -213,3 +213,33 @@ describe('bad input to poolscope report', () => {
     assert.match(res.stderr, /^poolscope: no such trace: /);
   });
 });
+
+describe('an unsupported platform', () => {
+  for (const [platform, command] of [
+    ['win32', 'profile'],
+    ['win32', 'sweep'],
+    ['freebsd', 'profile'],
+  ] as const) {
+    test(`${command} on ${platform} (simulated): one line, nothing run, exit 2`, () => {
+      const marker = path.join(tmp, `ran-${platform}-${command}`);
+      const script = write(`platform_${command}.py`, `open(${JSON.stringify(marker)}, "w").close()\n`);
+      const simulate =
+        `Object.defineProperty(process, 'platform', { value: ${JSON.stringify(platform)} });` +
+        `process.argv.splice(1, 0, ${JSON.stringify(CLI)}); require(${JSON.stringify(CLI)});`;
+      const res = spawnSync(process.execPath, ['-e', simulate, command, script], {
+        cwd: tmp,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(res.status, 2, res.stderr);
+      assert.equal(res.stdout, '');
+      const lines = res.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, res.stderr);
+      assert.match(
+        lines[0],
+        new RegExp(`^poolscope: PoolScope runs on Linux, not on ${platform}: .*WSL.*nothing was run\\.$`),
+      );
+      assert.equal(fs.existsSync(marker), false, 'the script must not run');
+    });
+  }
+});

@@ -62,6 +62,22 @@ if __name__ == "__main__":
     raise SystemExit(3)
 `;
 
+// A package module: what it saw (its spec, working directory and environment) goes to SEEN.
+const MODULE = `
+import json, os, pathlib
+from multiprocessing import Pool
+
+def double(x):
+    return 2 * x
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        total = sum(pool.map(double, range(10), chunksize=1))
+    seen = {"spec": __spec__.name, "cwd": os.getcwd(), "total": total}
+    seen.update({k: os.environ.get(k) for k in ("PS_FROM_FILE", "PS_FROM_SETTINGS", "PS_BOTH")})
+    pathlib.Path(SEEN).write_text(json.dumps(seen))
+`;
+
 let workspace: string;
 let marker: string;
 let session: VsCodeSession;
@@ -99,10 +115,22 @@ before(async () => {
   fs.writeFileSync(path.join(workspace, 'steady.py'), STEADY.replace('MARKER', JSON.stringify(marker)));
   fs.writeFileSync(path.join(workspace, 'endless_naps.py'), ENDLESS);
   fs.writeFileSync(path.join(workspace, 'fails_late.py'), FAILING);
+  fs.mkdirSync(path.join(workspace, 'pkg'));
+  fs.writeFileSync(path.join(workspace, 'pkg', '__init__.py'), '');
+  const seen = path.join(path.dirname(marker), 'module.json');
+  fs.writeFileSync(path.join(workspace, 'pkg', 'job.py'), MODULE.replace('SEEN', JSON.stringify(seen)));
+  fs.writeFileSync(
+    path.join(workspace, 'run.env'),
+    '# for the module test\nPS_FROM_FILE=file\nPS_BOTH=file\n',
+  );
   session = await startVsCodeSession({
     vsix: VSIX,
     folder: workspace,
-    settings: { 'poolscope.pythonPath': 'python3' },
+    settings: {
+      'poolscope.pythonPath': 'python3',
+      'poolscope.envFile': '${workspaceFolder}/run.env',
+      'poolscope.env': { PS_FROM_SETTINGS: 'settings', PS_BOTH: 'settings' },
+    },
   });
 });
 
@@ -181,6 +209,49 @@ describe('Profile Parallel Run in VS Code', () => {
         if (/exit code 0/.test(status) && title.includes('steady.py')) finished++;
       }
       return finished >= 2 ? true : undefined;
+    });
+  });
+
+  test('as a module (python -m) from the workspace folder, with poolscope.envFile and poolscope.env', async () => {
+    const seen = path.join(path.dirname(marker), 'module.json');
+    await session.workbench.openFile('pkg/job.py');
+    const page = session.browser.page;
+    // Not runCommand: the command keeps the quick input open for the module's name.
+    const palette = await session.workbench.openCommandPalette();
+    await palette.fill('>PoolScope: Profile Parallel Run as Module');
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'as Module' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.quick-input-widget', { hasText: 'Run job.py as a module' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await page.locator('.quick-input-widget input').first().inputValue(), 'pkg.job');
+    await page.keyboard.press('Enter');
+    await waitFor('the module run to finish', async () => (fs.existsSync(seen) ? true : undefined));
+    assert.deepEqual(JSON.parse(fs.readFileSync(seen, 'utf8')), {
+      spec: 'pkg.job',
+      cwd: fs.realpathSync(workspace),
+      total: 90,
+      PS_FROM_FILE: 'file',
+      PS_FROM_SETTINGS: 'settings',
+      PS_BOTH: 'settings',
+    });
+    await waitFor('the finished panel of pkg/job.py with its 10 tasks', async () => {
+      for (const f of session.browser.page.frames()) {
+        const title = await f
+          .locator('.ps-title')
+          .innerText({ timeout: 500 })
+          .catch(() => '');
+        const status = await f
+          .locator('.ps-status')
+          .innerText({ timeout: 500 })
+          .catch(() => '');
+        if (title.includes('job.py') && /exit code 0/.test(status) && (await taskCount(f)) === 10)
+          return true;
+      }
+      return undefined;
     });
   });
 

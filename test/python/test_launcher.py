@@ -267,3 +267,25 @@ def test_an_agent_fault_is_reported_once_and_the_program_goes_on(runner):
     assert len(lines) == 1 and lines[0].startswith("poolscope: agent error: ")
     errors = run.main.metas("agent-error")
     assert len(errors) == 6 and "TypeError" in errors[0]["message"]
+
+
+def test_unsupported_platform_one_line_and_nothing_run(runner, tmp_path):
+    """Windows, simulated: one line saying where PoolScope runs, exit 2, the program not started."""
+    marker = tmp_path / "ran"
+    script = runner.script("open(%r, 'w').close()\n" % str(marker))
+    simulate = (
+        "import runpy, sys; sys.platform = 'win32'; sys.argv = sys.argv[1:]; "
+        "runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    done = subprocess.run(
+        [PYTHON, "-c", simulate, LAUNCHER, script],
+        capture_output=True,
+        env=dict(os.environ, POOLSCOPE_RUN_DIR=runner.run_dir()),
+        timeout=60,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("poolscope: PoolScope runs on Linux (also in WSL, Remote-SSH and dev containers), not on win32")
+    assert lines[0].endswith("nothing was run")
+    assert not marker.exists()

@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 
-from . import callsite, patching, state
+from . import callsite, oslayer, patching, state
 
 EXIT_CODE = 86
 MARKER = "missing-main-guard.marker"
@@ -181,28 +181,8 @@ def _resource_tracker_pid():
 
 
 def _descendants(root):
-    parents = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return _known_children()
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry, "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue  # it ended while we looked
-        # Field 4 (ppid) follows the parenthesised name, which may hold spaces.
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        parents.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        for child in parents.get(todo.pop(), ()):
-            found.append(child)
-            todo.append(child)
-    return found
+    found = oslayer.descendants(root)
+    return _known_children() if found is None else found
 
 
 def _known_children():

@@ -15,13 +15,16 @@ import io
 import os
 import sys
 
-from . import AGENT_VERSION, FORMAT_VERSION, install, sampling, state
+from . import AGENT_VERSION, FORMAT_VERSION, install, oslayer, sampling, state
 
 USAGE_EXIT = 2
 
 
 def main(agent_dir):
     sigint_flag = _sigint_exit_handler()  # registered first: runs after the exit META
+    unsupported = oslayer.unsupported()
+    if unsupported:
+        _fail(unsupported + "; nothing was run")
     script_args = sys.argv[1:]
     if not script_args:
         _fail("usage: poolscope_launch.py SCRIPT [ARGS...] (with POOLSCOPE_RUN_DIR set)")
@@ -124,13 +127,6 @@ def _program():
     return orig_argv[0] if orig_argv else sys.executable
 
 
-def default_start_method():
-    """The platform's default, without importing multiprocessing (which would also fix it)."""
-    if sys.platform in ("win32", "darwin"):
-        return "spawn"
-    return "forkserver" if sys.version_info >= (3, 14) else "fork"
-
-
 def _run_meta(path, script_args, workers, chunksize):
     overrides = {}
     if workers:
@@ -145,7 +141,7 @@ def _run_meta(path, script_args, workers, chunksize):
         "cwd": os.getcwd(),
         "python": "%d.%d.%d" % sys.version_info[:3],
         "executable": sys.executable,
-        "startMethod": default_start_method(),
+        "startMethod": oslayer.default_start_method(),
         "cpuCount": os.cpu_count(),
         "agentVersion": AGENT_VERSION,
         "formatVersion": FORMAT_VERSION,

@@ -14,11 +14,10 @@ there), so `exit` is written when _bootstrap returns.
 
 import atexit
 import os
-import sys
 
 from _thread import get_ident
 
-from . import blocking, callsite, channel_hooks, guard, patching, sampling, sched, state
+from . import blocking, callsite, channel_hooks, guard, oslayer, patching, sampling, sched, state
 
 _start_orig = _bootstrap_orig = _join_orig = None
 
@@ -215,17 +214,7 @@ def write_exit(code):
     if state.exit_written:
         return
     state.exit_written = True
-    cpu_user = cpu_system = max_rss = None
-    try:
-        import resource
-
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        cpu_user, cpu_system = usage.ru_utime, usage.ru_stime
-        # Linux reports KiB, macOS bytes.
-        max_rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    except ImportError:  # no resource module (Windows): times without the peak
-        times = os.times()
-        cpu_user, cpu_system = times.user, times.system
+    cpu_user, cpu_system, max_rss = oslayer.process_usage()
     sampling.flush()  # unrecorded messages' counts; multiprocessing's exit work may add a later one
     extra = {}
     if state.role == "process":

@@ -22,7 +22,7 @@ import time
 from queue import Empty
 from zlib import crc32
 
-from . import message_hooks, patching, sampling, state
+from . import message_hooks, oslayer, patching, sampling, state
 from .state import clock
 
 _FEED_NAMES = {
@@ -61,7 +61,7 @@ def patch_queues(queues):
     feed = queues.Queue.__dict__.get("_feed")
     code = getattr(getattr(feed, "__func__", None), "__code__", None)
     if (
-        sys.platform == "win32"
+        not oslayer.queue_feed_patchable()
         or not isinstance(feed, staticmethod)
         or code is None
         or set(code.co_names) != _FEED_NAMES

@@ -9,14 +9,13 @@ and a segment is only swapped for the next under it: a live reader that finds th
 next segment knows nothing more will land in the one before.
 """
 
-import mmap
 import os
 import struct
 import sys
 import time
 from _thread import RLock
 
-from . import jsonenc
+from . import jsonenc, oslayer
 
 SEGMENT_FIRST = 256 * 1024
 SEGMENT_MAX = 16 * 1024 * 1024
@@ -167,7 +166,7 @@ class Recorder:
             return -1  # a record larger than any segment: dropped
         path = os.path.join(self.run_dir, "%s.%d.bin" % (self.stream, index))
         try:
-            mm = _map_new_file(path, size)
+            mm = oslayer.map_new_file(path, size)
         except OSError as e:
             self._stop(path, e)
             return -1
@@ -199,15 +198,3 @@ class Recorder:
             "poolscope: cannot reserve trace space in %s (%s); recording stopped in process %d,"
             " the program goes on\n" % (self.run_dir, reason, self.pid)
         )
-
-
-def _map_new_file(path, size):
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        if hasattr(os, "posix_fallocate"):
-            os.posix_fallocate(fd, 0, size)
-        else:  # macOS: no reservation, a full disk may then fault
-            os.ftruncate(fd, size)
-        return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-    finally:
-        os.close(fd)  # the mapping keeps its own reference

@@ -10,10 +10,12 @@ its own. Elsewhere (no such file) the wait is unknown: run_delay() returns -1.
 import os
 import threading
 
+from . import oslayer
+
 _fds = {}  # native thread id -> open fd of its schedstat, in this process
 _pid = 0
 _native_id = getattr(threading, "get_native_id", None)
-_available = _native_id is not None and os.path.exists("/proc/thread-self/schedstat")
+_available = _native_id is not None and oslayer.has_schedstat()
 
 
 def run_delay():
@@ -28,7 +30,7 @@ def run_delay():
             if _pid != os.getpid():
                 _fds.clear()  # a forked child: the parent's fds name the parent's threads
                 _pid = os.getpid()
-            fd = _fds[tid] = os.open("/proc/thread-self/schedstat", os.O_RDONLY | os.O_CLOEXEC)
-        return int(os.pread(fd, 64, 0).split()[1])
+            fd = _fds[tid] = oslayer.open_schedstat()
+        return oslayer.read_run_delay(fd)
     except (OSError, ValueError, IndexError):
         return -1
