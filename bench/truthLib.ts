@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Report } from '../src/core/report';
+import type { Report } from '../src/core/report/report';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const TRUTH_DIR = path.join(ROOT, 'bench', 'truth');

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CallSiteReport, Report } from '../src/core/report';
+import type { CallSiteReport, Report } from '../src/core/report/report';
 
 const ROOT = path.resolve(__dirname, '..');
 const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'whatif', 'cpu_map.py');

@@ -6,7 +6,7 @@ import { preflight } from './cli/preflight';
 import { sweepCommand } from './cli/sweepCmd';
 import { formatSummary } from './cli/summary';
 import { loadRun, packRunDir, reportLanes, toChromeTrace } from './core';
-import { renderHtmlReport } from './core/htmlReport';
+import { renderHtmlReport } from './core/export';
 import { Report } from './core/report';
 import { agentDirFrom, launch, RunExit, shellExitCode } from './run/launcher';
 import { defaultPython } from './run/python';

@@ -3,9 +3,9 @@
  * plus the few the panel alone needs. The one place the webview imports them from, so a move in
  * src/core touches one line here.
  */
-import { fmtCount as groupedCount } from '../src/core/units';
+import { fmtCount as groupedCount } from '../src/core/report';
 
-export { fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../src/core/units';
+export { fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../src/core/report';
 
 export function fmtCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–';

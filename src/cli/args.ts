@@ -1,5 +1,5 @@
 /** Command-line parsing for `poolscope`, kept free of side effects so it can be unit-tested. */
-import { parseCountList } from '../core/sweep';
+import { parseCountList } from '../core/whatif';
 
 export interface ProfileArgs {
   command: 'profile';

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareReports, loadRun } from '../core';
-import { formatComparison } from '../core/compareFormat';
+import { formatComparison } from '../core/compare';
 import type { Report } from '../core/report';
 import type { CompareArgs } from './args';
 import { say, writeOut } from './io';

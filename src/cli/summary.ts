@@ -1,5 +1,4 @@
-import { Report } from '../core/report';
-import { fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../core/units';
+import { Report, fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../core/report';
 
 interface Style {
   color: boolean;

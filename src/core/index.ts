@@ -4,27 +4,26 @@
  * `node:fs`, the rest runs anywhere (webview included).
  */
 import * as fs from 'node:fs';
-import { analyze } from './analyze';
-import { readContainer } from './container';
-import { loadContainerModel } from './containerModel';
+import { analyze } from './analysis';
+import { readContainer, readRunDir } from './trace';
+import { loadContainerModel } from './live';
 import { buildModel } from './model';
-import type { TraceModel } from './modelTypes';
-import type { TraceRecords } from './records';
+import type { TraceModel } from './model';
+import type { TraceRecords } from './trace';
 import type { Report } from './report';
-import { readRunDir } from './traceReader';
 
-export { analyze } from './analyze';
-export { toChromeTrace, type ChromeTrace, type ChromeTraceEvent } from './chromeTrace';
-export { packRunDir, readContainer, readContainerBytes, type PackResult } from './container';
-export { CONTAINER_VERSION, FORMAT_VERSION } from './format';
+export { analyze } from './analysis';
+export { toChromeTrace, type ChromeTrace, type ChromeTraceEvent } from './export';
+export { packRunDir, readContainer, readContainerBytes, type PackResult } from './trace';
+export { CONTAINER_VERSION, FORMAT_VERSION } from './trace';
 export { buildModel } from './model';
-export type * from './modelTypes';
-export { appendRecords, countRecords, emptyRecords } from './records';
-export type { MetaRecord, RecordChunk, StreamInfo, TraceRecords } from './records';
+export type * from './model';
+export { appendRecords, countRecords, emptyRecords } from './trace';
+export type { MetaRecord, RecordChunk, StreamInfo, TraceRecords } from './trace';
 export type * from './report';
-export { reportLanes } from './reportLanes';
-export * as thresholds from './thresholds';
-export { readRunDir, TraceTail, type TraceTailOptions } from './traceReader';
+export { reportLanes } from './export';
+export * as thresholds from './report';
+export { readRunDir, TraceTail, type TraceTailOptions } from './trace';
 
 /** Reads a run directory (as it is now) or a `.pstrace` file. */
 export function loadRecords(dirOrFile: string): TraceRecords {
@@ -64,4 +63,4 @@ export {
   type SweepPoint,
   type SweepResult,
   type SweepRun,
-} from './sweep';
+} from './whatif';

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { compareReports, defaultWorkerCounts, packRunDir } from '../core';
-import { QUADRANT_TITLES, fmtMs } from '../core/units';
+import { QUADRANT_TITLES, fmtMs } from '../core/report';
 import { Sweep, type SweepStep } from '../run/sweep';
 import type { CompareSide, FromCompareView } from '../shared/compareProtocol';
 import type { PreparedRun } from './commands';

@@ -1,5 +1,5 @@
 /** A saved run as one side of the Compare panel. No VS Code API here, so tests build it too. */
-import type { TraceModel } from '../core/modelTypes';
+import type { TraceModel } from '../core/model';
 import type { Report } from '../core/report';
 import type { CompareSide } from '../shared/compareProtocol';
 import type { ToWebview } from '../shared/protocol';

@@ -3,8 +3,8 @@
  * predicts a change would buy. No VS Code API, so it is tested with plain node.
  */
 import type { CallSiteReport, QueueReport } from '../core/report';
-import { fmtBytes, fmtCount, fmtMs, fmtX, QUADRANT_TITLES } from '../core/units';
-import { passesOverheadRule } from '../core/verdict';
+import { fmtBytes, fmtCount, fmtMs, fmtX, QUADRANT_TITLES } from '../core/report';
+import { passesOverheadRule } from '../core/analysis';
 
 const MARK: Record<string, string> = {
   'clear-win': '⚡',

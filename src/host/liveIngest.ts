@@ -5,9 +5,9 @@
  * measure how far behind the run the panel falls.
  */
 import { analyze, appendRecords, buildModel, emptyRecords, TraceTail } from '../core';
-import type { TraceModel } from '../core/modelTypes';
-import type { RecordChunk } from '../core/records';
-import { StreamModel } from '../core/streamModel';
+import type { TraceModel } from '../core/model';
+import type { RecordChunk } from '../core/trace';
+import { StreamModel } from '../core/live';
 import type { ToWebview, UsageSample } from '../shared/protocol';
 import { TaskDeltas } from './viewRows';
 

@@ -4,9 +4,8 @@
  * events. Here the host's thread only receives the panel's messages.
  */
 import { Worker } from 'node:worker_threads';
-import type { TraceModel } from '../core/modelTypes';
+import type { TraceModel, TaskPatch } from '../core/model';
 import type { Report } from '../core/report';
-import type { TaskPatch } from '../core/taskPatch';
 import type { TaskColumns, TaskColumnsOf, ToWebview, UsageSample } from '../shared/protocol';
 
 /** Host → worker. */

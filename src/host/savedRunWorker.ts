@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadRun, reportLanes, toChromeTrace } from '../core';
-import { renderHtmlReport } from '../core/htmlReport';
+import { renderHtmlReport } from '../core/export';
 import { transferMessage } from './liveIngestThread';
 import type { SavedRunJob, FromSavedRun } from './savedRunThread';
 import { savedRunMessages } from './viewRows';

@@ -3,12 +3,11 @@
  * references and task columns. Finished tasks are sent once; tasks in flight are re-sent each tick
  * until they finish. No VS Code API here, so it is unit-tested with plain node.
  */
-import { siteGroups } from '../core/callSites';
-import type { TraceModel } from '../core/modelTypes';
+import { siteGroups } from '../core/measure';
+import type { TraceModel } from '../core/model';
 import type { Report } from '../core/report';
-import { RowUnion } from '../core/liveRows';
-import { TaskIndex } from '../core/taskJoin';
-import { StateCode } from '../core/taskTable';
+import { RowUnion } from '../core/live';
+import { TaskIndex, StateCode } from '../core/model';
 import {
   type Lane,
   type SiteRef,

@@ -6,7 +6,7 @@
  */
 import { loadRun } from '../core';
 import type { Report } from '../core/report';
-import { sweepResult, type SweepResult, type SweepRun } from '../core/sweep';
+import { sweepResult, type SweepResult, type SweepRun } from '../core/whatif';
 import { launch, type LaunchOptions, type RunExit, type RunningScript } from './launcher';
 import { createRunDir, removeRunDir } from './runDir';
 

@@ -5,7 +5,7 @@
  */
 import type { RunComparison } from '../core/compare';
 import type { Report } from '../core/report';
-import type { SweepResult } from '../core/sweep';
+import type { SweepResult } from '../core/whatif';
 import type { Lane, SiteRef, TaskColumns } from './protocol';
 
 /** One run of a comparison, ready to draw: its lanes and finished tasks, and its report. */

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test, before, after } from 'node:test';
 import { parseArgs } from '../../src/cli/args';
-import { QUADRANT_TITLES } from '../../src/core/units';
+import { QUADRANT_TITLES } from '../../src/core/report/units';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');

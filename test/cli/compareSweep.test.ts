@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunComparison, SweepResult } from '../../src/core';
-import type { Report } from '../../src/core/report';
+import type { Report } from '../../src/core/report/report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { NEUTRAL_BAND } from '../../bench/truthLib';
-import type { Report } from '../../src/core/report';
+import type { Report } from '../../src/core/report/report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deliveryTable } from '../../src/core/metrics';
-import type { TraceModel } from '../../src/core/modelTypes';
-import { median, MedianAtLeast, sortRangeBy } from '../../src/core/stats';
-import { numberColumns, TaskTable } from '../../src/core/taskTable';
-import { fmtCount } from '../../src/core/units';
-import { GroupDemand, simulate, type Workload } from '../../src/core/poolSim';
+import { deliveryTable } from '../../src/core/measure/metrics';
+import type { TraceModel } from '../../src/core/model/modelTypes';
+import { median, MedianAtLeast, sortRangeBy } from '../../src/core/measure/stats';
+import { numberColumns, TaskTable } from '../../src/core/model/taskTable';
+import { fmtCount } from '../../src/core/report/units';
+import { GroupDemand, simulate, type Workload } from '../../src/core/whatif/poolSim';
 import { poolRun, repeat } from './helpers/synthetic';
 
 /** A seeded generator (the same cases every run). */

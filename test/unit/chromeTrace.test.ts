@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { toChromeTrace, type ChromeTraceEvent } from '../../src/core/chromeTrace';
+import { toChromeTrace, type ChromeTraceEvent } from '../../src/core/export/chromeTrace';
 import { ns, nsNum, poolRun, repeat } from './helpers/synthetic';
 
 function trace(): {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { compareReports, loadRun, matchSites } from '../../src/core';
-import { fmtDelta, fmtRelative, formatComparison, MINUS } from '../../src/core/compareFormat';
-import type { Report } from '../../src/core/report';
+import { fmtDelta, fmtRelative, formatComparison, MINUS } from '../../src/core/compare/compareFormat';
+import type { Report } from '../../src/core/report/report';
 
 const traces = path.join(__dirname, '..', 'fixtures', 'traces');
 const report = (file: string): Report => loadRun(path.join(traces, file)).report;

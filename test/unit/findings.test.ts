@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Finding, Report } from '../../src/core/report';
+import type { Finding, Report } from '../../src/core/report/report';
 import { approx } from './helpers/approx';
 import {
   ns,

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadRun } from '../../src/core';
-import type { Report } from '../../src/core/report';
+import type { Report } from '../../src/core/report/report';
 import { argsLineFixtures } from './helpers/argsLineFixtures';
 import { parseArgsLine } from '../../src/host/argsLine';
 import { RunHistory } from '../../src/host/history';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { loadRun } from '../../src/core';
 import { codeOf, LineMap } from '../../src/host/lineMap';
 import { lensTitle, predictedChange, queueLensTitle } from '../../src/host/lensText';
-import { fmtMs } from '../../src/core/units';
+import { fmtMs } from '../../src/core/report/units';
 
 const SCRIPT = [
   'import multiprocessing',

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { appendRecords, buildModel, emptyRecords, TraceTail } from '../../src/core';
 import { LiveIngest } from '../../src/host/liveIngest';
-import { TaskMirror, taskPatch } from '../../src/core/taskPatch';
+import { TaskMirror, taskPatch } from '../../src/core/model/taskPatch';
 import { TaskDeltas } from '../../src/host/viewRows';
 import type { TaskColumns } from '../../src/shared/protocol';
 import { modelSnapshot } from './helpers/modelSnapshot';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildModel } from '../../src/core/model';
-import { readContainerBytes } from '../../src/core/container';
+import { buildModel } from '../../src/core/model/model';
+import { readContainerBytes } from '../../src/core/trace/container';
 import { approx } from './helpers/approx';
 import { ns, nsNum, poolRun, repeat, SimPool, SyntheticRun } from './helpers/synthetic';
 import { encodeContainer, StreamWriter } from './helpers/traceWriter';

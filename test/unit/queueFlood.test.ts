@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadRun } from '../../src/core';
-import { toChromeTrace } from '../../src/core/chromeTrace';
+import { toChromeTrace } from '../../src/core/export/chromeTrace';
 import { formatSummary } from '../../src/cli/summary';
 import { queueLensTitle } from '../../src/host/lensText';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadRun } from '../../src/core';
-import type { Report } from '../../src/core/report';
+import type { Report } from '../../src/core/report/report';
 
 const load = (name: string): ReturnType<typeof loadRun> =>
   loadRun(path.join(__dirname, '..', 'fixtures', 'traces', `${name}.pstrace`));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sequentialWorkMs } from '../../src/core/metrics';
+import { sequentialWorkMs } from '../../src/core/measure/metrics';
 
 /** Per task: [compute wall ms, CPU ms or null] → the two columns sequentialWorkMs takes. */
 function columns(tasks: [number, number | null][]): [Float64Array, Float64Array] {

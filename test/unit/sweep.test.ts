@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { defaultWorkerCounts, loadRun, parseCountList, sweepResult, type SweepRun } from '../../src/core';
-import type { Report, RunWhatIf } from '../../src/core/report';
-import { formatSweep } from '../../src/core/sweepFormat';
+import type { Report, RunWhatIf } from '../../src/core/report/report';
+import { formatSweep } from '../../src/core/whatif/sweepFormat';
 
 const recorded = loadRun(path.join(__dirname, '..', 'fixtures', 'traces', 'heavy_tasks.pstrace')).report;
 

@@ -2,7 +2,7 @@
 // (far or fractional indices, huge or negative jobs) must still find their own row and no other.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TaskJoin } from '../../src/core/taskJoin';
+import { TaskJoin } from '../../src/core/model/taskJoin';
 
 describe('TaskJoin keys', () => {
   test('chunk indices in order, out of order and far apart each get one row', () => {

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readRunDir, TraceTail } from '../../src/core/traceReader';
-import { countRecords } from '../../src/core/records';
+import { readRunDir, TraceTail } from '../../src/core/trace/traceReader';
+import { countRecords } from '../../src/core/trace/records';
 import { decodeAll } from './helpers/decode';
 import {
   encodeMeta,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fmtX } from '../../src/core/units';
+import { fmtX } from '../../src/core/report/units';
 
 describe('fmtX', () => {
   test('two decimals below 10, none from 10', () => {

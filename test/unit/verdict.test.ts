@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { classify, runVerdict, emptyNumbers } from '../../src/core/verdict';
-import { LARGE_PAYLOAD_BYTES } from '../../src/core/thresholds';
-import type { Report } from '../../src/core/report';
+import { classify, runVerdict, emptyNumbers } from '../../src/core/analysis/verdict';
+import { LARGE_PAYLOAD_BYTES } from '../../src/core/report/thresholds';
+import type { Report } from '../../src/core/report/report';
 import { approx } from './helpers/approx';
 import {
   nsNum,

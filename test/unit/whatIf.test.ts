@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { autoChunksize, cpuShare, otherLoad, simulate, type Workload } from '../../src/core/poolSim';
-import { bestChunksize, chunksizeCandidates, recommendedWorkers, splitCost } from '../../src/core/whatIf';
+import { autoChunksize, cpuShare, otherLoad, simulate, type Workload } from '../../src/core/whatif/poolSim';
+import {
+  bestChunksize,
+  chunksizeCandidates,
+  recommendedWorkers,
+  splitCost,
+} from '../../src/core/whatif/whatIf';
 import { loadRun } from '../../src/core';
 import { approx } from './helpers/approx';
 import { poolRun, repeat, type PoolOptions } from './helpers/synthetic';

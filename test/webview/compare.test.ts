@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compareReports, loadRun, sweepResult, type SweepRun } from '../../src/core';
-import type { Report } from '../../src/core/report';
+import type { Report } from '../../src/core/report/report';
 import { compareSide } from '../../src/host/compareRows';
 import type { ToCompareView } from '../../src/shared/compareProtocol';
 import { EVIL } from './fixture';

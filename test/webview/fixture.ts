@@ -3,7 +3,7 @@
  * (a compute-heavy map with small chunks and a data-heavy imap_unordered), one task that raised,
  * CPU and memory samples, and a report whose numbers are computed from those tasks.
  */
-import type { CallSiteReport, Report, Verdict } from '../../src/core/report';
+import type { CallSiteReport, Report, Verdict } from '../../src/core/report/report';
 import type { Lane, RunHeader, SiteRef, TaskColumns, UsageSample } from '../../src/shared/protocol';
 import { emptyTaskColumns } from '../../src/shared/protocol';
 import { fmtBytes, fmtMs, fmtPct } from '../../webview/units';

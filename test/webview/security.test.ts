@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRun, reportLanes } from '../../src/core';
-import { renderHtmlReport } from '../../src/core/htmlReport';
+import { renderHtmlReport } from '../../src/core/export/htmlReport';
 import type { Report, TraceModel } from '../../src/core';
 import { lanesOf, sitesOf, TaskDeltas } from '../../src/host/viewRows';
 import type { ToWebview } from '../../src/shared/protocol';

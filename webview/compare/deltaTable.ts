@@ -4,7 +4,7 @@
  * colour, and its sign and unit are in the text itself, so nothing depends on colour alone.
  */
 import type { MetricDelta, RunComparison, SiteComparison, VerdictChange } from '../../src/core/compare';
-import { fmtDelta, fmtRelative, fmtValue, quadrantTitle, siteTitle } from '../../src/core/compareFormat';
+import { fmtDelta, fmtRelative, fmtValue, quadrantTitle, siteTitle } from '../../src/core/compare';
 import { add, el, linkButton } from '../dom';
 import { baseName } from '../units';
 

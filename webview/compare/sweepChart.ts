@@ -5,7 +5,7 @@
  * classes on theme variables (media/compare.css). Every label is set with textContent.
  */
 import { scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3-scale';
-import type { SweepResult } from '../../src/core/sweep';
+import type { SweepResult } from '../../src/core/whatif';
 import { fmtX } from '../units';
 
 const W = 640;

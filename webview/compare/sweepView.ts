@@ -1,5 +1,5 @@
 /** The Sweep panel: progress while the runs go, then per sweep the curve, a table and the recommendation. */
-import type { SweepResult } from '../../src/core/sweep';
+import type { SweepResult } from '../../src/core/whatif';
 import type { SweepProgress } from '../../src/shared/compareProtocol';
 import { busyIcon } from '../components';
 import { add, clear, el, linkButton } from '../dom';

@@ -7,7 +7,7 @@ import {
   type RunFields,
   type SendFields,
   type TraceRecords,
-} from '../../../src/core/records';
+} from '../../../src/core/trace/records';
 
 export interface Decoded {
   sends: (SendFields & { stream: number })[];

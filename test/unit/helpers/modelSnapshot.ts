@@ -1,5 +1,5 @@
 import { analyze } from '../../../src/core';
-import type { TraceModel } from '../../../src/core/modelTypes';
+import type { TraceModel } from '../../../src/core/model/modelTypes';
 
 /**
  * Everything in a model (and its report), the task columns included, as comparable JSON.

@@ -4,12 +4,12 @@
  * results are read one at a time by the parent) that emits the records the agent would. Every
  * duration is chosen by the test, so metrics and thresholds can be checked to the microsecond.
  */
-import { readContainerBytes } from '../../../src/core/container';
-import { buildModel } from '../../../src/core/model';
-import { analyze } from '../../../src/core/analyze';
-import type { TraceModel } from '../../../src/core/modelTypes';
-import type { Report } from '../../../src/core/report';
-import type { TraceRecords } from '../../../src/core/records';
+import { readContainerBytes } from '../../../src/core/trace/container';
+import { buildModel } from '../../../src/core/model/model';
+import { analyze } from '../../../src/core/analysis/analyze';
+import type { TraceModel } from '../../../src/core/model/modelTypes';
+import type { Report } from '../../../src/core/report/report';
+import type { TraceRecords } from '../../../src/core/trace/records';
 import { encodeContainer, StreamWriter, writeRunDir } from './traceWriter';
 
 /** 1e15 ns (≈ 11.6 days of uptime): stamps use both halves of the u64. */

@@ -1,0 +1,4 @@
+/** The export layer: see docs/ARCHITECTURE.md. */
+export * from './chromeTrace';
+export * from './htmlReport';
+export * from './reportLanes';

@@ -1,0 +1,5 @@
+/** The whatif layer: see docs/ARCHITECTURE.md. */
+export * from './poolSim';
+export * from './sweep';
+export * from './sweepFormat';
+export * from './whatIf';
