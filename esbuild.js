@@ -26,7 +26,7 @@ const targets = [
   },
   {
     // The commands and what they use, loaded on first use (see src/extension.ts).
-    entryPoints: ['src/host/commands.ts'],
+    entryPoints: ['src/host/commands/commands.ts'],
     outfile: 'dist/commands.js',
     platform: 'node',
     format: 'cjs',
@@ -34,16 +34,16 @@ const targets = [
     external: ['vscode'],
   },
   {
-    // The live run's trace reading, on a worker thread (src/host/liveIngestThread.ts).
-    entryPoints: ['src/host/liveIngestWorker.ts'],
+    // The live run's trace reading, on a worker thread (src/host/run/liveIngestThread.ts).
+    entryPoints: ['src/host/run/liveIngestWorker.ts'],
     outfile: 'dist/liveIngestWorker.js',
     platform: 'node',
     format: 'cjs',
     target: 'node18',
   },
   {
-    // Opening and exporting a saved run, on a worker thread (src/host/savedRunThread.ts).
-    entryPoints: ['src/host/savedRunWorker.ts'],
+    // Opening and exporting a saved run, on a worker thread (src/host/history/savedRunThread.ts).
+    entryPoints: ['src/host/history/savedRunWorker.ts'],
     outfile: 'dist/savedRunWorker.js',
     platform: 'node',
     format: 'cjs',

@@ -7,7 +7,7 @@
  * A worker thread replays a synthetic Pool trace (bench/loadTrace.ts's, N tasks, 5 records each)
  * into a run directory at the given rate, laid out as the agent writes it (segment files, a
  * record's length word written last). The main thread reads it as the live panel does: through
- * LiveIngestThread, which runs LiveIngest (src/host/liveIngest.ts: TraceTail.poll → appendRecords
+ * LiveIngestThread, which runs LiveIngest (src/host/run/liveIngest.ts: TraceTail.poll → appendRecords
  * → buildModel → the panel's deltas, an interim analysis once a second) on a worker thread and
  * hands the host only the panel's messages (--in-thread: LiveIngest on the host's own thread, as
  * before) — while perf_hooks'
@@ -26,8 +26,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { MessageKind, RecordType } from '../src/core/trace/format';
 import { newRecvFields, readRecv, readU64, RUN_T1_AT, SEND_T2_AT } from '../src/core/trace/records';
-import { LiveIngest } from '../src/host/liveIngest';
-import { LiveIngestThread } from '../src/host/liveIngestThread';
+import { LiveIngest } from '../src/host/run/liveIngest';
+import { LiveIngestThread } from '../src/host/run/liveIngestThread';
 import type { ToWebview } from '../src/shared/protocol';
 import { segmentHeader, specSegmentSize } from '../test/unit/helpers/traceWriter';
 import { syntheticTrace } from './syntheticTrace';
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     });
     // The reading thread's code, as esbuild.js builds it for the extension (dist/liveIngestWorker.js).
     esbuild.buildSync({
-      entryPoints: [path.join(__dirname, '..', 'src', 'host', 'liveIngestWorker.ts')],
+      entryPoints: [path.join(__dirname, '..', 'src', 'host', 'run', 'liveIngestWorker.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',

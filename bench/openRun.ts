@@ -13,8 +13,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadRun } from '../src/core';
-import { openSavedRun } from '../src/host/savedRunThread';
-import { savedRunMessages } from '../src/host/viewRows';
+import { openSavedRun } from '../src/host/history/savedRunThread';
+import { savedRunMessages } from '../src/host/panels/viewRows';
 import type { ToWebview } from '../src/shared/protocol';
 import { syntheticTrace } from './syntheticTrace';
 
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   try {
     const worker = path.join(tmp, 'savedRunWorker.js');
     esbuild.buildSync({
-      entryPoints: [path.join(__dirname, '..', 'src', 'host', 'savedRunWorker.ts')],
+      entryPoints: [path.join(__dirname, '..', 'src', 'host', 'history', 'savedRunWorker.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',

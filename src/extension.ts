@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { RunHistory } from './host/history';
-import { CallSiteLens } from './host/callSiteLens';
-import { MainGuardLens } from './host/mainGuardLens';
-import { RunsView } from './host/runsView';
-import { MainGuardFixProvider, StaticChecks } from './host/staticChecks';
+import { RunHistory } from './host/history/history';
+import { CallSiteLens } from './host/lens/callSiteLens';
+import { MainGuardLens } from './host/lens/mainGuardLens';
+import { RunsView } from './host/history/runsView';
+import { MainGuardFixProvider, StaticChecks } from './host/checks/staticChecks';
 
-type Commands = typeof import('./host/commands');
+type Commands = typeof import('./host/commands/commands');
 
 /**
  * Wiring only: the run history, the Runs view, the static checks and the commands. The commands
@@ -63,5 +63,5 @@ function registerLazily(context: vscode.ExtensionContext, load: () => vscode.Dis
 }
 
 export function deactivate(): void {
-  // Runs in flight are ended by their disposables (see host/commands.ts).
+  // Runs in flight are ended by their disposables (see host/commands/commands.ts).
 }

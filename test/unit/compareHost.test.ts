@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadRun } from '../../src/core';
-import { overridesText, RunHistory } from '../../src/host/history';
+import { overridesText, RunHistory } from '../../src/host/history/history';
 import { isFromCompareView } from '../../src/shared/compareProtocol';
 
 test('the Compare/Sweep panel guard accepts exactly its protocol', () => {

@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { applyGuardFix, GUARD_LINE, GuardFix, guardEdit, indentUnit } from '../../src/host/guardFix';
-import type { LintDiagnostic } from '../../src/host/staticChecks';
+import { applyGuardFix, GUARD_LINE, GuardFix, guardEdit, indentUnit } from '../../src/host/checks/guardFix';
+import type { LintDiagnostic } from '../../src/host/checks/staticChecks';
 
 const PYTHON = process.env.POOLSCOPE_TEST_PYTHON || 'python3';
 const LINTER = path.join(__dirname, '..', '..', 'src', 'python', 'poolscope_lint.py');

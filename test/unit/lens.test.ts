@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadRun } from '../../src/core';
-import { codeOf, LineMap } from '../../src/host/lineMap';
-import { lensTitle, predictedChange, queueLensTitle } from '../../src/host/lensText';
+import { codeOf, LineMap } from '../../src/host/lens/lineMap';
+import { lensTitle, predictedChange, queueLensTitle } from '../../src/host/lens/lensText';
 import { fmtMs } from '../../src/core/report/units';
 
 const SCRIPT = [

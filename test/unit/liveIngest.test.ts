@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { analyze, loadRecords, buildModel } from '../../src/core';
 import type { Report } from '../../src/core/report/report';
 import { patchBuffers, taskPatch } from '../../src/core/model/taskPatch';
-import { LiveIngestThread, type ToAnalyse } from '../../src/host/liveIngestThread';
+import { LiveIngestThread, type ToAnalyse } from '../../src/host/run/liveIngestThread';
 import type { ToWebview } from '../../src/shared/protocol';
 import { poolRun, repeat } from './helpers/synthetic';
 
@@ -17,7 +17,7 @@ import { poolRun, repeat } from './helpers/synthetic';
 function bundleWorker(dir: string): string {
   const worker = path.join(dir, 'liveIngestWorker.js');
   esbuild.buildSync({
-    entryPoints: [path.join(__dirname, '..', '..', 'src', 'host', 'liveIngestWorker.ts')],
+    entryPoints: [path.join(__dirname, '..', '..', 'src', 'host', 'run', 'liveIngestWorker.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

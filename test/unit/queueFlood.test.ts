@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { loadRun } from '../../src/core';
 import { toChromeTrace } from '../../src/core/export/chromeTrace';
 import { formatSummary } from '../../src/cli/summary';
-import { queueLensTitle } from '../../src/host/lensText';
+import { queueLensTitle } from '../../src/host/lens/lensText';
 
 const load = (name: string): ReturnType<typeof loadRun> =>
   loadRun(path.join(__dirname, '..', 'fixtures', 'traces', `${name}.pstrace`));

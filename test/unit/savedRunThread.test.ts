@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadRun } from '../../src/core';
-import { exportSavedRun, openSavedRun } from '../../src/host/savedRunThread';
-import { savedRunMessages } from '../../src/host/viewRows';
+import { exportSavedRun, openSavedRun } from '../../src/host/history/savedRunThread';
+import { savedRunMessages } from '../../src/host/panels/viewRows';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'traces');
 let tmp = '';
@@ -20,7 +20,7 @@ before(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ps-saved-thread-'));
   worker = path.join(tmp, 'savedRunWorker.js');
   esbuild.buildSync({
-    entryPoints: [path.join(__dirname, '..', '..', 'src', 'host', 'savedRunWorker.ts')],
+    entryPoints: [path.join(__dirname, '..', '..', 'src', 'host', 'history', 'savedRunWorker.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

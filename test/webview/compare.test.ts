@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compareReports, loadRun, sweepResult, type SweepRun } from '../../src/core';
 import type { Report } from '../../src/core/report/report';
-import { compareSide } from '../../src/host/compareRows';
+import { compareSide } from '../../src/host/panels/compareRows';
 import type { ToCompareView } from '../../src/shared/compareProtocol';
 import { EVIL } from './fixture';
 import { Harness, ROOT, type PanelPage } from './harness';

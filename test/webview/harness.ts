@@ -37,7 +37,7 @@ const CHROMIUM = process.env.POOLSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 export type ThemeKind = 'light' | 'dark';
 
 /**
- * `current`: the CSP src/host/panel.ts writes today. `styleNonce`: the same plus the nonce in
+ * `current`: the CSP src/host/panels/panel.ts writes today. `styleNonce`: the same plus the nonce in
  * style-src and a `csp-nonce` meta, which the webview-ui-toolkit (FAST) reads to tag the one
  * <style> element it inserts to probe for :focus-visible support; without it that probe is
  * reported as a violation (harmless: FAST falls back to :focus).
@@ -54,7 +54,7 @@ export interface OpenOptions {
 export interface PageOptions {
   /** Entry point, relative to ROOT (default webview/main.ts). */
   entry?: string;
-  /** Extra stylesheets from media/, linked after panel.css as src/host/panel.ts does. */
+  /** Extra stylesheets from media/, linked after panel.css as src/host/panels/panel.ts does. */
   extraCss?: string[];
 }
 
@@ -204,7 +204,7 @@ export class PanelPage {
   }
 }
 
-/** The panel's HTML as src/host/panel.ts writes it, plus the test stub and the theme sheet. */
+/** The panel's HTML as src/host/panels/panel.ts writes it, plus the test stub and the theme sheet. */
 function panelPage(cspSource: string, theme: ThemeKind, variant: CspVariant, extraCss: string[]): string {
   const nonce = randomBytes(18).toString('base64');
   const styleNonce = variant === 'styleNonce';

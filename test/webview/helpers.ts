@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadRun } from '../../src/core';
 import type { Report } from '../../src/core/report/report';
-import { lanesOf, savedRunMessages } from '../../src/host/viewRows';
+import { lanesOf, savedRunMessages } from '../../src/host/panels/viewRows';
 import type { Lane, ToWebview } from '../../src/shared/protocol';
 import { LANE_H } from '../../webview/timelineDraw';
 import { PHASE1_TASKS, PHASE2_TASKS, type RunFixture } from './fixture';

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadRun, reportLanes } from '../../src/core';
 import { renderHtmlReport } from '../../src/core/export/htmlReport';
 import type { Report, TraceModel } from '../../src/core';
-import { lanesOf, sitesOf, TaskDeltas } from '../../src/host/viewRows';
+import { lanesOf, sitesOf, TaskDeltas } from '../../src/host/panels/viewRows';
 import type { ToWebview } from '../../src/shared/protocol';
 import { Harness, ROOT } from './harness';
 import { assertClean } from './helpers';

@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadRun, reportLanes, toChromeTrace } from '../core';
-import { renderHtmlReport } from '../core/export';
-import { transferMessage } from './liveIngestThread';
+import { loadRun, reportLanes, toChromeTrace } from '../../core';
+import { renderHtmlReport } from '../../core/export';
+import { transferMessage } from '../run/liveIngestThread';
 import type { SavedRunJob, FromSavedRun } from './savedRunThread';
-import { savedRunMessages } from './viewRows';
+import { savedRunMessages } from '../panels/viewRows';
 
 function post(msg: FromSavedRun, transfer: ArrayBuffer[] = []): void {
   parentPort?.postMessage(msg, transfer);

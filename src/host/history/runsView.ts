@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { QUADRANT_TITLES, fmtMs } from '../core/report';
+import { QUADRANT_TITLES, fmtMs } from '../../core/report';
 import { overridesText, RunHistory, RunMeta } from './history';
 
 const QUADRANT_ICONS: Record<string, [string, string]> = {

@@ -6,16 +6,16 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { compareReports, defaultWorkerCounts, packRunDir } from '../core';
-import { QUADRANT_TITLES, fmtMs } from '../core/report';
-import { Sweep, type SweepStep } from '../run/sweep';
-import type { CompareSide, FromCompareView } from '../shared/compareProtocol';
+import { compareReports, defaultWorkerCounts, packRunDir } from '../../core';
+import { QUADRANT_TITLES, fmtMs } from '../../core/report';
+import { Sweep, type SweepStep } from '../../run/sweep';
+import type { CompareSide, FromCompareView } from '../../shared/compareProtocol';
 import type { PreparedRun } from './commands';
-import { ComparePanel } from './comparePanel';
-import { compareSideOf } from './compareRows';
-import { openSavedRun, savedRunWorkerFile } from './savedRunThread';
-import { overridesText, RunHistory, RunMeta } from './history';
-import { isRunItem, RunsView } from './runsView';
+import { ComparePanel } from '../panels/comparePanel';
+import { compareSideOf } from '../panels/compareRows';
+import { openSavedRun, savedRunWorkerFile } from '../history/savedRunThread';
+import { overridesText, RunHistory, RunMeta } from '../history/history';
+import { isRunItem, RunsView } from '../history/runsView';
 
 export interface CompareDeps {
   context: vscode.ExtensionContext;

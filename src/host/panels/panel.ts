@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { FromWebview, isFromWebview, ToWebview } from '../shared/protocol';
+import { FromWebview, isFromWebview, ToWebview } from '../../shared/protocol';
+import { WebviewChannel } from './webviewChannel';
 
 export interface PanelHandlers {
   onMessage(msg: FromWebview): void;
@@ -9,16 +10,13 @@ export interface PanelHandlers {
 
 /**
  * One PoolScope panel: a webview with a strict CSP (nonce-only scripts, styles and fonts from our
- * own dist/ and media/ only). Messages wait for the webview's `webview/ready` handshake, so
- * nothing posted before the page loaded is lost.
+ * own dist/ and media/ only), talking through a {@link WebviewChannel}.
  */
 let lastColumn: vscode.ViewColumn | undefined;
 
 export class PoolScopePanel {
   private readonly panel: vscode.WebviewPanel;
-  private ready = false;
-  private queue: ToWebview[] = [];
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly channel: WebviewChannel<FromWebview, ToWebview>;
 
   constructor(extensionUri: vscode.Uri, title: string, handlers: PanelHandlers) {
     const roots = [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
@@ -30,33 +28,19 @@ export class PoolScopePanel {
       localResourceRoots: roots,
     });
     lastColumn = this.panel.viewColumn;
-    this.disposables.push(
-      this.panel.onDidChangeViewState((e) => {
-        if (e.webviewPanel.viewColumn) lastColumn = e.webviewPanel.viewColumn;
-      }),
-    );
+    const viewState = this.panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.viewColumn) lastColumn = e.webviewPanel.viewColumn;
+    });
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'poolscope.svg');
     this.panel.webview.html = panelHtml(this.panel.webview, extensionUri);
-    this.disposables.push(
-      this.panel.webview.onDidReceiveMessage((msg: unknown) => {
-        if (!isFromWebview(msg)) return;
-        if (msg.type === 'webview/ready') {
-          this.ready = true;
-          for (const m of this.queue) void this.panel.webview.postMessage(m);
-          this.queue = [];
-        }
-        handlers.onMessage(msg);
-      }),
-      this.panel.onDidDispose(() => {
-        for (const d of this.disposables) d.dispose();
-        handlers.onDispose();
-      }),
-    );
+    this.channel = new WebviewChannel(this.panel, isFromWebview, handlers.onMessage, () => {
+      viewState.dispose();
+      handlers.onDispose();
+    });
   }
 
   post(msg: ToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(msg);
-    else this.queue.push(msg);
+    this.channel.post(msg);
   }
 
   setTitle(title: string): void {

@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EnvFileError, parseEnvFile } from '../run/envFile';
-import { platformSupport } from '../run/platform';
-import { PreflightError } from '../run/python';
-import { RunHistory } from './history';
-import { LiveRun } from './liveRun';
-import { PoolScopePanel } from './panel';
-import { resolvePython } from './pythonEnv';
-import { isRunItem, RunsView } from './runsView';
-import { exportSavedRun, openSavedRun, savedRunWorkerFile } from './savedRunThread';
+import { EnvFileError, parseEnvFile } from '../../run/envFile';
+import { platformSupport } from '../../run/platform';
+import { PreflightError } from '../../run/python';
+import { RunHistory } from '../history/history';
+import { LiveRun } from '../run/liveRun';
+import { PoolScopePanel } from '../panels/panel';
+import { resolvePython } from '../run/pythonEnv';
+import { isRunItem, RunsView } from '../history/runsView';
+import { exportSavedRun, openSavedRun, savedRunWorkerFile } from '../history/savedRunThread';
 import { parseArgsLine } from './argsLine';
 import { CompareSweepCommands } from './compareCommands';
 
@@ -404,7 +404,7 @@ function runEnvironment(
 
 /** Tells the user how the run ended, with the one action that helps next. */
 function announce(
-  report: import('../core/report').Report | undefined,
+  report: import('../../core/report').Report | undefined,
   exitCode: number | null,
   cancelled: boolean,
   uri: vscode.Uri,

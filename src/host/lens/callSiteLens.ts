@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Report } from '../core/report';
-import type { RunHistory, RunMeta, Sources } from './history';
+import type { Report } from '../../core/report';
+import type { RunHistory, RunMeta, Sources } from '../history/history';
 import { lensTitle, lensTooltip, queueLensTitle } from './lensText';
 import { LineMap } from './lineMap';
-import type { StaticChecks } from './staticChecks';
+import type { StaticChecks } from '../checks/staticChecks';
 
 interface SavedRun {
   meta: RunMeta;

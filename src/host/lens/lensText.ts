@@ -2,9 +2,9 @@
  * What a call-site CodeLens says: the measured speedup and costs, and what the what-if model
  * predicts a change would buy. No VS Code API, so it is tested with plain node.
  */
-import type { CallSiteReport, QueueReport } from '../core/report';
-import { fmtBytes, fmtCount, fmtMs, fmtX, QUADRANT_TITLES } from '../core/report';
-import { passesOverheadRule } from '../core/analysis';
+import type { CallSiteReport, QueueReport } from '../../core/report';
+import { fmtBytes, fmtCount, fmtMs, fmtX, QUADRANT_TITLES } from '../../core/report';
+import { passesOverheadRule } from '../../core/analysis';
 
 const MARK: Record<string, string> = {
   'clear-win': '⚡',

@@ -5,8 +5,8 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Report } from '../core/report';
-import type { ToWebview } from '../shared/protocol';
+import type { Report } from '../../core/report';
+import type { ToWebview } from '../../shared/protocol';
 
 /** Host → worker (its workerData). */
 export type SavedRunJob =

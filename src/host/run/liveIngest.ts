@@ -4,12 +4,12 @@
  * (on a worker thread); bench/liveIngest.ts drives the same code against a replayed trace to
  * measure how far behind the run the panel falls.
  */
-import { analyze, appendRecords, buildModel, emptyRecords, TraceTail } from '../core';
-import type { TraceModel } from '../core/model';
-import type { RecordChunk } from '../core/trace';
-import { StreamModel } from '../core/live';
-import type { ToWebview, UsageSample } from '../shared/protocol';
-import { TaskDeltas } from './viewRows';
+import { analyze, appendRecords, buildModel, emptyRecords, TraceTail } from '../../core';
+import type { TraceModel } from '../../core/model';
+import type { RecordChunk } from '../../core/trace';
+import { StreamModel } from '../../core/live';
+import type { ToWebview, UsageSample } from '../../shared/protocol';
+import { TaskDeltas } from '../panels/viewRows';
 
 /**
  * How often the run directory is read for the panel. The panel falls behind the run by up to this

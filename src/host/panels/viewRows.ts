@@ -3,18 +3,18 @@
  * references and task columns. Finished tasks are sent once; tasks in flight are re-sent each tick
  * until they finish. No VS Code API here, so it is unit-tested with plain node.
  */
-import { siteGroups } from '../core/measure';
-import type { TraceModel } from '../core/model';
-import type { Report } from '../core/report';
-import { RowUnion } from '../core/live';
-import { TaskIndex, StateCode } from '../core/model';
+import { siteGroups } from '../../core/measure';
+import type { TraceModel } from '../../core/model';
+import type { Report } from '../../core/report';
+import { RowUnion } from '../../core/live';
+import { TaskIndex, StateCode } from '../../core/model';
 import {
   type Lane,
   type SiteRef,
   type TaskColumnsOf,
   type ToWebview,
   type UsageSample,
-} from '../shared/protocol';
+} from '../../shared/protocol';
 
 const ROLE_NAMES: Record<string, string> = {
   main: 'main',

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { checkPython, PreflightError, ScriptCheck } from '../run/python';
+import { checkPython, PreflightError, ScriptCheck } from '../../run/python';
 
 /**
  * The interpreter for a file: the `poolscope.pythonPath` setting if set, else the Python

@@ -4,9 +4,9 @@
  * events. Here the host's thread only receives the panel's messages.
  */
 import { Worker } from 'node:worker_threads';
-import type { TraceModel, TaskPatch } from '../core/model';
-import type { Report } from '../core/report';
-import type { TaskColumns, TaskColumnsOf, ToWebview, UsageSample } from '../shared/protocol';
+import type { TraceModel, TaskPatch } from '../../core/model';
+import type { Report } from '../../core/report';
+import type { TaskColumns, TaskColumnsOf, ToWebview, UsageSample } from '../../shared/protocol';
 
 /** Host → worker. */
 export type ToIngest = { type: 'samples'; samples: UsageSample[] } | { type: 'finish' };

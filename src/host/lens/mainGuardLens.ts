@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { mainGuardLines } from './mainGuard';
+import { mainGuardLines } from '../checks/mainGuard';
 
 /** "▶ Profile parallel run" above each `if __name__ == "__main__":` line of a Python file. */
 export class MainGuardLens implements vscode.CodeLensProvider {

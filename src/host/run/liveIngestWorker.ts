@@ -6,10 +6,10 @@
  * dist/liveIngestWorker.js.
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { analyze } from '../core';
-import type { Report } from '../core/report';
-import { patchBuffers, TaskMirror, taskPatch } from '../core/model';
-import type { ToWebview, UsageSample } from '../shared/protocol';
+import { analyze } from '../../core';
+import type { Report } from '../../core/report';
+import { patchBuffers, TaskMirror, taskPatch } from '../../core/model';
+import type { ToWebview, UsageSample } from '../../shared/protocol';
 import { LiveIngest } from './liveIngest';
 import { transferMessage, type FromIngest, type ToAnalyse, type ToIngest } from './liveIngestThread';
 

@@ -1,8 +1,8 @@
 /** A saved run as one side of the Compare panel. No VS Code API here, so tests build it too. */
-import type { TraceModel } from '../core/model';
-import type { Report } from '../core/report';
-import type { CompareSide } from '../shared/compareProtocol';
-import type { ToWebview } from '../shared/protocol';
+import type { TraceModel } from '../../core/model';
+import type { Report } from '../../core/report';
+import type { CompareSide } from '../../shared/compareProtocol';
+import type { ToWebview } from '../../shared/protocol';
 import { savedRunMessages } from './viewRows';
 
 export function compareSide(model: TraceModel, report: Report, runId: string, label: string): CompareSide {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Report } from '../core/report';
+import type { Report } from '../../core/report';
 
 /** What the Runs view lists; kept beside each run so listing never parses a trace. */
 export interface RunMeta {
