@@ -6,17 +6,16 @@
 import * as fs from 'node:fs';
 import { analyze } from './analysis';
 import { readContainer, readRunDir } from './trace';
-import { loadContainerModel } from './live';
-import { buildModel } from './model';
+import { buildModel, loadContainerModel } from './live';
 import type { TraceModel } from './model';
 import type { TraceRecords } from './trace';
 import type { Report } from './report';
 
 export { analyze } from './analysis';
+export { buildModel } from './live';
 export { toChromeTrace, type ChromeTrace, type ChromeTraceEvent } from './export';
 export { packRunDir, readContainer, readContainerBytes, type PackResult } from './trace';
 export { CONTAINER_VERSION, FORMAT_VERSION } from './trace';
-export { buildModel } from './model';
 export type * from './model';
 export { appendRecords, countRecords, emptyRecords } from './trace';
 export type { MetaRecord, RecordChunk, StreamInfo, TraceRecords } from './trace';

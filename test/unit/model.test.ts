@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildModel } from '../../src/core/model/model';
+import { buildModel } from '../../src/core/live/streamModel';
 import { readContainerBytes } from '../../src/core/trace/container';
 import { approx } from './helpers/approx';
 import { ns, nsNum, poolRun, repeat, SimPool, SyntheticRun } from './helpers/synthetic';

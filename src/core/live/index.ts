@@ -1,8 +1,8 @@
 /** The live layer: see docs/ARCHITECTURE.md. */
-export * from './chanSlots';
-export * from './containerModel';
+export * from './joinChanSlots';
+export * from './joinOrigin';
+export * from './joinSetAside';
 export * from './liveRows';
-export * from './setAside';
 export * from './streamJoin';
 export * from './streamModel';
-export * from './streamOrigin';
+export * from './traceFileModel';

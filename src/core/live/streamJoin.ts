@@ -1,19 +1,21 @@
 /**
- * The task join of buildTasks (modelTasks.ts), done while the records stream past so that a trace
- * need not be held in memory while its tasks are joined. buildTasks reads every META first, then
- * the records in four passes (1 task SENDs, 2 RUNs, 3 result SENDs, 4 RECVs), which makes the task
- * order and each task's pool independent of where the records sit in the file. Here each record is
- * joined when it is read, and that independence is rebuilt at the end:
+ * The task join: every saved-run load and every live tick joins task records into task rows here.
+ * Records are joined as they are read, so a trace need not be held in memory while its tasks are
+ * joined; a whole read (buildModel) feeds it every META first, then the chunks. The result does
+ * not depend on where records sit in the file: rows come in the order of four passes over the
+ * records (1 task SENDs, 2 RUNs, 3 result SENDs, 4 RECVs), and each task's pool is fixed by the
+ * `pool` METAs:
  * - task-side records are keyed by their task channel; channels become pools once every META is
  *   known (placeholder pools made in the order the passes would have made them);
  * - a result record whose channel no `pool` META seen so far names is copied aside and joined at
  *   the end, as pass 3 or 4 would have (learning result channels from workers included);
  * - each row keeps the (pass, position) of the first record that touched it; rows are put in that
- *   order at the end (buildTasks creates them in it);
+ *   order at the end;
  * - fields that two passes write keep the later pass's value (worker, ok) or only fill gaps
  *   (parent, bytesIn, bytesOut), whatever order their records came in.
- * A guess that a later META proves wrong (a result channel or task channel meaning another pool)
- * makes `finish` return null: the caller then joins from a whole read.
+ * While streaming, a guess that a later META proves wrong (a result channel or task channel meaning
+ * another pool) makes `finish` return null: the caller then joins from a whole read, with every
+ * META known first.
  */
 import {
   MessageKind,
@@ -41,9 +43,9 @@ import {
   resized,
   TaskJoin,
 } from '../model';
-import { SetAside } from './setAside';
-import { OriginWatch } from './streamOrigin';
-import { ChanSlots, NO_PASS } from './chanSlots';
+import { SetAside } from './joinSetAside';
+import { OriginWatch } from './joinOrigin';
+import { ChanSlots, NO_PASS } from './joinChanSlots';
 import { LiveRows } from './liveRows';
 
 const P1 = 1;
@@ -316,7 +318,7 @@ export class StreamTaskJoin {
   }
 
   /**
-   * The model's pools, calls and tasks, as buildTasks makes them from the same records, or null
+   * The model's pools, calls and tasks, as a whole read makes them from the same records, or null
    * when a guess made on the way was wrong. Call once, after the last chunk.
    */
   finish(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult | null {
@@ -329,7 +331,7 @@ export class StreamTaskJoin {
 
   /**
    * The tasks joined so far, as finish would return them but for the order of the rows (left in
-   * the order they were met: putting them in buildTasks' order took a third of a live tick, and
+   * the order they were met: putting them in the passes' order took a third of a live tick, and
    * the panel finds tasks by key), while the join goes on taking chunks (the live panel's model at
    * each tick): finished on a copy of the rows. Null where finish would have to join records set
    * aside, or a guess was disproved: the caller then joins from a whole read.
@@ -353,7 +355,7 @@ export class StreamTaskJoin {
 
   /**
    * finish's work on `join` (this join's rows, or a copy of them when nothing is set aside);
-   * `inOrder`: rows put in the order buildTasks makes them. `touched`: the rows touched since the
+   * `inOrder`: rows put in the passes' order. `touched`: the rows touched since the
    * last interim model; the work is then done on the live panel's rows (LiveRows), on those rows
    * alone where it can.
    */
@@ -467,7 +469,7 @@ export class StreamTaskJoin {
   /**
    * Turns `join`'s stream-time values into the model's: slots into pools, streams into processes,
    * raw call ids into calls, ns stamps into ms; then (`inOrder`) puts the rows in the order
-   * buildTasks makes them. Returns each old row's new place, or null if they were not moved.
+   * the passes make them. Returns each old row's new place, or null if they were not moved.
    * `rows`: only these (never with stamps in ns, or in order); null: every row.
    */
   private finishColumns(
@@ -497,7 +499,7 @@ export class StreamTaskJoin {
       }
     }
     // Stamps kept in ns (the origin was not known when the first was read): to ms from it, as
-    // buildTasks computes them. Durations need no origin and were made ms as they were read.
+    // a whole read computes them. Durations need no origin and were made ms as they were read.
     const v = join.v;
     if (this.stampScale === 1) {
       const stamps = [v.pickleStartMs, v.dispatchMs, v.computeStartMs, v.computeEndMs];

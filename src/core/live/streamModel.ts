@@ -7,10 +7,33 @@
  */
 import { assembleModel } from '../model';
 import type { TraceModel } from '../model';
-import { readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT, type RecordChunk, type TraceRecords } from '../trace';
+import {
+  countRecords,
+  readU64,
+  RECV_T1_AT,
+  RUN_T1_AT,
+  SEND_T2_AT,
+  type RecordChunk,
+  type TraceRecords,
+} from '../trace';
 import { StreamTaskJoin } from './streamJoin';
 
 class Undecided extends Error {}
+
+/**
+ * The model of records read whole (a run directory, or a trace the stream could not decide): the
+ * same join as a stream's, fed every META before the first chunk, so that nothing it meets later
+ * can change what a record meant.
+ */
+export function buildModel(records: TraceRecords): TraceModel {
+  // Each task has at most one task SEND: half the SENDs is a fair first size.
+  const stream = new StreamModel(Math.ceil(countRecords(records).sends / 2));
+  for (const chunk of records.chunks) stream.add(records, chunk);
+  const model = stream.model(records, false);
+  if (!model)
+    throw new Error('the task join could not place every record although every META was read first');
+  return model;
+}
 
 export class StreamModel {
   private readonly join: StreamTaskJoin;

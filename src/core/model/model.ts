@@ -6,19 +6,11 @@
 import { num, str, readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT, type TraceRecords } from '../trace';
 import { buildMessages } from './modelMessages';
 import { buildProcesses } from './modelProcesses';
-import { buildTasks, type TasksResult } from './modelTasks';
+import type { TasksResult } from './modelTasks';
 import type { AgentFinding, ManagerCall, TraceModel } from './modelTypes';
 import type { ProcessesResult } from './modelProcesses';
 
 export type * from './modelTypes';
-
-export function buildModel(records: TraceRecords): TraceModel {
-  return assembleModel(
-    records,
-    (procs, warnings) => buildTasks(records, procs, warnings),
-    lastStamps(records),
-  );
-}
 
 /**
  * The stamps that end each chunk's last SEND, RECV and RUN, as (stream, ns) pairs: the latest

@@ -1,25 +1,13 @@
 /**
- * Pools, pool calls and tasks. A task is joined from up to five records written by two processes,
- * by its key: (pool, job, index) for a Pool, (executor, work_id) for a ProcessPoolExecutor — the
- * pool being found from the channel of its task pipe (or result pipe) via the `pool` META.
+ * Pools, pool calls, and what the task join (live/streamJoin.ts) needs around it: the pool table
+ * found from the `pool` METAs, errors attached to tasks, and the finishing touches. A task is
+ * joined from up to five records written by two processes, by its key: (pool, job, index) for a
+ * Pool, (executor, work_id) for a ProcessPoolExecutor — the pool being found from the channel of
+ * its task pipe (or result pipe) via the `pool` META.
  */
-import {
-  MessageKind,
-  num,
-  str,
-  newRecvFields,
-  newRunFields,
-  newSendFields,
-  readRecv,
-  readRun,
-  RUN_SAMPLE,
-  readSend,
-  countRecords,
-  type TraceRecords,
-} from '../trace';
+import { MessageKind, num, str, type TraceRecords } from '../trace';
 import type { CallInfo, PoolInfo, ProcessInfo } from './modelTypes';
 import type { ProcessesResult } from './modelProcesses';
-import { TaskJoin } from './taskJoin';
 import { StateCode, type TaskTable } from './taskTable';
 
 export interface TasksResult {
@@ -176,131 +164,6 @@ export function poolsAndCalls(
   return { poolTable, calls, callByKey, callByJob };
 }
 
-export function buildTasks(records: TraceRecords, procs: ProcessesResult, warnings: string[]): TasksResult {
-  const { processes, byStream, originNs } = procs;
-  const ms = (ns: number): number => (ns - originNs) / 1e6;
-  const dur = (a: number, b: number): number => (b - a) / 1e6;
-  const { poolTable, calls, callByKey, callByJob } = poolsAndCalls(records, procs, warnings);
-
-  const send = newSendFields();
-  const recv = newRecvFields();
-  const run = newRunFields();
-  // Each task has at most one task SEND: half the SENDs is a fair first size.
-  const join = new TaskJoin(Math.ceil(countRecords(records).sends / 2));
-  const v = join.v;
-  const apiOf = (kind: number): string =>
-    kind === MessageKind.ExecutorTask ? 'ProcessPoolExecutor' : 'Pool';
-
-  // A map() call's tasks follow each other: remember the last call looked up.
-  let [lastStream, lastCallId, lastCall] = [-1, -1, -1];
-  const callOf = (stream: number, id: number): number => {
-    if (stream !== lastStream || id !== lastCallId) {
-      [lastStream, lastCallId, lastCall] = [stream, id, callByKey.get(`${stream}:${id}`) ?? -1];
-    }
-    return lastCall;
-  };
-  // 1. The parent's task messages, first, so that tasks come in dispatch order.
-  for (const chunk of records.chunks) {
-    const proc = byStream[chunk.stream];
-    for (const off of chunk.sends) {
-      readSend(chunk.view, off, send);
-      if (!isTaskKind(send.kind)) continue;
-      const i = join.at(poolTable.byTask(send.chan, apiOf(send.kind)), send.job, send.index);
-      join.parent[i] = proc;
-      v.items[i] = send.items;
-      v.bytesIn[i] = send.bytes;
-      v.pickleStartMs[i] = ms(send.t0);
-      v.pickleInMs[i] = dur(send.t0, send.t1);
-      v.writeInMs[i] = dur(send.t1, send.t2);
-      v.dispatchMs[i] = ms(send.t2);
-      if (send.call !== 0) join.call[i] = callOf(chunk.stream, send.call);
-    }
-  }
-  // 2. Compute, by workers; this also tells which pool a worker serves.
-  for (const chunk of records.chunks) {
-    const proc = processes[byStream[chunk.stream]];
-    for (const off of chunk.runs) {
-      readRun(chunk.view, off, run);
-      const pool = poolTable.byTask(run.chan, 'Pool');
-      const i = join.at(pool, run.job, run.index);
-      if (proc.pool < 0) proc.pool = pool;
-      join.worker[i] = proc.index;
-      v.computeStartMs[i] = ms(run.t0);
-      v.computeEndMs[i] = ms(run.t1);
-      v.cpuMs[i] = run.cpu / 1e6;
-      v.waitMs[i] = run.wait / 1e6;
-      v.procCpuMs[i] = run.pcpu / 1e6;
-      v.blockedMs[i] = run.blocked / 1e6;
-      v.clockSample[i] = run.flags & RUN_SAMPLE;
-      v.gcMs[i] = run.gc / 1e6;
-    }
-  }
-  // 3. Results sent by workers (the result pipe is learnt from them if no `pool` META named it).
-  let unplaced = 0;
-  for (const chunk of records.chunks) {
-    const proc = processes[byStream[chunk.stream]];
-    for (const off of chunk.sends) {
-      readSend(chunk.view, off, send);
-      if (!isResultKind(send.kind)) continue;
-      let pool = poolTable.byResult(send.chan);
-      if (pool < 0 && proc.pool >= 0) poolTable.learnResult(send.chan, (pool = proc.pool));
-      if (pool < 0) {
-        unplaced++;
-        continue;
-      }
-      const i = join.at(pool, send.job, send.index);
-      join.worker[i] = proc.index;
-      v.bytesOut[i] = send.bytes;
-      v.resultPickleStartMs[i] = ms(send.t0);
-      v.pickleOutMs[i] = dur(send.t0, send.t1);
-      v.writeOutMs[i] = dur(send.t1, send.t2);
-      v.resultSentMs[i] = ms(send.t2);
-      join.ok[i] = send.ok === 1 ? 1 : 0;
-    }
-  }
-  // 4. Arrivals: tasks at workers, results at the parent.
-  for (const chunk of records.chunks) {
-    const proc = processes[byStream[chunk.stream]];
-    for (const off of chunk.recvs) {
-      readRecv(chunk.view, off, recv);
-      if (isTaskKind(recv.kind)) {
-        const i = join.at(poolTable.byTask(recv.chan, apiOf(recv.kind)), recv.job, recv.index);
-        join.worker[i] = proc.index;
-        if (Number.isNaN(v.bytesIn[i])) v.bytesIn[i] = recv.bytes;
-        v.arrivalMs[i] = ms(recv.t0);
-        v.unpickleInMs[i] = dur(recv.t0, recv.t1);
-        if (proc.pool < 0) proc.pool = join.pool[i];
-      } else if (isResultKind(recv.kind)) {
-        const pool = poolTable.byResult(recv.chan);
-        if (pool < 0) {
-          unplaced++;
-          continue;
-        }
-        const i = join.at(pool, recv.job, recv.index);
-        if (join.parent[i] < 0) join.parent[i] = proc.index;
-        if (Number.isNaN(v.bytesOut[i])) v.bytesOut[i] = recv.bytes;
-        v.resultArrivalMs[i] = ms(recv.t0);
-        v.unpickleOutMs[i] = dur(recv.t0, recv.t1);
-        join.ok[i] = recv.ok === 1 ? 1 : 0;
-      }
-    }
-  }
-  if (unplaced > 0) warnings.push(`${unplaced} result records name a result channel no pool is known for`);
-
-  attachErrors(
-    records,
-    procs,
-    poolTable,
-    (pool, job, index) => join.find(pool, job, index),
-    join.errors,
-    warnings,
-  );
-  const tasks = join.toTable();
-  finishTasks(tasks, processes, calls, callByJob);
-  return { pools: poolTable.pools, calls, tasks };
-}
-
-/** `task-error` METAs: each names its task by channel, job and index. */
 export function attachErrors(
   records: TraceRecords,
   procs: ProcessesResult,

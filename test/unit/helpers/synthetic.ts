@@ -5,7 +5,7 @@
  * duration is chosen by the test, so metrics and thresholds can be checked to the microsecond.
  */
 import { readContainerBytes } from '../../../src/core/trace/container';
-import { buildModel } from '../../../src/core/model/model';
+import { buildModel } from '../../../src/core/live/streamModel';
 import { analyze } from '../../../src/core/analysis/analyze';
 import type { TraceModel } from '../../../src/core/model/modelTypes';
 import type { Report } from '../../../src/core/report/report';

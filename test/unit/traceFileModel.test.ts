@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildModel, readContainer } from '../../src/core';
-import { loadContainerModel } from '../../src/core/live/containerModel';
+import { loadContainerModel } from '../../src/core/live/traceFileModel';
 import { modelSnapshot } from './helpers/modelSnapshot';
 import { errorAndCrashRun, nsNum, poolRun, repeat } from './helpers/synthetic';
 import { encodeContainer, StreamWriter } from './helpers/traceWriter';

@@ -1,7 +1,7 @@
 /**
  * The task channels a stream join meets (streamJoin.ts), numbered in the order met: the join keys
  * its rows by this number until channels become pools at the end. Each keeps where the passes of
- * buildTasks would first have looked it up, (pass, position), and the API that look-up implies:
+ * the passes would first have looked it up, (pass, position), and the API that look-up implies:
  * placeholder pools for channels no `pool` META names are made in that order.
  */
 

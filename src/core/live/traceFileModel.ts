@@ -7,9 +7,8 @@
  */
 import * as fs from 'node:fs';
 import { readContainer, streamContainer } from '../trace';
-import { buildModel } from '../model';
 import type { TraceModel } from '../model';
-import { StreamModel } from './streamModel';
+import { buildModel, StreamModel } from './streamModel';
 
 /** Bytes of one task's records (two SENDs, two RECVs, a RUN): sizes the task columns up front. */
 const TASK_BYTES = 344;
