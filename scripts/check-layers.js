@@ -15,9 +15,10 @@ const CORE = path.join(ROOT, 'src', 'core');
 /** Which layers each layer may import, lowest first. */
 const LAYERS = {
   trace: [],
+  files: ['trace'],
   report: [],
   model: ['trace'],
-  live: ['model', 'trace'],
+  live: ['model', 'trace', 'files'],
   measure: ['model', 'report'],
   whatif: ['measure', 'model', 'report'],
   analysis: ['whatif', 'measure', 'model', 'report'],

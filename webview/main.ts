@@ -86,7 +86,6 @@ function frame(): void {
   store.prepare();
   if (panelsDirty) {
     panelsDirty = false;
-    const live = store.live;
     const workers = store.lanes.filter((l) => l.lane.role === 'worker').length;
     summary.update({
       header,
@@ -96,9 +95,6 @@ function frame(): void {
         wallMs: store.wallMs,
         workers: workers || store.lanes.filter((l) => l.n > 0).length,
         tasks: store.taskCount,
-        computeMsPerTask: live.done ? live.computeMs / live.done : null,
-        bytesPerTask: live.done ? live.bytes / live.done : null,
-        ipcShare: live.done ? live.ipcMs / (live.ipcMs + live.computeMs || 1) : null,
       },
     });
     matrix.update(report, reportFinal);

@@ -37,8 +37,6 @@ export class TaskStore {
   unplaced = 0;
   /** Bumped on every change, so views can tell whether their caches are stale. */
   version = 0;
-  /** Running totals over finished tasks, for the summary before the report exists. */
-  live = { done: 0, computeMs: 0, ipcMs: 0, bytes: 0 };
   private laneOfPid = new Map<number, ProcessLane>();
   private maxEnd = 0;
   private maxSampleT = 0;
@@ -52,7 +50,6 @@ export class TaskStore {
     this.unplaced = 0;
     this.maxEnd = 0;
     this.maxSampleT = 0;
-    this.live = { done: 0, computeMs: 0, ipcMs: 0, bytes: 0 };
     this.version++;
   }
 
@@ -90,12 +87,6 @@ export class TaskStore {
     this.eachRow(cols, (lane, row) => {
       lane.done.put(row);
       if (Number.isFinite(row.t3) && row.t3 > this.maxEnd) this.maxEnd = row.t3;
-      if (Number.isFinite(row.t1 + row.t2 + row.t3)) {
-        this.live.done++;
-        this.live.computeMs += row.t2 - row.t1;
-        this.live.ipcMs += row.t1 - row.t0 + (row.t3 - row.t2);
-        this.live.bytes += (row.bytesIn || 0) + (row.bytesOut || 0);
-      }
     });
     this.version++;
   }

@@ -15,9 +15,6 @@ export interface LiveFigures {
   wallMs: number;
   workers: number;
   tasks: number;
-  computeMsPerTask: number | null;
-  bytesPerTask: number | null;
-  ipcShare: number | null;
 }
 
 export interface SummaryInput {
@@ -98,9 +95,11 @@ export class SummaryView {
     set('wall', fmtMs(s ? s.wallMs : live.wallMs));
     set('workers', fmtCount(s ? s.workers : live.workers));
     set('tasks', fmtCount(s ? s.tasks : live.tasks));
-    set('compute', fmtMs(s ? s.computeMsPerTask : live.computeMsPerTask));
-    set('bytes', fmtBytes(s ? s.bytesPerTask : live.bytesPerTask));
-    set('ipc', fmtPct(s ? s.ipcShare : live.ipcShare));
+    // Per-task figures come from the report only (interim while live), computed as the CLI and the
+    // lenses compute them: until the first report, they are not known.
+    set('compute', fmtMs(s?.computeMsPerTask));
+    set('bytes', fmtBytes(s?.bytesPerTask));
+    set('ipc', fmtPct(s?.ipcShare));
     // An upper bound where the workers' helper threads spun (their CPU time overstates the work).
     set('speedup', `${s?.estUpperBound ? '≤ ' : ''}${fmtX(s?.estSpeedup)}`);
     set('efficiency', fmtPct(s?.efficiency));

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { analyze } from './analysis';
-import { readContainer, readRunDir } from './trace';
+import { readContainer, readRunDir } from './files';
 import { buildModel, loadContainerModel } from './live';
 import type { TraceModel } from './model';
 import type { TraceRecords } from './trace';
@@ -14,7 +14,7 @@ import type { Report } from './report';
 export { analyze } from './analysis';
 export { buildModel } from './live';
 export { toChromeTrace, type ChromeTrace, type ChromeTraceEvent } from './export';
-export { packRunDir, readContainer, readContainerBytes, type PackResult } from './trace';
+export { packRunDir, readContainer, readContainerBytes, type PackResult } from './files';
 export { CONTAINER_VERSION, FORMAT_VERSION } from './trace';
 export type * from './model';
 export { appendRecords, countRecords, emptyRecords } from './trace';
@@ -22,7 +22,7 @@ export type { MetaRecord, RecordChunk, StreamInfo, TraceRecords } from './trace'
 export type * from './report';
 export { reportLanes } from './export';
 export * as thresholds from './report';
-export { readRunDir, TraceTail, type TraceTailOptions } from './trace';
+export { readRunDir, TraceTail, type TraceTailOptions } from './files';
 
 /** Reads a run directory (as it is now) or a `.pstrace` file. */
 export function loadRecords(dirOrFile: string): TraceRecords {

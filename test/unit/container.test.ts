@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { packRunDir, readContainer, readContainerBytes } from '../../src/core/trace/container';
-import { readRunDir } from '../../src/core/trace/traceReader';
+import { packRunDir, readContainer, readContainerBytes } from '../../src/core/files/container';
+import { readRunDir } from '../../src/core/files/traceReader';
 import { decodeAll } from './helpers/decode';
 import {
   encodeContainer,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildModel } from '../../src/core/live/streamModel';
-import { readContainerBytes } from '../../src/core/trace/container';
+import { readContainerBytes } from '../../src/core/files/container';
 import { approx } from './helpers/approx';
 import { ns, nsNum, poolRun, repeat, SimPool, SyntheticRun } from './helpers/synthetic';
 import { encodeContainer, StreamWriter } from './helpers/traceWriter';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readRunDir, TraceTail } from '../../src/core/trace/traceReader';
+import { readRunDir, TraceTail } from '../../src/core/files/traceReader';
 import { countRecords } from '../../src/core/trace/records';
 import { decodeAll } from './helpers/decode';
 import {

@@ -6,7 +6,7 @@
  * the one buildModel makes from the same file.
  */
 import * as fs from 'node:fs';
-import { readContainer, streamContainer } from '../trace';
+import { readContainer, streamContainer } from '../files';
 import type { TraceModel } from '../model';
 import { buildModel, StreamModel } from './streamModel';
 

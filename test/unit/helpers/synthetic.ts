@@ -4,7 +4,7 @@
  * results are read one at a time by the parent) that emits the records the agent would. Every
  * duration is chosen by the test, so metrics and thresholds can be checked to the microsecond.
  */
-import { readContainerBytes } from '../../../src/core/trace/container';
+import { readContainerBytes } from '../../../src/core/files/container';
 import { buildModel } from '../../../src/core/live/streamModel';
 import { analyze } from '../../../src/core/analysis/analyze';
 import type { TraceModel } from '../../../src/core/model/modelTypes';

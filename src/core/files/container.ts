@@ -11,9 +11,11 @@ import {
   SEGMENT_HEADER_SIZE,
   STREAM_NAME_RE,
   versionError,
-} from './format';
-import { parseRecords } from './recordParser';
-import { emptyRecords, readU64, type TraceRecords } from './records';
+  parseRecords,
+  emptyRecords,
+  readU64,
+  type TraceRecords,
+} from '../trace';
 import { parseSegmentHeader } from './traceReader';
 
 export interface PackResult {

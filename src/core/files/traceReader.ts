@@ -6,9 +6,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FORMAT_VERSION, SEGMENT_FILE_RE, SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, versionError } from './format';
-import { parseRecords } from './recordParser';
-import { emptyRecords, readU64, type StreamInfo, type TraceRecords } from './records';
+import {
+  FORMAT_VERSION,
+  SEGMENT_FILE_RE,
+  SEGMENT_HEADER_SIZE,
+  SEGMENT_MAGIC,
+  versionError,
+  parseRecords,
+  emptyRecords,
+  readU64,
+  type StreamInfo,
+  type TraceRecords,
+} from '../trace';
 
 export interface TraceTailOptions {
   /** Bytes read per step from a segment (grown when a record is larger). Default 64 KiB. */

@@ -8,9 +8,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONTAINER_MAGIC, CONTAINER_VERSION, STREAM_NAME_RE, versionError } from './format';
-import { parseRecords } from './recordParser';
-import { emptyRecords, readU64, type RecordChunk, type TraceRecords } from './records';
+import {
+  CONTAINER_MAGIC,
+  CONTAINER_VERSION,
+  STREAM_NAME_RE,
+  versionError,
+  parseRecords,
+  emptyRecords,
+  readU64,
+  type RecordChunk,
+  type TraceRecords,
+} from '../trace';
 
 /**
  * Bytes read at a time; a record larger than this grows the buffer. Small enough that a piece is
