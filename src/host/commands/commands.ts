@@ -1,34 +1,19 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EnvFileError, parseEnvFile } from '../../run/envFile';
-import { platformSupport } from '../../run/platform';
-import { PreflightError } from '../../run/python';
-import { RunHistory } from '../history/history';
+import type { RunHistory } from '../history/history';
+import type { RunsView } from '../history/runsView';
 import { LiveRun } from '../run/liveRun';
-import { PoolScopePanel } from '../panels/panel';
-import { resolvePython } from '../run/pythonEnv';
-import { isRunItem, RunsView } from '../history/runsView';
-import { exportSavedRun, openSavedRun, savedRunWorkerFile } from '../history/savedRunThread';
-import { parseArgsLine } from './argsLine';
 import { CompareSweepCommands } from './compareCommands';
+import { openSource } from './openSource';
+import { makePrepareRun } from './prepareRun';
+import { registerSavedRunCommands } from './savedRunCommands';
 
 const RUNNING_CONTEXT = 'poolscope.running';
 
-/** A run ready to start: what prepareRun asked and checked. */
-export interface PreparedRun {
-  uri: vscode.Uri;
-  /** Set when the file runs as a module (`python -m`), from `cwd`. */
-  module?: string;
-  args: string[];
-  /** The run's environment: VS Code's, then poolscope.envFile, then poolscope.env. */
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  python: string;
-  pythonVersion: string;
-  config: vscode.WorkspaceConfiguration;
-}
-
+/**
+ * Every command: profiling a file (here), sweeps and comparisons (compareCommands.ts), saved runs
+ * (savedRunCommands.ts); each run is prepared by prepareRun.ts.
+ */
 export function registerCommands(
   context: vscode.ExtensionContext,
   history: RunHistory,
@@ -37,133 +22,7 @@ export function registerCommands(
   let current: LiveRun | undefined;
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 100);
   status.command = 'poolscope.cancelRun';
-  const savedRunWorker = savedRunWorkerFile(context.extensionUri.fsPath);
-
-  const openSource = (file: string, line: number): void => {
-    const uri = path.isAbsolute(file)
-      ? vscode.Uri.file(file)
-      : vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('/'), file);
-    const pos = new vscode.Position(Math.max(0, line - 1), 0);
-    void vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: false });
-  };
-
-  /**
-   * Everything a run needs before it starts, asked and checked the same way for a profile and a
-   * sweep: workspace trust, a Python file, its arguments, the interpreter, the working directory.
-   * Undefined (after telling the user why) when the run cannot go ahead.
-   */
-  async function prepareRun(
-    target: vscode.Uri | undefined,
-    askArgs: boolean,
-    busy: () => Promise<boolean>,
-    asModule = false,
-  ): Promise<PreparedRun | undefined> {
-    const platform = platformSupport();
-    if (!platform.supported) {
-      void vscode.window.showErrorMessage(`PoolScope: ${platform.message}`);
-      return undefined;
-    }
-    if (platform.warning) void vscode.window.showWarningMessage(`PoolScope: ${platform.warning}`);
-    if (!vscode.workspace.isTrusted) {
-      const pick = await vscode.window.showWarningMessage(
-        'PoolScope runs nothing in an untrusted workspace: profiling executes the script. Trust this workspace to profile it.',
-        'Manage Workspace Trust',
-      );
-      if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
-      return undefined;
-    }
-    const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
-    if (!uri) {
-      void vscode.window.showErrorMessage('PoolScope: open or select a Python file to profile.');
-      return undefined;
-    }
-    if (uri.scheme !== 'file' || !/\.pyw?$/i.test(uri.fsPath)) {
-      void vscode.window.showErrorMessage(
-        `PoolScope: ${path.basename(uri.fsPath)} is not a Python file. Right-click a .py file and choose Profile Parallel Run.`,
-      );
-      return undefined;
-    }
-    if (await busy()) return undefined;
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (open?.isDirty) await open.save();
-
-    const config = vscode.workspace.getConfiguration('poolscope', uri);
-    let args = config.get<string[]>('args') ?? [];
-    const argsKey = `args:${uri.fsPath}`;
-    if (askArgs) {
-      const last = context.workspaceState.get<string>(argsKey) ?? args.join(' ');
-      const line = await vscode.window.showInputBox({
-        title: `Arguments for ${path.basename(uri.fsPath)}`,
-        prompt: 'Passed to the script as sys.argv[1:]; quote arguments that contain spaces.',
-        value: last,
-      });
-      if (line === undefined) return undefined;
-      await context.workspaceState.update(argsKey, line);
-    }
-    const remembered = context.workspaceState.get<string>(argsKey);
-    if (remembered !== undefined) {
-      try {
-        args = parseArgsLine(remembered);
-      } catch (err) {
-        void vscode.window.showErrorMessage(
-          `PoolScope: ${(err as Error).message}. Use Profile Parallel Run with Arguments… to fix them.`,
-        );
-        return undefined;
-      }
-    }
-
-    let check;
-    try {
-      check = await resolvePython(uri);
-    } catch (err) {
-      if (!(err instanceof PreflightError)) throw err;
-      const pick = await vscode.window.showErrorMessage(
-        `PoolScope: ${err.message}`,
-        'Select Interpreter',
-        'Open Settings',
-      );
-      if (pick === 'Select Interpreter') await vscode.commands.executeCommand('python.setInterpreter');
-      if (pick === 'Open Settings')
-        await vscode.commands.executeCommand('workbench.action.openSettings', 'poolscope.pythonPath');
-      return undefined;
-    }
-    if (check.syntaxError) {
-      const { line, message } = check.syntaxError;
-      const pick = await vscode.window.showErrorMessage(
-        `PoolScope: ${path.basename(uri.fsPath)} does not parse (line ${line}: ${message}); nothing was run.`,
-        'Go to Line',
-      );
-      if (pick) openSource(uri.fsPath, line);
-      return undefined;
-    }
-    const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
-    const cwdSetting = (config.get<string>('cwd') ?? '').replace('${workspaceFolder}', folder).trim();
-    // A module is found from the working directory (as python -m does): the workspace folder by default.
-    const cwd = cwdSetting || (asModule ? folder : path.dirname(uri.fsPath));
-    if (!fs.existsSync(cwd)) {
-      void vscode.window.showErrorMessage(
-        `PoolScope: the working directory ${cwd} does not exist (setting poolscope.cwd).`,
-      );
-      return undefined;
-    }
-    const env = runEnvironment(config, folder);
-    if (env === undefined) return undefined;
-    let module: string | undefined;
-    if (asModule) {
-      const moduleKey = `module:${uri.fsPath}`;
-      module = await vscode.window.showInputBox({
-        title: `Run ${path.basename(uri.fsPath)} as a module`,
-        prompt: `Run as python -m MODULE from ${cwd} (setting poolscope.cwd).`,
-        value: context.workspaceState.get<string>(moduleKey) ?? moduleNameOf(uri.fsPath, cwd),
-        validateInput: (v) =>
-          MODULE_NAME.test(v.trim()) ? undefined : 'A module name, such as package.module',
-      });
-      if (module === undefined) return undefined;
-      module = module.trim();
-      await context.workspaceState.update(moduleKey, module);
-    }
-    return { uri, module, args, env, cwd, python: check.python, pythonVersion: check.version, config };
-  }
+  const prepareRun = makePrepareRun(context, openSource);
 
   const sweeps = new CompareSweepCommands({
     context,
@@ -253,65 +112,6 @@ export function registerCommands(
     }
   }
 
-  // Not `instanceof RunItem`: the Runs view's items come from the activation bundle, these
-  // commands from their own (dist/commands.js, loaded on first use), each with its own RunItem.
-  const runIdOf = (arg: unknown): string | undefined =>
-    isRunItem(arg) ? arg.meta.id : typeof arg === 'string' ? arg : undefined;
-
-  async function exportRun(arg: unknown, format: 'chrome' | 'html'): Promise<void> {
-    const id = runIdOf(arg);
-    if (!id) return;
-    const ext = format === 'chrome' ? 'json' : 'html';
-    const target = await vscode.window.showSaveDialog({
-      title: format === 'chrome' ? 'Export as Chrome/Perfetto trace' : 'Export as HTML report',
-      defaultUri: vscode.Uri.file(path.join(path.dirname(history.tracePath(id)), `poolscope-${id}.${ext}`)),
-      filters: format === 'chrome' ? { 'Trace JSON': ['json'] } : { HTML: ['html'] },
-    });
-    if (!target) return;
-    try {
-      await withReading(`PoolScope: exporting run…`, () =>
-        exportSavedRun(savedRunWorker, history.tracePath(id), format, target.fsPath),
-      );
-    } catch (err) {
-      void vscode.window.showErrorMessage(`PoolScope: cannot export this run: ${(err as Error).message}`);
-      return;
-    }
-    void vscode.window.showInformationMessage(`PoolScope: exported to ${target.fsPath}`);
-  }
-
-  /** Runs `work` (a saved run read on a worker thread) with its progress in the status bar. */
-  function withReading<T>(title: string, work: () => Promise<T>): Thenable<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, work);
-  }
-
-  async function openSaved(arg: unknown): Promise<PoolScopePanel | undefined> {
-    const id = runIdOf(arg);
-    if (!id) return undefined;
-    let loaded;
-    try {
-      loaded = await withReading('PoolScope: opening run…', () =>
-        openSavedRun(savedRunWorker, history.tracePath(id), id),
-      );
-    } catch (err) {
-      void vscode.window.showErrorMessage(`PoolScope: cannot open this run: ${(err as Error).message}`);
-      return undefined;
-    }
-    const { messages, report } = loaded;
-    const panel: PoolScopePanel = new PoolScopePanel(
-      context.extensionUri,
-      `PoolScope: ${path.basename(report.run.script)}`,
-      {
-        onMessage: (msg) => {
-          if (msg.type === 'source/open') openSource(msg.file, msg.line);
-          if (msg.type === 'run/export') void exportRun(id, msg.format);
-        },
-        onDispose: () => undefined,
-      },
-    );
-    for (const msg of messages) panel.post(msg);
-    return panel;
-  }
-
   return [
     status,
     vscode.commands.registerCommand('poolscope.profileFile', (uri?: vscode.Uri) => profile(uri, false)),
@@ -325,81 +125,9 @@ export function registerCommands(
       current ? current.cancel() : sweeps.cancel(),
     ),
     ...sweeps.register(),
-    vscode.commands.registerCommand('poolscope.openRun', (arg: unknown) => void openSaved(arg)),
-    vscode.commands.registerCommand('poolscope.showCallSite', (runId: unknown, callSiteId: unknown) => {
-      if (typeof runId !== 'string' || typeof callSiteId !== 'string') return;
-      void openSaved(runId).then((panel) => panel?.post({ type: 'site/focus', runId, callSiteId }));
-    }),
-    vscode.commands.registerCommand('poolscope.deleteRun', async (arg: unknown) => {
-      const id = runIdOf(arg);
-      if (!id) return;
-      const pick = await vscode.window.showWarningMessage(
-        'Delete this PoolScope run?',
-        { modal: true },
-        'Delete',
-      );
-      if (pick !== 'Delete') return;
-      history.delete(id);
-      runsView.refresh();
-    }),
-    vscode.commands.registerCommand('poolscope.revealTrace', (arg: unknown) => {
-      const id = runIdOf(arg);
-      if (id) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(history.tracePath(id)));
-    }),
-    vscode.commands.registerCommand('poolscope.exportChrome', (arg: unknown) => exportRun(arg, 'chrome')),
-    vscode.commands.registerCommand('poolscope.exportHtml', (arg: unknown) => exportRun(arg, 'html')),
-    vscode.commands.registerCommand('poolscope.refreshRuns', () => runsView.refresh()),
+    ...registerSavedRunCommands(context, history, runsView),
     { dispose: () => void current?.cancel() },
   ];
-}
-
-const MODULE_NAME = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;
-
-/**
- * The module name a file has when run from `cwd`: `pkg/sub/job.py` → `pkg.sub.job`, a package's
- * `__main__.py` → the package. The file's own name where it is not under `cwd`.
- */
-export function moduleNameOf(file: string, cwd: string): string {
-  const rel = path.relative(cwd, file);
-  const parts = (rel.startsWith('..') || path.isAbsolute(rel) ? path.basename(file) : rel)
-    .replace(/\.pyw?$/i, '')
-    .split(path.sep);
-  if (parts.length > 1 && (parts[parts.length - 1] === '__main__' || parts[parts.length - 1] === '__init__'))
-    parts.pop();
-  return parts.join('.');
-}
-
-/**
- * VS Code's environment, then the variables of poolscope.envFile, then poolscope.env (each over the
- * one before). Undefined, after saying why, when the env file cannot be read: nothing runs.
- */
-function runEnvironment(
-  config: vscode.WorkspaceConfiguration,
-  folder: string,
-): NodeJS.ProcessEnv | undefined {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  const file = (config.get<string>('envFile') ?? '').replace('${workspaceFolder}', folder).trim();
-  if (file) {
-    const full = path.resolve(folder, file);
-    try {
-      Object.assign(env, parseEnvFile(fs.readFileSync(full, 'utf8'), env, full));
-    } catch (err) {
-      const why =
-        err instanceof EnvFileError ? err.message : `cannot read ${full} (${(err as Error).message})`;
-      void vscode.window
-        .showErrorMessage(`PoolScope: ${why}; nothing was run (setting poolscope.envFile).`, 'Open Settings')
-        .then(
-          (pick) =>
-            pick && vscode.commands.executeCommand('workbench.action.openSettings', 'poolscope.envFile'),
-        );
-      return undefined;
-    }
-  }
-  for (const [k, v] of Object.entries(config.get<Record<string, unknown>>('env') ?? {})) {
-    if (v === null) delete env[k];
-    else env[k] = String(v);
-  }
-  return env;
 }
 
 /** Tells the user how the run ended, with the one action that helps next. */

@@ -10,7 +10,7 @@ import { compareReports, defaultWorkerCounts, packRunDir } from '../../core';
 import { QUADRANT_TITLES, fmtMs } from '../../core/report';
 import { Sweep, type SweepStep } from '../../run/sweep';
 import type { CompareSide, FromCompareView } from '../../shared/compareProtocol';
-import type { PreparedRun } from './commands';
+import type { PrepareRun } from './prepareRun';
 import { ComparePanel } from '../panels/comparePanel';
 import { compareSideOf } from '../panels/compareRows';
 import { openSavedRun, savedRunWorkerFile } from '../history/savedRunThread';
@@ -22,11 +22,7 @@ export interface CompareDeps {
   history: RunHistory;
   runsView: RunsView;
   openSource(file: string, line: number): void;
-  prepareRun(
-    target: vscode.Uri | undefined,
-    askArgs: boolean,
-    busy: () => Promise<boolean>,
-  ): Promise<PreparedRun | undefined>;
+  prepareRun: PrepareRun;
   /** True while a profiling run is in progress (a sweep then waits for it). */
   profiling(): boolean;
   setRunning(running: boolean): void;
