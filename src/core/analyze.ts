@@ -11,6 +11,7 @@ import {
   oversubscribedFinding,
   processStartupFinding,
   queuePayloadFindings,
+  stoppedByPool,
 } from './findingsRun';
 import { measureTasks } from './measureTasks';
 import { metricsContext, type MetricsContext } from './metrics';
@@ -83,7 +84,7 @@ export function analyze(model: TraceModel): Report {
     ),
     findings,
     callSites,
-    processes: model.processes.map(processReport),
+    processes: processReports(model),
     queues: queues(model),
     managers: managers(model),
     warnings: model.warnings,
@@ -323,6 +324,14 @@ function runInfo(model: TraceModel): RunInfo {
     signal: main?.signal ?? null,
     overrides: r?.overrides ?? {},
   };
+}
+
+function processReports(model: TraceModel): ProcessReport[] {
+  const stopped = stoppedByPool(model);
+  return model.processes.map((p) => ({
+    ...processReport(p),
+    ...(stopped.has(p.index) ? { stoppedByPool: true } : {}),
+  }));
 }
 
 function processReport(p: TraceModel['processes'][number]): ProcessReport {
