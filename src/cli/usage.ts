@@ -34,12 +34,15 @@ export class RunUsage {
   /** The samples on the trace's clock: ms after `originNs` (the model's origin). */
   samplesFrom(originNs: number): UsageSample[] {
     if (!originNs) return [];
-    return this.samples.map((s) => ({
-      pid: s.pid,
-      t: (s.monoNs - originNs) / 1e6,
-      cpu: s.cpu,
-      memoryBytes: s.memoryBytes,
-    }));
+    // A process that has exited but not been reaped reads 0 bytes resident: not a reading.
+    return this.samples
+      .filter((s) => s.memoryBytes > 0)
+      .map((s) => ({
+        pid: s.pid,
+        t: (s.monoNs - originNs) / 1e6,
+        cpu: s.cpu,
+        memoryBytes: s.memoryBytes,
+      }));
   }
 
   private watchNewStreams(): void {

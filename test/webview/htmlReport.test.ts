@@ -153,6 +153,16 @@ describe('the HTML report of a real run', () => {
       legend.some((l) => l.startsWith('pool-worker ')),
       JSON.stringify(legend),
     );
+    // An exited, unreaped process reads 0 bytes resident: not drawn as a drop to nothing.
+    const usage = await page.evaluate(
+      () =>
+        (
+          JSON.parse(document.getElementById('poolscope-data')?.textContent ?? '{}') as {
+            view: { usage: { mem: number[] }[] };
+          }
+        ).view.usage,
+    );
+    assert.ok(usage.length >= 2 && usage.every((u) => u.mem.length > 0 && u.mem.every((m) => m > 0)));
     // Something was drawn: the CPU chart is not blank.
     const inked = await page.evaluate(() => {
       const c = document.querySelector('.usage canvas') as HTMLCanvasElement;
