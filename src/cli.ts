@@ -5,6 +5,7 @@ import { say, writeOut } from './cli/io';
 import { preflight } from './cli/preflight';
 import { sweepCommand } from './cli/sweepCmd';
 import { formatSummary } from './cli/summary';
+import { RunUsage } from './cli/usage';
 import { loadRun, packRunDir, reportLanes, toChromeTrace } from './core';
 import { renderHtmlReport } from './core/export';
 import { Report } from './core/report';
@@ -76,6 +77,9 @@ async function profile(args: ProfileArgs): Promise<number> {
   const onSigterm = (): void => void running.child.kill('SIGTERM');
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
+  // Only the HTML report draws CPU and memory: no sampling otherwise.
+  const usage = args.html ? new RunUsage(runDir) : null;
+  usage?.start();
   let exit: RunExit;
   try {
     exit = await running.exited;
@@ -84,13 +88,14 @@ async function profile(args: ProfileArgs): Promise<number> {
     removeRunDir(runDir);
     return 2;
   } finally {
+    usage?.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
 
   try {
     if (args.trace) packRunDir(runDir, args.trace);
-    await writeOutputs(runDir, args);
+    await writeOutputs(runDir, args, usage);
     removeRunDir(runDir);
   } catch (err) {
     say(`could not analyse the recorded trace: ${(err as Error).message}`);
@@ -116,11 +121,16 @@ async function report(args: ReportArgs): Promise<number> {
 async function writeOutputs(
   source: string,
   args: { json?: string; html?: string; chrome?: string; quiet: boolean },
+  usage: RunUsage | null = null,
 ): Promise<Report> {
   const { model, report } = loadRun(source);
   if (!args.quiet) process.stderr.write(formatSummary(report, { color: process.stderr.isTTY === true }));
   if (args.json) writeOut(args.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (args.html) writeOut(args.html, renderHtmlReport(report, reportLanes(model)));
+  if (args.html)
+    writeOut(
+      args.html,
+      renderHtmlReport(report, reportLanes(model), usage?.samplesFrom(model.originNs) ?? []),
+    );
   if (args.chrome) writeOut(args.chrome, JSON.stringify(toChromeTrace(model)));
   return report;
 }

@@ -1,18 +1,9 @@
 /**
- * The only module that touches @vscode/webview-ui-toolkit. The rest of the panel asks for a
- * button or a badge by function, so the toolkit (deprecated upstream) can be swapped for
- * @vscode-elements/elements by rewriting this file alone.
+ * The panel's controls, by function: native elements styled with VS Code's theme variables
+ * (media/panel.css), so they follow light, dark and high-contrast themes and are reached and
+ * pressed with the keyboard like any button. The rest of the panel asks for a button or a badge
+ * here, so a component library could come back by rewriting this file alone.
  */
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDivider } from '@vscode/webview-ui-toolkit';
-
-let registered = false;
-
-/** Defines the custom elements once; later calls are no-ops. */
-export function registerComponents(): void {
-  if (registered) return;
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDivider());
-  registered = true;
-}
 
 export interface ButtonOptions {
   appearance?: 'primary' | 'secondary';
@@ -20,26 +11,23 @@ export interface ButtonOptions {
   ariaLabel?: string;
 }
 
-export function button(label: string, onClick: () => void, opts: ButtonOptions = {}): HTMLElement {
-  const b = document.createElement('vscode-button');
+export function button(label: string, onClick: () => void, opts: ButtonOptions = {}): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = `ps-button ps-button-${opts.appearance ?? 'primary'}`;
   b.textContent = label;
-  b.setAttribute('appearance', opts.appearance ?? 'primary');
   if (opts.ariaLabel) b.setAttribute('aria-label', opts.ariaLabel);
-  b.addEventListener('click', () => {
-    if (!b.hasAttribute('disabled')) onClick();
-  });
+  // A disabled <button> fires no click: no check needed here.
+  b.addEventListener('click', onClick);
   return b;
 }
 
 export function setDisabled(control: HTMLElement, disabled: boolean): void {
-  control.toggleAttribute('disabled', disabled);
+  if (control instanceof HTMLButtonElement) control.disabled = disabled;
+  else control.toggleAttribute('disabled', disabled);
 }
 
-/**
- * A count badge. Not <vscode-badge>: its template binds a `style` attribute, which the panel's
- * CSP (no 'unsafe-inline' for styles) blocks and reports; a span with the same theme colours
- * (media/panel.css) does the job.
- */
+/** A count badge, in the theme's badge colours (media/panel.css). */
 export function badge(text: string): HTMLElement {
   const b = document.createElement('span');
   b.className = 'ps-badge';
@@ -47,18 +35,12 @@ export function badge(text: string): HTMLElement {
   return b;
 }
 
-export function divider(): HTMLElement {
-  const d = document.createElement('vscode-divider');
-  d.setAttribute('role', 'separator');
-  return d;
-}
-
 /**
- * The icon for "a run is going": still, not a spinner. The toolkit's progress ring repaints the
- * panel 60 times a second, which took a fifth of a CPU in Chromium and, in VS Code without a GPU,
- * most of one, away from the program being profiled; a CSS spinner turning in 8 steps a second
- * still made the compositor draw 60 frames a second (8 % of a CPU). The panel's figures moving
- * (wall time, tasks, the timeline) show that the run is alive.
+ * The icon for "a run is going": still, not a spinner. A progress ring repaints the panel 60
+ * times a second, which took a fifth of a CPU in Chromium and, in VS Code without a GPU, most of
+ * one, away from the program being profiled; a CSS spinner turning in 8 steps a second still made
+ * the compositor draw 60 frames a second (8 % of a CPU). The panel's figures moving (wall time,
+ * tasks, the timeline) show that the run is alive.
  */
 export function busyIcon(label: string): HTMLElement {
   const icon = document.createElement('span');

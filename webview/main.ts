@@ -3,7 +3,6 @@
  * src/shared/protocol.ts), keeps the run's state and redraws at most once per animation frame.
  */
 import type { FromWebview, RunHeader, ToWebview } from '../src/shared/protocol';
-import { registerComponents } from './components';
 import { add, el } from './dom';
 import { FindingsView } from './findings';
 import { MatrixView } from './matrix';
@@ -43,7 +42,6 @@ let panelsDirty = true;
 const post = (msg: FromWebview): void => vscode.postMessage(msg);
 const openSource = (file: string, line: number): void => post({ type: 'source/open', file, line });
 
-registerComponents();
 const app = document.getElementById('app') ?? add(document.body, el('main'));
 app.classList.add('ps-app');
 const summary = new SummaryView(

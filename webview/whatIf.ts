@@ -7,6 +7,7 @@ import { scaleLinear, scaleLog } from 'd3-scale';
 import { select, type Selection } from 'd3-selection';
 import { line } from 'd3-shape';
 import type { CallSiteReport, Report, WhatIfPoint } from '../src/core/report';
+import { whatIfSummary } from '../src/core/report';
 import { add, clear, el, linkButton } from './dom';
 import { baseName, fmtMs, fmtX } from './units';
 
@@ -73,44 +74,12 @@ export class WhatIfView {
         linkButton('Go to line', `${site.file}:${site.line}`, () => this.openSource(site.file, site.line)),
       );
 
-    add(this.root, el('p', 'ps-whatif-summary', summaryText(site, report.run.cpuCount)));
+    add(this.root, el('p', 'ps-whatif-summary', whatIfSummary(site, report.run.cpuCount)));
     const charts = add(this.root, el('div', 'ps-whatif-charts'));
     add(charts, workersChart(site, report.run.cpuCount));
     if ((site.whatIf?.chunksizes.length ?? 0) > 1) add(charts, chunksizeChart(site));
     add(this.root, dataTable(site));
   }
-}
-
-function summaryText(site: CallSiteReport, cores: number): string {
-  const w = site.whatIf;
-  if (!w) return '';
-  const parts: string[] = [];
-  const best = w.workers.find((p) => p.workers === w.recommendedWorkers);
-  const fastest = [...w.workers].sort((a, b) => (b.speedup ?? 0) - (a.speedup ?? 0))[0];
-  if (fastest && fastest.speedup !== null && fastest.speedup < 1)
-    parts.push(
-      `Every worker count is predicted slower than a plain loop (at best ${fmtX(fastest.speedup)}, ` +
-        `${fastest.workers} ${fastest.workers === 1 ? 'worker' : 'workers'}).`,
-    );
-  else
-    parts.push(
-      `Recommended: ${w.recommendedWorkers} ${w.recommendedWorkers === 1 ? 'worker' : 'workers'}` +
-        (best ? ` (${fmtMs(best.wallMs)}, ${fmtX(best.speedup)})` : '') +
-        ` — past that one more worker gains less than 10 %${cores ? ` (${cores} cores)` : ''}.`,
-    );
-  if (w.bestChunksize !== null && w.bestChunksize !== site.chunksize) {
-    const p = w.chunksizes.find((q) => q.chunksize === w.bestChunksize);
-    parts.push(
-      `Chunksize ${site.chunksize ?? 1} → ${w.bestChunksize}: predicted ${fmtMs(p?.wallMs ?? null)} ` +
-        `(now ${fmtMs(site.wallMs)}).`,
-    );
-  }
-  const err = w.recorded.wallMs / site.wallMs - 1;
-  parts.push(
-    `Model check: it predicts ${fmtMs(w.recorded.wallMs)} for the recorded setting, measured ${fmtMs(site.wallMs)} ` +
-      `(${err >= 0 ? '+' : '−'}${Math.abs(err * 100).toFixed(0)} %).`,
-  );
-  return parts.join(' ');
 }
 
 function chartFrame(title: string, aria: string): { fig: HTMLElement; g: G; svg: SVGSVGElement } {

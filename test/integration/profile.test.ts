@@ -263,7 +263,7 @@ describe('Profile Parallel Run in VS Code', () => {
     );
     // Cancel from the panel, as a user watching it would.
     const frame = await panelWithStatus(/Running/, 'the running panel');
-    await frame.locator('.ps-status vscode-button', { hasText: 'Cancel' }).click();
+    await frame.locator('.ps-status button.ps-button', { hasText: 'Cancel' }).click();
     await waitFor(
       'every process of the run to end',
       async () => (pythonProcessesRunning('endless_naps.py').length === 0 ? true : undefined),

@@ -36,18 +36,9 @@ const CHROMIUM = process.env.POOLSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 
 export type ThemeKind = 'light' | 'dark';
 
-/**
- * `current`: the CSP src/host/panels/panel.ts writes today. `styleNonce`: the same plus the nonce in
- * style-src and a `csp-nonce` meta, which the webview-ui-toolkit (FAST) reads to tag the one
- * <style> element it inserts to probe for :focus-visible support; without it that probe is
- * reported as a violation (harmless: FAST falls back to :focus).
- */
-export type CspVariant = 'current' | 'styleNonce';
-
 export interface OpenOptions {
   theme?: ThemeKind;
   viewport?: { width: number; height: number };
-  csp?: CspVariant;
 }
 
 /** Which page to serve: the run panel (default) or another entry point with its own stylesheet. */
@@ -83,8 +74,7 @@ export class Harness {
       };
       if (url.pathname === '/panel.html') {
         const theme = url.searchParams.get('theme') === 'dark' ? 'dark' : 'light';
-        const csp = url.searchParams.get('csp') === 'current' ? 'current' : 'styleNonce';
-        send('text/html; charset=utf-8', panelPage(origin, theme, csp, extraCss));
+        send('text/html; charset=utf-8', panelPage(origin, theme, extraCss));
       } else if (url.pathname === '/dist/webview.js') send('text/javascript; charset=utf-8', bundle);
       else if (url.pathname === '/media/panel.css') send('text/css; charset=utf-8', css);
       else if (extraCss.some((f) => url.pathname === `/media/${f}`))
@@ -108,13 +98,13 @@ export class Harness {
   }
 
   async open(opts: OpenOptions = {}): Promise<PanelPage> {
-    const { theme = 'light', viewport = { width: 1280, height: 1000 }, csp = 'styleNonce' } = opts;
+    const { theme = 'light', viewport = { width: 1280, height: 1000 } } = opts;
     const page = await this.browser.newPage({ viewport, deviceScaleFactor: 1 });
     const panel = new PanelPage(page);
     // tsx names the functions it compiles with a `__name` helper; functions handed to
     // page.evaluate carry those calls into the page, which has no such helper.
     await page.addInitScript('globalThis.__name = globalThis.__name || ((f) => f);');
-    await page.goto(`${this.origin}/panel.html?theme=${theme}&csp=${csp}`);
+    await page.goto(`${this.origin}/panel.html?theme=${theme}`);
     // A function, not a string: the page's CSP forbids eval, which a string predicate needs.
     await page.waitForFunction(() => {
       const w = window as unknown as { __poolscope?: unknown; __posted?: unknown[] };
@@ -205,13 +195,12 @@ export class PanelPage {
 }
 
 /** The panel's HTML as src/host/panels/panel.ts writes it, plus the test stub and the theme sheet. */
-function panelPage(cspSource: string, theme: ThemeKind, variant: CspVariant, extraCss: string[]): string {
+function panelPage(cspSource: string, theme: ThemeKind, extraCss: string[]): string {
   const nonce = randomBytes(18).toString('base64');
-  const styleNonce = variant === 'styleNonce';
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    styleNonce ? `style-src ${cspSource} 'nonce-${nonce}'` : `style-src ${cspSource}`,
+    `style-src ${cspSource}`,
     `img-src ${cspSource} data:`,
     `font-src ${cspSource}`,
   ].join('; ');
@@ -220,7 +209,7 @@ function panelPage(cspSource: string, theme: ThemeKind, variant: CspVariant, ext
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
-${styleNonce ? `<meta property="csp-nonce" content="${nonce}">\n` : ''}<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${cspSource}/theme.css">
 <link rel="stylesheet" href="${cspSource}/dist/codicon.css">
 <link rel="stylesheet" href="${cspSource}/media/panel.css">

@@ -1,6 +1,6 @@
 /**
- * The theme variables VS Code defines in a webview (a subset: the ones the panel and the toolkit
- * read), with the values of the Light Modern and Dark Modern themes, and VS Code's default webview
+ * The theme variables VS Code defines in a webview (a subset: the ones the panel reads),
+ * with the values of the Light Modern and Dark Modern themes, and VS Code's default webview
  * body styles. VS Code sets them from script; the test page sets them from a stylesheet keyed on
  * the body class, which also lets a test switch themes by switching the class.
  */

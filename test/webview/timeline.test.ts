@@ -248,7 +248,7 @@ describe('PoolScope timeline', () => {
     await panel.post(delta(sliceTasks(run.tasks, 150, 150), inFlight(5014), 5015));
     assert.equal(await tasks(), '152');
 
-    const cancel = panel.page.locator('.ps-status vscode-button');
+    const cancel = panel.page.locator('.ps-status button.ps-button');
     assert.equal(await cancel.textContent(), 'Cancel');
     await cancel.click();
     assert.deepEqual((await panel.posted()).at(-1), { type: 'run/cancel', runId: 'live-1' });

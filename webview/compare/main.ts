@@ -3,7 +3,6 @@
  * host sends (src/shared/compareProtocol.ts), redrawn at most once per animation frame.
  */
 import type { FromCompareView, ToCompareView } from '../../src/shared/compareProtocol';
-import { registerComponents } from '../components';
 import { add, clear, el } from '../dom';
 import { watchTheme } from '../theme';
 import { CompareView } from './compareView';
@@ -23,7 +22,6 @@ const post = (msg: FromCompareView): void => vscode.postMessage(msg);
 let framePending = false;
 let frames = 0;
 
-registerComponents();
 const app = document.getElementById('app') ?? add(document.body, el('main'));
 app.classList.add('ps-app');
 const waiting = add(app, el('p', 'ps-empty-note', 'Loading…'));

@@ -23,6 +23,7 @@ import {
   oversubscribedFinding,
   processStartupFinding,
   queuePayloadFindings,
+  stoppedByPool,
 } from './findingsRun';
 import type { TraceModel } from '../model';
 import type {
@@ -92,7 +93,7 @@ export function analyze(model: TraceModel): Report {
     ),
     findings,
     callSites,
-    processes: model.processes.map(processReport),
+    processes: processReports(model),
     queues: queues(model),
     managers: managers(model),
     warnings: model.warnings,
@@ -347,6 +348,14 @@ function runInfo(model: TraceModel): RunInfo {
     signal: main?.signal ?? null,
     overrides: r?.overrides ?? {},
   };
+}
+
+function processReports(model: TraceModel): ProcessReport[] {
+  const stopped = stoppedByPool(model);
+  return model.processes.map((p) => ({
+    ...processReport(p),
+    ...(stopped.has(p.index) ? { stoppedByPool: true } : {}),
+  }));
 }
 
 function processReport(p: TraceModel['processes'][number]): ProcessReport {

@@ -102,6 +102,23 @@ export function crashFindings(model: TraceModel): Finding[] {
   return out;
 }
 
+/**
+ * Pool workers the pool itself ended: SIGTERM with no task in flight, after their pool's
+ * close/join/terminate was called (Pool.terminate() and a `with Pool()` block's exit send SIGTERM
+ * to healthy workers). Their "signal 15" is the pool's doing, not a crash.
+ */
+export function stoppedByPool(model: TraceModel): Set<number> {
+  const holding = new Set<number>();
+  const { inFlightAtCrash, worker } = model.tasks;
+  for (let i = 0; i < inFlightAtCrash.length; i++) if (inFlightAtCrash[i] === 1) holding.add(worker[i]);
+  const out = new Set<number>();
+  for (const p of model.processes) {
+    const pool = p.pool >= 0 ? model.pools[p.pool] : undefined;
+    if (p.signal === SIGTERM && pool && pool.endedMs !== null && !holding.has(p.index)) out.add(p.index);
+  }
+  return out;
+}
+
 function crashed(p: ProcessInfo, taskInFlight: boolean): boolean {
   if (p.signal !== null) return !(p.signal === SIGTERM && !taskInFlight && TERMINATED_BY_DESIGN.has(p.role));
   return p.exitCode !== null && p.exitCode !== 0;

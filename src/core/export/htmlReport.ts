@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { htmlReportView, type UsageSample } from './htmlReportView';
 import { Report } from '../report';
 
 /** One process lane of the static report's timeline; times in ms from the run's start. */
@@ -18,9 +19,14 @@ export const SPAN_FIELDS = 6;
  * A self-contained HTML report: no network, no external file. The data travels as JSON in a
  * non-executable script element (with `<` escaped, so no text in it can close the element) and
  * the page builds its DOM with textContent: nothing from the trace is ever parsed as HTML.
+ * `usage`: CPU/memory samples taken while the program ran (the CLI's `profile`); a saved trace has none.
  */
-export function renderHtmlReport(report: Report, lanes: ReportLane[]): string {
-  const data = JSON.stringify({ report, lanes })
+export function renderHtmlReport(
+  report: Report,
+  lanes: ReportLane[],
+  usage: readonly UsageSample[] = [],
+): string {
+  const data = JSON.stringify({ report, lanes, view: htmlReportView(report, usage) })
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')
@@ -75,6 +81,9 @@ th { color: var(--muted); font-weight: 500; } td.num { text-align: right; font-v
 .finding { border: 1px solid var(--border); border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 .finding .id { font-weight: 600; } .sev-error .id { color: var(--bad); } .sev-warning .id { color: var(--warn); }
 .advice { margin-top: 4px; } canvas { width: 100%; border: 1px solid var(--border); border-radius: 4px; }
+.reasons { max-width: 760px; margin-top: 12px; } .reasons td:first-child { color: var(--muted); }
+.whatif h3 { font-size: 14px; margin: 16px 0 4px; } .whatif table { max-width: 520px; }
+.usage .title { font-size: 12px; color: var(--muted); margin: 10px 0 2px; }
 .legend span { display: inline-block; margin-right: 14px; font-size: 12px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
 #tip { position: fixed; pointer-events: none; background: var(--panel); border: 1px solid var(--border);
@@ -86,7 +95,7 @@ const SCRIPT = `
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('poolscope-data').textContent);
-  var r = data.report, s = r.summary, app = document.getElementById('app');
+  var r = data.report, s = r.summary, view = data.view, app = document.getElementById('app');
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text); return e; }
   function add(parent, child) { parent.appendChild(child); return child; }
@@ -113,6 +122,10 @@ const SCRIPT = `
   var v = add(app, el('div', 'verdict ' + r.verdict.quadrant));
   add(v, el('strong', null, TITLES[r.verdict.quadrant] || r.verdict.quadrant));
   add(v, el('div', null, r.verdict.sentence));
+  if (view.matrixNote) add(v, el('div', 'muted', view.matrixNote));
+  if (view.reasons.length) { var rt = add(v, el('table', 'reasons')), rb = add(rt, el('tbody'));
+    view.reasons.forEach(function (n) { var tr = add(rb, el('tr')); add(tr, el('td', null, n[0]));
+      add(tr, el('td', 'num', n[1])); add(tr, el('td', 'muted', n[2])); }); }
   var m = add(v, el('div', 'matrix'));
   [['', 'Small data', 'Large data'], ['Heavy compute', 'clear-win', 'measure-first'],
    ['Light compute', 'ipc-overhead-wins', 'both-lose']].forEach(function (row, ri) {
@@ -131,6 +144,17 @@ const SCRIPT = `
     add(d, el('span', 'id', f.id));
     if (f.file) add(d, el('span', 'muted', '  ' + f.file + (f.line ? ':' + f.line : '')));
     add(d, el('div', null, f.message)); if (f.advice) add(d, el('div', 'advice', '\\u2192 ' + f.advice));
+  });
+
+  add(app, el('h2', null, 'What if'));
+  var wi = add(app, el('div', 'whatif'));
+  if (!view.whatIf.length) add(wi, el('div', 'muted', 'No call site could be modelled: predictions need pool tasks with their compute recorded.'));
+  view.whatIf.forEach(function (w) {
+    add(wi, el('h3', null, w.title)); add(wi, el('p', null, w.summary));
+    var t = add(wi, el('table')), hr = add(add(t, el('thead')), el('tr')), tb = add(t, el('tbody'));
+    ['workers', 'chunksize', 'wall time', 'speedup'].forEach(function (h) { add(hr, el('th', null, h)); });
+    w.rows.forEach(function (cells) { var tr = add(tb, el('tr'));
+      cells.forEach(function (c, i) { add(tr, el('td', i ? 'num' : null, c)); }); });
   });
 
   add(app, el('h2', null, 'Timeline'));
@@ -175,6 +199,41 @@ const SCRIPT = `
   }
   draw(); window.addEventListener('resize', draw);
 
+  add(app, el('h2', null, 'CPU and memory'));
+  var usage = add(app, el('div', 'usage')), series = view.usage;
+  var PALETTE = ['#0969da', '#1a7f37', '#bf8700', '#8250df', '#cf222e', '#1b7c83', '#bc4c00', '#6e7781'];
+  if (!series.length) add(usage, el('div', 'muted', 'No CPU or memory samples: PoolScope takes them while it runs ' +
+    'the program (poolscope profile, or the panel while a run goes on); a saved trace does not hold them.'));
+  else {
+    var ul = add(usage, el('div', 'legend'));
+    series.forEach(function (u, i) { var sp = add(ul, el('span')); add(sp, el('i')).style.background = PALETTE[i % PALETTE.length];
+      sp.appendChild(document.createTextNode(u.label)); });
+    var charts = [['CPU (% of one core)', 'cpu', function (v) { return Math.round(v) + ' %'; }, 100],
+      ['memory (RSS)', 'mem', bytes, 1]].map(function (c) {
+      add(usage, el('div', 'title', c[0])); var cv = add(usage, el('canvas'));
+      cv.setAttribute('role', 'img'); cv.setAttribute('aria-label', c[0] + ' per process over time');
+      return { canvas: cv, key: c[1], fmt: c[2], floor: c[3] }; });
+    var drawUsage = function () {
+      charts.forEach(function (c) {
+        var dpr = window.devicePixelRatio || 1, w = c.canvas.clientWidth, h = 90, top = c.floor;
+        series.forEach(function (u) { u[c.key].forEach(function (v) { top = Math.max(top, v); }); });
+        c.canvas.width = w * dpr; c.canvas.height = h * dpr; c.canvas.style.height = h + 'px';
+        var g = c.canvas.getContext('2d'); g.scale(dpr, dpr);
+        var sx = (w - left - 8) / end, y = function (v) { return h - 4 - Math.max(0, v) / top * (h - 16); };
+        g.font = '12px system-ui, sans-serif'; g.fillStyle = getComputedStyle(document.body).color;
+        g.fillText('max ' + c.fmt(top), 4, 14); g.fillText('0', 4, h - 4);
+        g.lineWidth = 1.5;
+        series.forEach(function (u, i) { g.strokeStyle = PALETTE[i % PALETTE.length]; g.beginPath();
+          u.t.forEach(function (t, j) { var px = left + Math.min(t, end) * sx, py = y(u[c.key][j]);
+            if (j) g.lineTo(px, py); else g.moveTo(px, py); }); g.stroke();
+          // A short-lived process may have one sample: a dot per sample keeps it visible.
+          g.fillStyle = g.strokeStyle; u.t.forEach(function (t, j) {
+            g.fillRect(left + Math.min(t, end) * sx - 1.5, y(u[c.key][j]) - 1.5, 3, 3); }); });
+      });
+    };
+    drawUsage(); window.addEventListener('resize', drawUsage);
+  }
+
   function table(title, cols, rows) {
     add(app, el('h2', null, title));
     if (!rows.length) { add(app, el('div', 'muted', 'None recorded.')); return; }
@@ -193,7 +252,7 @@ const SCRIPT = `
   table('Processes', [['pid', function (p) { return p.pid; }, 1], ['role', function (p) { return p.role; }],
     ['start-up', function (p) { return ms(p.startupMs); }, 1], ['CPU', function (p) { return ms(p.cpuMs); }, 1],
     ['peak RSS', function (p) { return bytes(p.peakRssBytes); }, 1],
-    ['exit', function (p) { return p.signal ? 'signal ' + p.signal : p.exitCode; }, 1]], r.processes);
+    ['exit', function (p) { return p.stoppedByPool ? 'stopped by the pool' : p.signal ? 'signal ' + p.signal : p.exitCode; }, 1]], r.processes);
   table('Queues and pipes', [['where', function (q) { return q.file ? q.file + ':' + q.line : 'channel ' + q.chan; }],
     ['api', function (q) { return q.api; }], ['messages', function (q) { return (q.sampled && q.sampled.atLeast ? '\u2265 ' : '') + q.messages +
       (q.sampled ? ' (detail sampled' + (q.sampled.every ? ' 1 in ' + q.sampled.every : '') + ')' : ''); }, 1],

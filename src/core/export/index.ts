@@ -1,4 +1,5 @@
 /** The export layer: see docs/ARCHITECTURE.md. */
 export * from './chromeTrace';
 export * from './htmlReport';
+export * from './htmlReportView';
 export * from './reportLanes';

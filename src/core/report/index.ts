@@ -2,3 +2,4 @@
 export * from './report';
 export * from './thresholds';
 export * from './units';
+export * from './whatIfText';

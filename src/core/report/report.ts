@@ -335,6 +335,11 @@ export interface ProcessReport {
   peakRssBytes: number | null;
   exitCode: number | null;
   signal: number | null;
+  /**
+   * Set on a pool worker that its pool ended: SIGTERM with no task in flight, after the pool's
+   * close/join/terminate (Pool.terminate(), a `with Pool()` block's exit). Not a crash.
+   */
+  stoppedByPool?: true;
 }
 
 export interface QueueReport {

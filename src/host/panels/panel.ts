@@ -76,8 +76,7 @@ export function panelHtml(
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    // The nonce lets the toolkit's own <style> probe through (it reads the csp-nonce meta).
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource}`,
     `img-src ${webview.cspSource} data:`,
     `font-src ${webview.cspSource}`,
   ].join('; ');
@@ -86,7 +85,6 @@ export function panelHtml(
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta property="csp-nonce" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${codicons}">
 <link rel="stylesheet" href="${css}">

@@ -7,7 +7,7 @@ import { createRunDir, removeRunDir } from '../../run/runDir';
 import { RunHeader } from '../../shared/protocol';
 import { readSource, RunHistory, type Sources } from '../history/history';
 import { PoolScopePanel } from '../panels/panel';
-import { PidSampler } from './pidSampler';
+import { PidSampler } from '../../run/pidSampler';
 import { ProgramTerminal } from './pseudoterminal';
 import { LiveIngestThread, type IngestTick } from './liveIngestThread';
 
