@@ -92,22 +92,22 @@ class Runner:
         self._dirs.append(path)
         return path
 
-    def plain(self, script, *args, stdin=None, timeout=120, cwd=None):
+    def plain(self, script, *args, stdin=None, timeout=120, cwd=None, python=None):
         return subprocess.run(
-            [PYTHON, script, *args],
+            [python or PYTHON, script, *args],
             input=stdin,
             capture_output=True,
             timeout=timeout,
             cwd=cwd or str(self.tmp_path),
         )
 
-    def launch(self, script, *args, stdin=None, timeout=120, env=None, cwd=None, run_dir=None):
-        """(completed process, Run) of the script under the agent."""
+    def launch(self, script, *args, stdin=None, timeout=120, env=None, cwd=None, run_dir=None, python=None):
+        """(completed process, Run) of the script under the agent (run by `python`, default PYTHON)."""
         run_dir = run_dir or self.run_dir()
         environ = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
         environ.update(env or {})
         done = run_to_the_end(
-            [PYTHON, LAUNCHER, script, *args],
+            [python or PYTHON, LAUNCHER, script, *args],
             input=stdin,
             timeout=timeout,
             env=environ,

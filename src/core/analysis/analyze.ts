@@ -24,6 +24,7 @@ import {
   processStartupFinding,
   queuePayloadFindings,
   stoppedByPool,
+  uninstrumentedFinding,
 } from './findingsRun';
 import type { TraceModel } from '../model';
 import type {
@@ -76,6 +77,8 @@ export function analyze(model: TraceModel): Report {
     if (startup) findings.push(startup);
   }
   findings.push(...queuePayloadFindings(model));
+  const unprofiled = uninstrumentedFinding(model);
+  if (unprofiled) findings.push(unprofiled);
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 
   const runSummary = summary(ctx, sites, procSites, lives);
@@ -134,7 +137,10 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup, ownPoolLives: [numbe
       metrics.compute.upperBound === true,
     ),
     workers,
-    chunksize: firstCall?.chunksize ?? null,
+    // joblib sizes its batches itself (batch_size='auto'): the batch its tasks carried on average.
+    chunksize:
+      firstCall?.chunksize ??
+      (group.api === 'Parallel' && metrics.itemsPerTask ? Math.round(metrics.itemsPerTask) : null),
     whatIf: null,
   };
 }

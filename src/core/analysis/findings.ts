@@ -232,7 +232,9 @@ function tasksTooShort(site: SiteAnalysis): Finding | null {
   }
   const how = CHUNKSIZE_APIS.has(site.group.api)
     ? `Pass chunksize=${s.chunksize} to ${site.group.api}()`
-    : `Batch the items into lists of ${s.chunksize} and make one ${site.group.api}() call per batch`;
+    : site.group.api === 'Parallel'
+      ? `Pass batch_size=${s.chunksize} to joblib's Parallel()`
+      : `Batch the items into lists of ${s.chunksize} and make one ${site.group.api}() call per batch`;
   const messages =
     `${fmtCount(m.items)} items go in ${fmtCount(s.messages)} task messages (and as many results) ` +
     `instead of ${fmtCount(m.tasks)}`;

@@ -37,6 +37,7 @@ const TERMINATED_BY_DESIGN = new Set([
   'manager',
   'forkserver',
   'resource-tracker',
+  'uninstrumented',
   'unknown',
 ]);
 
@@ -374,4 +375,32 @@ export function queuePayloadFindings(model: TraceModel): Finding[] {
 function sampledRate(model: TraceModel): string {
   const rule = model.messageSampling;
   return rule ? `, 1 in ${rule.every} past the first ${rule.full}` : '';
+}
+
+/**
+ * Child Python processes that ran without the agent (a `start` META with role `uninstrumented`:
+ * subprocess.run([sys.executable, ...]), or pool workers the agent could not get into): which
+ * commands, how many. Their work is in no task, so a run of only those says "no parallel work".
+ */
+export function uninstrumentedFinding(model: TraceModel): Finding | null {
+  const children = model.processes.filter((p) => p.role === 'uninstrumented');
+  if (children.length === 0) return null;
+  const byCommand = new Map<string, number>();
+  for (const p of children) byCommand.set(p.name ?? '?', (byCommand.get(p.name ?? '?') ?? 0) + 1);
+  const shown = [...byCommand].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  const list = shown.map(([command, n]) => `${n}× ${command}`).join('; ');
+  const more = byCommand.size > shown.length ? `; and ${byCommand.size - shown.length} other commands` : '';
+  const n = children.length;
+  return {
+    id: 'uninstrumented-children',
+    severity: 'warning',
+    ...where(children[0].startFile, children[0].startLine),
+    message:
+      `${n} child Python ${n === 1 ? 'process' : 'processes'} ran without PoolScope: ${list}${more}. ` +
+      'What they computed and sent is not in this report.',
+    advice:
+      'PoolScope follows multiprocessing (Pool, ProcessPoolExecutor, Process, Managers) and joblib (loky and ' +
+      'multiprocessing backends). A Python started by subprocess is a program of its own: profile it on its ' +
+      'own (poolscope profile <its script>), or hand its work to one of those pools.',
+  };
 }

@@ -15,6 +15,7 @@ const ROLES: readonly ProcessRole[] = [
   'manager',
   'forkserver',
   'resource-tracker',
+  'uninstrumented',
   'unknown',
 ];
 

@@ -17,6 +17,8 @@ export type ProcessRole =
   | 'manager'
   | 'forkserver'
   | 'resource-tracker'
+  /** A child Python its parent started without the agent (subprocess): named by its `start` META. */
+  | 'uninstrumented'
   | 'unknown';
 
 /** The `run` META: how the program was started. */

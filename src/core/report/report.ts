@@ -25,7 +25,8 @@ export type FindingId =
   | 'worker-crashed'
   | 'missing-main-guard'
   | 'uncaught-exception'
-  | 'task-errors';
+  | 'task-errors'
+  | 'uninstrumented-children';
 
 export interface Report {
   formatVersion: 1;

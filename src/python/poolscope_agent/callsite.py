@@ -1,11 +1,23 @@
 """Where in the user's code a pool, queue or call was made: the first frame, walking
-out from the hook, that is not multiprocessing, concurrent.futures or the agent."""
+out from the hook, that is not multiprocessing, concurrent.futures, the agent or a
+library added as it is imported (joblib: add_library)."""
 
 import os
 import sys
 
 _AGENT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _library = None  # prefixes of the agent and the two stdlib packages
+_added = ()  # packages whose frames are library frames too (joblib_hooks)
+
+
+def add_library(package_dir):
+    """Frames in package_dir (a pool library such as joblib) are not the user's."""
+    global _added, _library
+    prefix = os.path.join(package_dir, "")
+    if prefix not in _added:
+        _added += (prefix,)
+        if _library is not None:
+            _library += (prefix,)
 
 
 def _library_prefixes():
@@ -13,10 +25,10 @@ def _library_prefixes():
     if _library is None:
         mp = sys.modules.get("multiprocessing")
         if mp is None or not getattr(mp, "__file__", None):
-            return (_AGENT_DIR,)  # not imported yet: nothing of it can be on the stack
+            return (_AGENT_DIR,) + _added  # not imported yet: nothing of it can be on the stack
         mp_dir = os.path.dirname(mp.__file__)
         stdlib = os.path.dirname(mp_dir)
-        _library = (_AGENT_DIR, mp_dir + os.sep, os.path.join(stdlib, "concurrent") + os.sep)
+        _library = (_AGENT_DIR, mp_dir + os.sep, os.path.join(stdlib, "concurrent") + os.sep) + _added
     return _library
 
 
@@ -51,7 +63,7 @@ def creator_is_user(skip_names):
     Returns (is_user, frame).
     """
     prefixes = _library_prefixes()
-    mp_dir = prefixes[1] if len(prefixes) > 1 else None
+    mp_dir = prefixes[1] if _library is not None else None
     f = sys._getframe(1)
     while f is not None:
         filename = f.f_code.co_filename

@@ -72,7 +72,7 @@ def _work_ids_put(executor, task_chan, put_orig):
         current = tls.call
         if current is not None and current.pool == task_chan:
             try:
-                _assign(executor, task_chan, current, work_id)
+                assign(executor, task_chan, current, work_id)
             except Exception as e:  # noqa: BLE001
                 state.agent_error(e, "submit")
         return put_orig(work_id, *args, **kwargs)
@@ -80,7 +80,7 @@ def _work_ids_put(executor, task_chan, put_orig):
     return put
 
 
-def _assign(executor, task_chan, current, work_id):
+def assign(executor, task_chan, current, work_id):
     if not current.id:
         current.open(work_id, current.chunksize, current.items)
     message_hooks.work_calls[(task_chan, work_id)] = current.id

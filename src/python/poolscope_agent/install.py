@@ -8,11 +8,13 @@ from _thread import get_ident
 from . import (
     blocking,
     channel_hooks,
+    child_hooks,
     codecache,
     executor_hooks,
     queue_hooks,
     guard,
     importhook,
+    joblib_hooks,
     manager_hooks,
     message_hooks,
     pool_hooks,
@@ -43,7 +45,21 @@ _PATCHES = (
     ("multiprocessing.popen_fork", process_hooks.patch_popen_fork),
     ("multiprocessing.popen_forkserver", process_hooks.patch_popen_forkserver),
     ("concurrent.futures.process", executor_hooks.patch),
+    ("subprocess", child_hooks.patch_subprocess),
+    # joblib: its default backend is its copy of loky; loky also ships on its own.
+    ("joblib", joblib_hooks.patch_package),
+    ("joblib.parallel", joblib_hooks.patch_parallel),
+    ("joblib._parallel_backends", joblib_hooks.patch_backends),
+    ("joblib.pool", joblib_hooks.patch_pool),
+    ("loky", joblib_hooks.patch_package),
 )
+for _loky in ("joblib.externals.loky", "loky"):
+    _PATCHES += (
+        (_loky + ".backend.queues", joblib_hooks.patch_loky_queues),
+        (_loky + ".backend.fork_exec", joblib_hooks.patch_fork_exec),
+        (_loky + ".backend.popen_loky_posix", joblib_hooks.patch_loky_popen),
+        (_loky + ".process_executor", joblib_hooks.patch_loky_executor),
+    )
 
 
 def _install_hooks():

@@ -30,6 +30,8 @@ pool_calls = {}  # Pool job -> call id; negative for a one-task call (dropped on
 work_calls = {}  # (executor chan, work_id) -> call id
 _chunk_funcs = [None, None]  # pool.mapstar, pool.starmapstar
 _process_chunk = [None, None]  # concurrent.futures.process._process_chunk, functools.partial
+# joblib's SafeFunction (joblib_hooks): it wraps one batch of delayed calls, a BatchedCalls.
+_batch_wrapper = [None]
 
 _ForkingPickler = None
 _dumps_orig = _loads_orig = _send_bytes_orig = _recv_bytes_orig = None
@@ -85,6 +87,18 @@ def set_pool_funcs(mapstar, starmapstar):
 
 def set_executor_funcs(process_chunk, partial):
     _process_chunk[0], _process_chunk[1] = process_chunk, partial
+
+
+def set_batch_wrapper(kind):
+    _batch_wrapper[0] = kind
+
+
+def _batch_items(fn):
+    """Items in a joblib batch: its delayed calls (1 where it has no length)."""
+    try:
+        return len(fn.func)
+    except (AttributeError, TypeError):
+        return 1
 
 
 # -- Connection.send / recv ---------------------------------------------------
@@ -248,7 +262,10 @@ def _sent_pool_task(chan, obj, nbytes, t0, t1, t2, buf):
     if type(obj) is not tuple or len(obj) != 5:  # None: "worker, stop"
         return state.rec.send(chan, -1, -1, nbytes, t0, t1, t2, 0, 0, KIND_CONTROL, 0)
     job, index, func, args = obj[0], obj[1], obj[2], obj[3]  # (job, i, func, args, kwds)
-    items = len(args[0][1]) if func is _chunk_funcs[0] or func is _chunk_funcs[1] else 1
+    if func is _chunk_funcs[0] or func is _chunk_funcs[1]:
+        items = len(args[0][1])
+    else:
+        items = _batch_items(func) if type(func) is _batch_wrapper[0] else 1
     call = pool_calls.get(job, 0)
     if call < 0:  # apply/apply_async: one task, so the entry is done with
         del pool_calls[job]
@@ -397,7 +414,7 @@ def _exec_items(call_item):
     fn = call_item.fn
     if type(fn) is _process_chunk[1] and fn.func is _process_chunk[0]:
         return len(call_item.args[0])  # executor.map: one chunk of argument tuples
-    return 1
+    return _batch_items(fn) if type(fn) is _batch_wrapper[0] else 1
 
 
 def _task_end(conn, obj, t_pickle, cpu):

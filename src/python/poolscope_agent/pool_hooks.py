@@ -143,6 +143,11 @@ def _Pool_init(self, processes=None, *args, **kwargs):
 
 def _setup_queues(self):
     _setup_queues_orig(self)
+    mark_queues(self)
+
+
+def mark_queues(self):
+    """Marks a Pool's task and result pipes (joblib's PicklingPool makes its own queues)."""
     if not state.enabled:
         return
     try:
@@ -163,6 +168,9 @@ def _api_wrapper(api, orig, blocks):
         pool = getattr(self, "_ps_pool", None)
         if pool is None or tls.call is not None or not state.enabled:
             return orig(self, *args, **kwargs)  # a ThreadPool, or apply() inside apply_async()
+        outer = state.outer_call
+        if outer is not None and outer.pool in (None, pool):
+            return _in_outer_call(outer, pool, orig, self, args, kwargs)
         if state.chunksize_override and api in _CHUNKED:
             args, kwargs = override_chunksize(args, kwargs, 2)
         try:
@@ -181,6 +189,16 @@ def _api_wrapper(api, orig, blocks):
                 state.meta("call-end", id=current.id, **blocking.cpu_field(blocking.user_cpu()))
 
     return call
+
+
+def _in_outer_call(outer, pool, orig, self, args, kwargs):
+    # joblib's apply_async, maybe on the pool's result thread: the task is its Parallel() call's.
+    outer.pool = pool
+    tls.call = outer
+    try:
+        return orig(self, *args, **kwargs)
+    finally:
+        tls.call = None
 
 
 def override_chunksize(args, kwargs, position):
@@ -208,9 +226,16 @@ def _map_chunksize(args, kwargs):
 
 def _open(job, chunksize, items):
     current = tls.call
-    if current is None or current.id:
+    if current is None:
         return
     try:
+        if current.api == "Parallel":  # joblib: one apply_async per batch, all one call
+            if not current.id:
+                current.open(job, current.chunksize, current.items)
+            message_hooks.pool_calls[job] = -current.id
+            return
+        if current.id:
+            return
         current.open(job, chunksize, items)
         message_hooks.pool_calls[job] = -current.id if current.api in _SINGLE_TASK else current.id
     except Exception as e:  # noqa: BLE001

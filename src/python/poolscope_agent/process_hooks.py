@@ -18,6 +18,7 @@ import os
 from _thread import get_ident
 
 from . import blocking, callsite, channel_hooks, guard, oslayer, patching, sampling, sched, state
+from .state import tls
 
 _start_orig = _bootstrap_orig = _join_orig = None
 
@@ -59,11 +60,11 @@ def write_user_end():
 
 def patch_popen_fork(popen_fork):
     # popen_spawn_posix.Popen inherits this poll().
-    patching.replace(popen_fork.Popen, "poll", _make_poll(popen_fork.Popen.poll))
+    patching.replace(popen_fork.Popen, "poll", make_poll(popen_fork.Popen.poll))
 
 
 def patch_popen_forkserver(popen_forkserver):
-    patching.replace(popen_forkserver.Popen, "poll", _make_poll(popen_forkserver.Popen.poll))
+    patching.replace(popen_forkserver.Popen, "poll", make_poll(popen_forkserver.Popen.poll))
 
 
 # -- parent side --------------------------------------------------------------
@@ -78,12 +79,15 @@ def _start(self):
         state.agent_error(e, "start")
     t0 = state.clock()
     c = blocking.user_cpu()
+    tls.unprofiled = None
     try:
         _start_orig(self)
     except BaseException:
         guard.after_failed_start()
         raise
     t1 = state.clock()
+    # A child its start method ran without the agent (joblib_hooks): named by its command.
+    unprofiled, tls.unprofiled = tls.unprofiled, None
     try:
         method = getattr(self._popen, "method", None)
         file, line = callsite.user_site()
@@ -93,10 +97,11 @@ def _start(self):
             t0=t0,
             t1=t1,
             **blocking.cpu_field(c),
-            name=self.name,
+            name=self.name if unprofiled is None else unprofiled,
             startMethod=method,
             file=file,
             line=line,
+            **({} if unprofiled is None else {"role": "uninstrumented"}),
         )
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "start")
@@ -117,7 +122,7 @@ def _join(self, timeout=None):
         state.agent_error(e, "join")
 
 
-def _make_poll(poll_orig):
+def make_poll(poll_orig):
     def poll(self, flag=os.WNOHANG):
         code = poll_orig(self, flag)
         if code is not None and state.enabled and "_ps_reaped" not in self.__dict__:
@@ -181,6 +186,9 @@ def _enter_child(proc):
     state.meta("user-start")
 
 
+_EXECUTOR_MODULES = ("concurrent.futures.process", "joblib.externals.loky.process_executor", "loky.process_executor")
+
+
 def _role_of(target, args):
     """(role, chan of its task pipe) from what the child will run; marks its pipe ends."""
     module = getattr(target, "__module__", None)
@@ -191,7 +199,8 @@ def _role_of(target, args):
         channel_hooks.mark(inqueue._reader, channel_hooks.POOL_TASK, chan)
         channel_hooks.mark(outqueue._writer, channel_hooks.POOL_RESULT)
         return "pool-worker", chan
-    if module == "concurrent.futures.process" and qualname == "_process_worker":
+    # loky's executor (joblib's default backend) is a copy of concurrent.futures'.
+    if qualname == "_process_worker" and module in _EXECUTOR_MODULES:
         call_queue, result_queue = args[0], args[1]
         chan = channel_hooks.chan_of(call_queue._reader)
         channel_hooks.mark(call_queue._reader, channel_hooks.EXEC_TASK, chan)

@@ -68,7 +68,7 @@ def _get_command_line(**kwds):
     cmd = _get_command_line_orig(**kwds)
     if state.enabled:
         try:
-            return _with_boot(cmd, "spawn")
+            return with_boot(cmd, "spawn")
         except Exception as e:  # noqa: BLE001 - the child then runs unprofiled
             state.agent_error(e, "spawn command line")
     return cmd
@@ -80,7 +80,7 @@ def _spawnv_passfds(path, args, passfds):
         try:
             i = args.index("-c")
             if args[i + 1].startswith(_FORKSERVER_PROGRAM):
-                args = _with_boot(args, "forkserver")
+                args = with_boot(args, "forkserver")
             # The resource tracker also comes this way: it runs unprofiled (it outlives the
             # program's own processes), and its parent names it in a `start` META instead.
             tracker = _TRACKER_PROGRAM in args[i + 1]
@@ -102,7 +102,7 @@ def _spawnv_passfds(path, args, passfds):
     return pid
 
 
-def _with_boot(cmd, kind):
+def with_boot(cmd, kind):
     """cmd with the boot in front of its `-c` program (cmd unchanged without one,
     e.g. a frozen executable)."""
     cmd = list(cmd)

@@ -24,6 +24,7 @@ class _ThreadSlots(_local):
     inp = None  # ((chan, role), nbytes, t arrived)
     call = None  # the pool call being made on this thread (pool_hooks.Call)
     ending = False  # a pool's close/join/terminate/shutdown is running on this thread
+    unprofiled = None  # a child being started runs without the agent: its command (joblib_hooks)
 
 
 tls = _ThreadSlots()
@@ -71,6 +72,9 @@ gc_started = 0  # when the collection under way began, inside a task; 0: none
 # The manager's server process: all its traffic is the manager's own.
 no_user_messages = False
 call_ids = 0
+# A joblib Parallel() call in progress (joblib_hooks): the tasks its backend hands out, on
+# whichever thread (joblib dispatches the next batch from the pool's result thread), are its.
+outer_call = None
 
 _errors_reported = 0
 _MAX_ERROR_METAS = 20
@@ -89,7 +93,7 @@ def reset_for_child(started_by_):
     global started_by, is_main, role, name, parent_pid, exit_code, exit_written
     global task, task_open, task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped
     global call_ids, is_worker, no_user_messages, block_thread, block_depth, blocked, user_wait
-    global block_waits, blocked_wait, block_cpu, blocked_cpu, gc_ns, gc_started
+    global block_waits, blocked_wait, block_cpu, blocked_cpu, gc_ns, gc_started, outer_call
     old = rec
     started_by, is_main = started_by_, False
     role, name, parent_pid = "unknown", None, None
@@ -98,7 +102,8 @@ def reset_for_child(started_by_):
     block_thread, block_depth, blocked, user_wait, block_waits, blocked_wait = None, 0, 0, -1, False, 0
     block_cpu, blocked_cpu, gc_ns, gc_started = False, 0, 0, 0
     is_worker = no_user_messages = False
-    tls.out = tls.inp = tls.call = None
+    tls.out = tls.inp = tls.call = tls.unprofiled = None
+    outer_call = None
     _new_identity()
     if old is not None:
         old.forget_after_fork()
