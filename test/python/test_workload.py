@@ -18,7 +18,7 @@ import tempfile
 
 import pytest
 
-from conftest import LAUNCHER, PYTHON, START_METHODS, line_of, run_to_the_end
+from conftest import LAUNCHER, PYTHON, PYTHON_VERSION, START_METHODS, line_of, run_to_the_end
 from trace_reader import (
     KIND_CONTROL,
     KIND_EXEC_RESULT,
@@ -120,8 +120,9 @@ context._default_context._default_context = context._concrete_contexts["forkserv
 
 
 class Result:
-    def __init__(self, script, method, done, run, facts, plain):
+    def __init__(self, script, method, done, run, facts, plain, default):
         self.script, self.method, self.done, self.run, self.facts, self.plain = script, method, done, run, facts, plain
+        self.default = default  # the program named no method: `method` is the default it got
 
     def line(self, marker):
         return line_of(self.script, "# @" + marker)
@@ -165,7 +166,7 @@ def workload(request, tmp_path_factory):
     with open(plain_path) as f:
         # The program itself, with and without the agent, ran with the method under test.
         assert facts["start_method"] == json.load(f)["start_method"] == method
-    yield Result(script, method, done, Run(run_dir), facts, plain)
+    yield Result(script, method, done, Run(run_dir), facts, plain, arg == "default")
     shutil.rmtree(run_dir, ignore_errors=True)
 
 
@@ -177,6 +178,14 @@ def test_stdout_and_exit_code_match_a_plain_run(workload):
     assert workload.plain.returncode == workload.done.returncode == 0
     assert workload.done.stdout == workload.plain.stdout
     assert b"poolscope" not in workload.done.stderr, workload.done.stderr.decode()
+
+
+def test_run_meta_names_the_default_start_method(workload):
+    (run_meta,) = workload.run.main.metas("run")
+    if workload.default:
+        assert run_meta["startMethod"] == "forkserver"
+    else:  # the platform's default, whichever method the program then asks for
+        assert run_meta["startMethod"] == ("forkserver" if PYTHON_VERSION >= (3, 14) else "fork")
 
 
 def test_every_process_has_one_stream_and_a_role(workload):

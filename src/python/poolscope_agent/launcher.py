@@ -81,7 +81,15 @@ def _program():
 
 
 def default_start_method():
-    """The platform's default, without importing multiprocessing (which would also fix it)."""
+    """The default the program starts with, without importing multiprocessing (nor fixing the
+    method: get_start_method() would). Where something before the launcher (a sitecustomize,
+    a .pth file) imported it, its default context says; else the platform's default."""
+    context = sys.modules.get("multiprocessing.context")
+    default = getattr(context, "_default_context", None)
+    chosen = getattr(default, "_actual_context", None) or getattr(default, "_default_context", None)
+    name = getattr(chosen, "_name", None)
+    if isinstance(name, str):
+        return name
     if sys.platform in ("win32", "darwin"):
         return "spawn"
     return "forkserver" if sys.version_info >= (3, 14) else "fork"
