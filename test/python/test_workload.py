@@ -1,7 +1,11 @@
 """One realistic program per start method: Pool (map with chunksize 1 and 100,
 imap_unordered, apply_async, starmap, a failing apply), ProcessPoolExecutor (submit,
 map), Process + Queue with None sentinels, and a Manager dict. Each test checks one
-part of what the agent recorded against what the program itself saw."""
+part of what the agent recorded against what the program itself saw.
+
+The `default-forkserver` run is Python 3.14's Linux default on the interpreter at hand:
+the program names no start method and a sitecustomize makes the default context
+forkserver in every process, as 3.14's multiprocessing/context.py does at import."""
 
 import json
 import os
@@ -14,7 +18,7 @@ import tempfile
 
 import pytest
 
-from conftest import LAUNCHER, PYTHON, START_METHODS, line_of, run_to_the_end
+from conftest import LAUNCHER, PYTHON, PYTHON_VERSION, START_METHODS, line_of, run_to_the_end
 from trace_reader import (
     KIND_CONTROL,
     KIND_EXEC_RESULT,
@@ -62,7 +66,8 @@ def consumer(tasks, results):
 
 
 if __name__ == "__main__":
-    ctx = mp.get_context(sys.argv[1])
+    # "default": the module's own functions, as a program that never picks a method calls them
+    ctx = mp if sys.argv[1] == "default" else mp.get_context(sys.argv[1])
     facts = {}
     items = [payload(i) for i in range(20)]
     with ctx.Pool(2) as pool:  # @pool
@@ -77,7 +82,7 @@ if __name__ == "__main__":
         except ValueError as e:
             facts["fail"] = str(e)
         print("pool", sum(n for _, n in facts["map1"]), sum(n for _, n in facts["starmap"]))
-    with ProcessPoolExecutor(2, mp_context=ctx) as ex:  # @executor
+    with ProcessPoolExecutor(2, mp_context=None if ctx is mp else ctx) as ex:  # @executor
         futures = [ex.submit(work, items[i]) for i in range(5)]  # @submit
         facts["submit"] = [f.result() for f in futures]
         facts["exmap"] = list(ex.map(work, items, chunksize=4))  # @exmap
@@ -101,14 +106,23 @@ if __name__ == "__main__":
         shared["a"] = 1  # @mgr
         shared["b"] = 2
         print("manager", shared["a"] + shared["b"])
+    facts["start_method"] = ctx.get_start_method()
     with open(sys.argv[2], "w") as f:
         json.dump(facts, f)
 ''' % ITEM
 
+# 3.14's DefaultContext(_concrete_contexts['forkserver']) on an older interpreter: the same
+# DefaultContext object, so `multiprocessing.Pool` & co. (its bound methods) follow it.
+FORKSERVER_DEFAULT = """\
+import multiprocessing.context as context
+context._default_context._default_context = context._concrete_contexts["forkserver"]
+"""
+
 
 class Result:
-    def __init__(self, script, method, done, run, facts, plain):
+    def __init__(self, script, method, done, run, facts, plain, default):
         self.script, self.method, self.done, self.run, self.facts, self.plain = script, method, done, run, facts, plain
+        self.default = default  # the program named no method: `method` is the default it got
 
     def line(self, marker):
         return line_of(self.script, "# @" + marker)
@@ -125,24 +139,34 @@ class Result:
         ]
 
 
-@pytest.fixture(scope="module", params=START_METHODS)
+@pytest.fixture(scope="module", params=START_METHODS + ["default-forkserver"])
 def workload(request, tmp_path_factory):
-    method = request.param
-    tmp = tmp_path_factory.mktemp("workload-" + method)
+    tmp = tmp_path_factory.mktemp("workload-" + request.param)
     script = str(tmp / "workload.py")
     with open(script, "w") as f:
         f.write(WORKLOAD)
+    method, arg, env = request.param, request.param, dict(os.environ)
+    if request.param == "default-forkserver":
+        method, arg = "forkserver", "default"
+        site = tmp / "site"
+        site.mkdir()
+        (site / "sitecustomize.py").write_text(FORKSERVER_DEFAULT)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     run_dir = tempfile.mkdtemp(prefix="poolscope-test-", dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     facts_path = str(tmp / "facts.json")
-    env = dict(os.environ, POOLSCOPE_RUN_DIR=run_dir)
-    done = run_to_the_end([PYTHON, LAUNCHER, script, method, facts_path], timeout=180, env=env, cwd=str(tmp))
-    assert done.returncode == 0, done.stderr.decode()
-    plain = subprocess.run(
-        [PYTHON, script, method, str(tmp / "plain.json")], capture_output=True, timeout=180, cwd=str(tmp)
+    done = run_to_the_end(
+        [PYTHON, LAUNCHER, script, arg, facts_path], timeout=180, env=dict(env, POOLSCOPE_RUN_DIR=run_dir), cwd=str(tmp)
     )
+    assert done.returncode == 0, done.stderr.decode()
+    plain_path = str(tmp / "plain.json")
+    plain = subprocess.run([PYTHON, script, arg, plain_path], capture_output=True, timeout=180, cwd=str(tmp), env=env)
+    assert plain.returncode == 0, plain.stderr.decode()
     with open(facts_path) as f:
         facts = json.load(f)
-    yield Result(script, method, done, Run(run_dir), facts, plain)
+    with open(plain_path) as f:
+        # The program itself, with and without the agent, ran with the method under test.
+        assert facts["start_method"] == json.load(f)["start_method"] == method
+    yield Result(script, method, done, Run(run_dir), facts, plain, arg == "default")
     shutil.rmtree(run_dir, ignore_errors=True)
 
 
@@ -154,6 +178,14 @@ def test_stdout_and_exit_code_match_a_plain_run(workload):
     assert workload.plain.returncode == workload.done.returncode == 0
     assert workload.done.stdout == workload.plain.stdout
     assert b"poolscope" not in workload.done.stderr, workload.done.stderr.decode()
+
+
+def test_run_meta_names_the_default_start_method(workload):
+    (run_meta,) = workload.run.main.metas("run")
+    if workload.default:
+        assert run_meta["startMethod"] == "forkserver"
+    else:  # the platform's default, whichever method the program then asks for
+        assert run_meta["startMethod"] == ("forkserver" if PYTHON_VERSION >= (3, 14) else "fork")
 
 
 def test_every_process_has_one_stream_and_a_role(workload):

@@ -8,7 +8,7 @@ the PoolScope launcher, exactly as `poolscope profile` starts a program, and com
 the sets of passed / failed / skipped test ids. Prints `N passed, N failed, N skipped`
 for both runs and exits 1 on any difference. POOLSCOPE_AGENT_DIR=dist/python checks
 the built agent; POOLSCOPE_TEST_PYTHON picks another interpreter (it must ship the
-`test` package).
+`test` package). A class that interpreter's suite lacks is left out, and said so.
 """
 
 import json
@@ -25,6 +25,9 @@ AGENT_DIR = os.path.abspath(os.environ.get("POOLSCOPE_AGENT_DIR") or os.path.joi
 LAUNCHER = os.path.join(AGENT_DIR, "poolscope_launch.py")
 PYTHON = os.environ.get("POOLSCOPE_TEST_PYTHON") or sys.executable
 SUITE = os.path.join(HERE, "mp_suite.py")
+VERSION = subprocess.run(
+    [PYTHON, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+).stdout.strip()
 TIMEOUT_S = 600
 # The classes below start well over a hundred processes; far fewer recorded means the
 # agent was not installed in the children and the comparison would prove nothing.
@@ -91,11 +94,12 @@ def run_suite(method, instrumented, work, tests=CLASSES):
         if run_dir:
             shutil.rmtree(run_dir, ignore_errors=True)
     seconds = time.monotonic() - started
-    outcomes = {}
+    outcomes, missing = {}, []
     if os.path.exists(out):
         with open(out) as f:
-            outcomes = json.load(f)
-    return done, outcomes, seconds, streams
+            written = json.load(f)
+        outcomes, missing = written["outcomes"], written["missing"]
+    return done, outcomes, seconds, streams, missing
 
 
 def counts(outcomes):
@@ -104,10 +108,14 @@ def counts(outcomes):
 
 
 def compare(method, work):
-    plain, plain_out, plain_s, _ = run_suite(method, False, work)
-    agent, agent_out, agent_s, streams = run_suite(method, True, work)
-    print("%-10s plain:        %s  (%.0f s)" % (method, counts(plain_out), plain_s))
-    print("%-10s instrumented: %s  (%.0f s, %d processes recorded)" % (method, counts(agent_out), agent_s, streams))
+    plain, plain_out, plain_s, _, missing = run_suite(method, False, work)
+    agent, agent_out, agent_s, streams, _ = run_suite(method, True, work)
+    label = "%s %s" % (VERSION, method)
+    if missing:
+        print("%-16s left out, not in this Python's test suite: %s" % (label, ", ".join(missing)))
+    print("%-16s plain:        %s  (%.0f s)" % (label, counts(plain_out), plain_s))
+    print("%-16s instrumented: %s  (%.0f s, %d processes recorded)" % (label, counts(agent_out), agent_s, streams))
+    sys.stdout.flush()
     problems = []
     if streams < MIN_RECORDED_PROCESSES:
         problems.append("only %d processes were recorded: the agent did not follow the children" % streams)
@@ -121,7 +129,7 @@ def compare(method, work):
     if complaints:
         problems.append("the agent complained:\n    " + "\n    ".join(complaints))
     if problems:
-        print("%s: DIFFERENT\n  %s" % (method, "\n  ".join(problems)))
+        print("%s: DIFFERENT\n  %s" % (label, "\n  ".join(problems)))
         if agent_out != plain_out:
             print("--- instrumented stderr (tail) ---\n" + agent.stderr[-6000:])
     return not problems
@@ -138,14 +146,14 @@ def recheck(method, work, differing, plain_out, agent_out):
     agent_seen = {t: {agent_out.get(t, "not run")} for t in differing}
     for _ in range(RECHECKS):
         for seen, instrumented in ((plain_seen, False), (agent_seen, True)):
-            _, outcomes, _, _ = run_suite(method, instrumented, work, names)
+            outcomes = run_suite(method, instrumented, work, names)[1]
             for t in differing:
                 seen[t].add(outcomes.get(t, "not run"))
     problems = []
     for t in differing:
         verdict = "%s: %s plain, %s instrumented" % (t, "/".join(sorted(plain_seen[t])), "/".join(sorted(agent_seen[t])))
         if len(plain_seen[t]) > 1:
-            print("%-10s flaky without PoolScope too (excused): %s" % (method, verdict))
+            print("%s %s flaky without PoolScope too (excused): %s" % (VERSION, method, verdict))
         else:
             problems.append(verdict)
     return problems

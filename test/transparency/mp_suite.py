@@ -1,7 +1,8 @@
 """CPython's own multiprocessing tests, installed for one start method, run as a script.
 
 `python mp_suite.py OUT.json CLASS...` with MP_SUITE_START_METHOD set runs the named test
-classes (e.g. WithProcessesTestPool) and writes each test id with its outcome to OUT.json.
+classes (e.g. WithProcessesTestPool) and writes each test id with its outcome to OUT.json,
+with the named classes this Python's test suite does not have under "missing".
 The classes are installed at import, outside the main guard, because spawn and forkserver
 children import this file as __mp_main__ and unpickle test methods from it by reference.
 The start method comes from the environment, which every child inherits.
@@ -55,11 +56,13 @@ class _Outcomes(unittest.TextTestResult):
 def main():
     out, names = sys.argv[1], sys.argv[2:]
     module = sys.modules[__name__]
-    suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromName(n, module) for n in names)
+    missing = [n for n in names if not hasattr(module, n)]
+    loader = unittest.defaultTestLoader
+    suite = unittest.TestSuite(loader.loadTestsFromName(n, module) for n in names if n not in missing)
     runner = unittest.TextTestRunner(stream=sys.stderr, verbosity=2, resultclass=_Outcomes)
     result = runner.run(suite)
     with open(out, "w") as f:
-        json.dump(result.outcomes, f, indent=1, sort_keys=True)
+        json.dump({"outcomes": result.outcomes, "missing": missing}, f, indent=1, sort_keys=True)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,19 @@ def _program():
     return orig_argv[0] if orig_argv else sys.executable
 
 
+def default_start_method():
+    """The default the program starts with, without importing multiprocessing (nor fixing the
+    method: get_start_method() would). Where something before the launcher (a sitecustomize,
+    a .pth file) imported it, its default context says; else the platform's default."""
+    context = sys.modules.get("multiprocessing.context")
+    default = getattr(context, "_default_context", None)
+    chosen = getattr(default, "_actual_context", None) or getattr(default, "_default_context", None)
+    name = getattr(chosen, "_name", None)
+    if isinstance(name, str):
+        return name
+    return oslayer.default_start_method()
+
+
 def _run_meta(path, script_args, workers, chunksize):
     overrides = {}
     if workers:
@@ -141,7 +154,7 @@ def _run_meta(path, script_args, workers, chunksize):
         "cwd": os.getcwd(),
         "python": "%d.%d.%d" % sys.version_info[:3],
         "executable": sys.executable,
-        "startMethod": oslayer.default_start_method(),
+        "startMethod": default_start_method(),
         "cpuCount": os.cpu_count(),
         "agentVersion": AGENT_VERSION,
         "formatVersion": FORMAT_VERSION,

@@ -31,8 +31,11 @@ def patch_process(process):
 
 
 def patch_util(util):
-    # BaseProcess._bootstrap calls util._exit_function() as soon as run() returns (in a
-    # `finally`): the end of a child's user code, before its exit work (finalizers, flushing).
+    # Up to 3.12, BaseProcess._bootstrap calls util._exit_function() as soon as run() returns
+    # (in a `finally`): the end of a child's user code, before its exit work (finalizers,
+    # flushing). 3.13 calls it from atexit after _bootstrap has returned (fork and fork
+    # server children register util._exit_function anew; spawn children keep the original,
+    # registered as util was imported), so there `user-end` is written as _bootstrap returns.
     global _exit_function_orig
     _exit_function_orig = patching.replace(util, "_exit_function", _exit_function)
 
@@ -41,16 +44,21 @@ _exit_function_orig = None
 
 
 def _exit_function(*args, **kwargs):
-    if state.enabled and state.role == "process" and not state.exit_written:
+    _user_end()
+    return _exit_function_orig(*args, **kwargs)
+
+
+def _user_end():
+    if state.enabled and state.role == "process" and not state.user_end_written and not state.exit_written:
         try:
             write_user_end()
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "user-end")
-    return _exit_function_orig(*args, **kwargs)
 
 
 def write_user_end():
     """A `Process` child's user code returned: its span's waits (docs/trace-format.md)."""
+    state.user_end_written = True
     fields = {"blocked": state.blocked}
     wait = sched.run_delay() if get_ident() == state.block_thread else -1
     if wait >= 0 and state.user_wait >= 0:  # outside the blocked time, as in RUN
@@ -149,6 +157,7 @@ def _bootstrap(self, parent_sentinel=None):
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "child start")
     code = _bootstrap_orig(self, parent_sentinel)
+    _user_end()  # 3.13+ (see patch_util); up to 3.12 it is written already
     if state.enabled:
         try:
             write_exit(code)

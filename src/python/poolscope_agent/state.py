@@ -46,6 +46,7 @@ rec = None
 run_meta = None  # the main's `run` META (launcher), written first in its file
 exit_code = None
 exit_written = False
+user_end_written = False  # a Process child's `user-end` META
 # A pool or executor worker, between receiving a task and pickling its result:
 is_worker = False
 # (task chan, job, index, compute start, then: thread cpu, run-queue wait, process cpu (-1: not
@@ -90,14 +91,14 @@ def start(run_dir_, agent_dir_, started_by_, workers=None, chunksize=None):
 
 def reset_for_child(started_by_):
     """A forked child: a new identity and file; only the forking thread survived."""
-    global started_by, is_main, role, name, parent_pid, exit_code, exit_written
+    global started_by, is_main, role, name, parent_pid, exit_code, exit_written, user_end_written
     global task, task_open, task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped
     global call_ids, is_worker, no_user_messages, block_thread, block_depth, blocked, user_wait
     global block_waits, blocked_wait, block_cpu, blocked_cpu, gc_ns, gc_started, outer_call
     old = rec
     started_by, is_main = started_by_, False
     role, name, parent_pid = "unknown", None, None
-    exit_code, exit_written, task, task_open, call_ids = None, False, None, False, 0
+    exit_code, exit_written, user_end_written, task, task_open, call_ids = None, False, False, None, False, 0
     task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped = False, False, -1, -1, 1 << 62, 0
     block_thread, block_depth, blocked, user_wait, block_waits, blocked_wait = None, 0, 0, -1, False, 0
     block_cpu, blocked_cpu, gc_ns, gc_started = False, 0, 0, 0
