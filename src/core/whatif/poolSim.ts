@@ -51,7 +51,7 @@ export interface Batch {
   setupMs: number;
   /** The last result unpickled to the call's return. */
   teardownMs: number;
-  /** When each worker could take its first task, ms after the batch start, earliest first. */
+  /** When each worker could take its first task, ms after the set-up (the first task message), earliest first. */
   workerReadyMs: number[];
 }
 

@@ -154,13 +154,16 @@ export function siteWorkload(model: TraceModel, site: SiteAnalysis): Workload | 
     const got = fillSpan(T, hand, { start, end, at, filled, speed }, itemMs, model.processes.length);
     ({ filled, at } = got);
     if (filled === from) continue;
+    // The replay starts at the first task message, after the set-up: workers that became
+    // ready during it (an executor started inside the call, as joblib's is) are that much less late.
+    const setupMs = Math.max(0, got.firstPickle - start);
     const ready = got.workers
-      .map((p) => Math.max(0, (model.processes[p].userStartMs ?? start) - start))
+      .map((p) => Math.max(0, (model.processes[p].userStartMs ?? start) - start - setupMs))
       .sort((x, y) => x - y);
     batches.push({
       from,
       to: filled,
-      setupMs: Math.max(0, got.firstPickle - start),
+      setupMs,
       teardownMs: Math.max(0, end - got.lastDone),
       workerReadyMs: ready,
     });
