@@ -78,7 +78,7 @@ const PROFILE_USAGE = `  poolscope profile [options] [--] script.py [args...]
         --trace FILE    keep the recorded trace (.pstrace)
         --chrome FILE   write a Chrome/Perfetto trace (JSON)
         --python PATH   the interpreter (default: $POOLSCOPE_PYTHON, then python3)
-        --workers N     override the worker count of every Pool / ProcessPoolExecutor
+        --workers N     override the worker count of every Pool / ProcessPoolExecutor (and joblib's n_jobs)
         --quiet         no summary`;
 const REPORT_USAGE = `  poolscope report TRACE [--json FILE] [--html FILE] [--chrome FILE] [--quiet]
       Analyse a saved trace (.pstrace file or run directory) again.`;

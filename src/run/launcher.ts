@@ -12,7 +12,7 @@ export interface LaunchOptions {
   args: string[];
   cwd: string;
   runDir: string;
-  /** Override the worker count of every Pool / ProcessPoolExecutor (the run header says so). */
+  /** Override the worker count of every Pool / ProcessPoolExecutor and joblib's n_jobs (the run header says so). */
   workers?: number;
   /** Override the chunksize of every chunked pool call (map, imap, starmap, executor.map). */
   chunksize?: number;

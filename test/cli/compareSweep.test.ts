@@ -189,7 +189,10 @@ describe('poolscope sweep', () => {
       [false, false],
     );
     assert.equal(out.workers.recommended, null);
-    assert.match(res.stderr, /did not use them: no Pool or ProcessPoolExecutor took the override/);
+    assert.match(
+      res.stderr,
+      /did not use them: no Pool, ProcessPoolExecutor or joblib Parallel took the override/,
+    );
   });
 
   test('a run of the script that fails fails the sweep, after the table', () => {

@@ -81,6 +81,35 @@ def test_parallel_is_profiled_like_a_pool(runner, backend, task_kind, result_kin
     assert run.metas("agent-error") == []
 
 
+OVERRIDE = """\
+from joblib import Parallel, delayed
+
+
+def square(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    print(sum(Parallel(n_jobs=2%(backend)s)(delayed(square)(x) for x in range(40))))  # TWO
+    print(sum(Parallel(n_jobs=1)(delayed(square)(x) for x in range(40))))  # ONE
+"""
+
+
+@pytest.mark.parametrize("backend", ["", ', backend="multiprocessing"'], ids=["loky", "multiprocessing"])
+def test_workers_override_sets_n_jobs(runner, backend):
+    # `poolscope profile --workers 3` / `sweep`: a process backend's n_jobs becomes 3; n_jobs=1
+    # (run by joblib in the calling process, no pool) stays as it is.
+    script = runner.script(OVERRIDE % {"backend": backend})
+    plain = runner.plain(script, python=JOBLIB_PYTHON)
+    done, run = runner.launch(script, python=JOBLIB_PYTHON, env={"POOLSCOPE_WORKERS": "3"})
+    assert (done.returncode, done.stdout, done.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    (pool,) = run.main.metas("pool")
+    assert (pool["line"], pool["workers"]) == (line_of(script, "# TWO"), 3)
+    (call,) = run.main.metas("call")
+    assert call["line"] == line_of(script, "# TWO")
+    assert run.metas("agent-error") == []
+
+
 def test_a_python_started_by_subprocess_is_named_as_unprofiled(runner):
     script = runner.script(
         """\

@@ -121,6 +121,35 @@ describe('sweepResult', () => {
     assert.match(formatSweep(sweepResult('workers', runs)), /predicted: no prediction/);
   });
 
+  test('joblib: the 1-worker run, which joblib runs without a pool, counts, and the prediction comes from the next', () => {
+    const joblib = loadRun(path.join(__dirname, '..', 'fixtures', 'traces', 'joblib_loky.pstrace')).report;
+    const at = (workers: number, wallMs: number, sites: boolean): SweepRun => {
+      const report: Report = structuredClone(joblib);
+      report.summary.wallMs = wallMs;
+      report.run.overrides = { workers };
+      report.callSites = sites ? report.callSites.map((s) => ({ ...s, workers })) : [];
+      if (!sites) report.whatIf = null;
+      return { workers, chunksize: null, report };
+    };
+    const r = sweepResult('workers', [at(1, 400, false), at(2, 1600, true)]);
+    assert.deepEqual(
+      r.points.map((p) => p.applied),
+      [true, true],
+    );
+    assert.deepEqual(r.warnings, []);
+    assert.equal(r.recommended, 1, 'the in-process run was 4× faster');
+    assert.ok(joblib.whatIf, 'the fixture has a what-if model');
+    const base = joblib.summary.estSequentialMs!;
+    assert.deepEqual(
+      r.predicted,
+      joblib.whatIf.workers.map((p) => ({ value: p.workers, wallMs: p.wallMs, speedup: base / p.wallMs })),
+    );
+    // The same shape from a stdlib pool is an override that did not take.
+    const noPool = run('workers', 1, 400);
+    noPool.report.callSites = [];
+    assert.equal(sweepResult('workers', [noPool, run('workers', 2, 1600)]).points[0].applied, false);
+  });
+
   test('a chunksize sweep takes its prediction from the first run’s busiest call site', () => {
     const runs = [run('chunksize', 1, 900), run('chunksize', 100, 200)];
     for (const s of runs[0].report.callSites) s.whatIf = null;

@@ -55,7 +55,10 @@ export interface SweepResult {
   /** The first run's estimated sequential time: the baseline of every speedup. */
   baselineSequentialMs: number | null;
   points: SweepPoint[];
-  /** The first run's what-if prediction for the swept setting; null when it made none. */
+  /**
+   * The first run's what-if prediction for the swept setting (or the first run's that made one:
+   * a joblib script's 1-worker run has no pool), speedups against the baseline; null if none.
+   */
   predicted: PredictedPoint[] | null;
   /** The recommended value: see `recommend`. Null with no run measured. */
   recommended: number | null;
@@ -96,14 +99,15 @@ export function sweepResult(kind: SweepKind, runs: readonly SweepRun[]): SweepRe
   const first = runs[0]?.report;
   const baseline = first?.summary.estSequentialMs ?? null;
   const warnings: string[] = [];
+  const joblib = onlyJoblib(runs);
   const points: SweepPoint[] = runs.map((r) => {
     const value = (kind === 'workers' ? r.workers : r.chunksize) ?? valueOf(kind, r.report);
-    const applied = overrideApplied(kind, r);
+    const applied = overrideApplied(kind, r) || (kind === 'workers' && joblib && ranInProcess(r));
     const exitCode = r.report.run.exitCode;
     if (!applied) {
       warnings.push(
         kind === 'workers'
-          ? `The run with ${value} workers did not use them: no Pool or ProcessPoolExecutor took the override.`
+          ? `The run with ${value} workers did not use them: no Pool, ProcessPoolExecutor or joblib Parallel took the override (joblib runs n_jobs=1 in the calling process).`
           : `The run with chunksize ${value} did not use it: no map/imap/starmap call took the override.`,
       );
     }
@@ -133,7 +137,7 @@ export function sweepResult(kind: SweepKind, runs: readonly SweepRun[]): SweepRe
     cpuCount: first?.run.cpuCount ?? 0,
     baselineSequentialMs: baseline,
     points: sorted,
-    predicted: first ? predicted(kind, first) : null,
+    predicted: firstPrediction(kind, runs, baseline),
     recommended,
     recommendation,
     warnings,
@@ -144,6 +148,44 @@ export function sweepResult(kind: SweepKind, runs: readonly SweepRun[]): SweepRe
 function valueOf(kind: SweepKind, r: Report): number {
   if (kind === 'workers') return r.summary.workers;
   return mainSite(r)?.chunksize ?? 1;
+}
+
+/**
+ * Whether every call site of the sweep's runs is a joblib `Parallel` call (and there is one).
+ * joblib runs `n_jobs=1` in the calling process, so a 1-worker run of such a script has no pool:
+ * it is the work as a plain loop, the truest 1-worker figure there is.
+ */
+function onlyJoblib(runs: readonly SweepRun[]): boolean {
+  const sites = runs.flatMap((r) => r.report.callSites);
+  return sites.length > 0 && sites.every((s) => s.api === 'Parallel');
+}
+
+/** A 1-worker run of a joblib script that ran without a pool, as joblib does with n_jobs=1. */
+function ranInProcess(r: SweepRun): boolean {
+  return r.workers === 1 && (r.report.run.overrides ?? {}).workers === 1 && r.report.callSites.length === 0;
+}
+
+/**
+ * The first run's what-if prediction; where the first run had no pool to model (a joblib script
+ * run with 1 worker), the next run's that made one, its speedups against the sweep's baseline.
+ */
+function firstPrediction(
+  kind: SweepKind,
+  runs: readonly SweepRun[],
+  baseline: number | null,
+): PredictedPoint[] | null {
+  const first = runs[0]?.report;
+  if (!first) return null;
+  if (first.callSites.length > 0) return predicted(kind, first);
+  for (const r of runs.slice(1)) {
+    const p = predicted(kind, r.report);
+    if (p !== null)
+      return p.map((q) => ({
+        ...q,
+        speedup: baseline !== null && q.wallMs > 0 ? baseline / q.wallMs : null,
+      }));
+  }
+  return null;
 }
 
 function overrideApplied(kind: SweepKind, r: SweepRun): boolean {

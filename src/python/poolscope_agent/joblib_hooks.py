@@ -51,6 +51,26 @@ def patch_package(package):
 def patch_parallel(parallel):
     orig = parallel.Parallel.__call__
     patching.replace(parallel.Parallel, "__call__", blocking.wrap(_call_wrapper(orig)))
+    patching.replace(parallel.Parallel, "__init__", _init_wrapper(parallel.Parallel.__init__))
+
+
+# Backends that run the calls in worker processes: `--workers N` (POOLSCOPE_WORKERS) sets their
+# n_jobs. n_jobs=1 stays: joblib runs that in the calling process, with no pool to override.
+_PROCESS_BACKENDS = ("LokyBackend", "MultiprocessingBackend")
+
+
+def _init_wrapper(orig):
+    def __init__(self, *args, **kwargs):
+        orig(self, *args, **kwargs)
+        if state.enabled and state.workers_override and state.outer_call is None:
+            try:
+                if type(self._backend).__name__ in _PROCESS_BACKENDS and self.n_jobs != 1:
+                    self.n_jobs = state.workers_override
+            except Exception as e:  # noqa: BLE001
+                state.agent_error(e, "Parallel")
+
+    __init__.__doc__ = orig.__doc__
+    return __init__
 
 
 def _call_wrapper(orig):
