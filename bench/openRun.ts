@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       const { model, report } = loadRun(trace);
       messages = savedRunMessages(model, report, 'bench').map(asNumberArrays);
     } else {
-      messages = (await openSavedRun(worker, trace, 'bench')).messages;
+      messages = (await openSavedRun(worker, trace, `${trace}.no-usage.json`, 'bench')).messages;
     }
     let bytes = 0;
     for (const m of messages) bytes += serialiseLikeVsCode(m);

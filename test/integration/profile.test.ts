@@ -104,6 +104,20 @@ function panelWithStatus(match: RegExp, what: string): Promise<Frame> {
   });
 }
 
+/** The folders of runs saved in the extension's storage under `root` (those with a run.json). */
+function savedRunDirs(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'run.json') out.push(dir);
+    }
+  };
+  walk(root);
+  return out;
+}
+
 const taskCount = (f: Frame): Promise<number> =>
   f.evaluate(() => (window as unknown as { __poolscope: { taskCount(): number } }).__poolscope.taskCount());
 const statusText = (f: Frame): Promise<string> => f.locator('.ps-status').innerText();
@@ -169,6 +183,15 @@ describe('Profile Parallel Run in VS Code', () => {
     assert.ok(fs.existsSync(marker));
     assert.match(await statusText(frame), /exit code 0/);
     assert.equal(await taskCount(frame), 500);
+    // The run is saved with the CPU/memory samples the panel showed (for its HTML report).
+    const saved = await waitFor('the run saved with its samples', async () => {
+      const dir = savedRunDirs(session.codeServer.userDataDir).find((d) =>
+        fs.readFileSync(path.join(d, 'run.json'), 'utf8').includes('steady.py'),
+      );
+      return dir && fs.existsSync(path.join(dir, 'usage.json')) ? dir : undefined;
+    });
+    const samples = JSON.parse(fs.readFileSync(path.join(saved, 'usage.json'), 'utf8')) as { pid: number }[];
+    assert.ok(new Set(samples.map((x) => x.pid)).size >= 3, 'the main process and both workers sampled');
     const matrix = await frame.locator('.ps-verdict').innerText();
     assert.match(matrix, /Clear win|Measure first|IPC overhead wins|Both IPC and compute lose/);
     const verdict = await frame.locator('.ps-verdict-sentence').innerText();

@@ -9,7 +9,7 @@ import { loadRun } from '../../src/core';
 import type { Report } from '../../src/core/report/report';
 import { argsLineFixtures } from './helpers/argsLineFixtures';
 import { parseArgsLine } from '../../src/host/commands/argsLine';
-import { RunHistory } from '../../src/host/history/history';
+import { readUsageFile, RunHistory } from '../../src/host/history/history';
 import { mainGuardLines } from '../../src/host/checks/mainGuard';
 import { lanesOf, savedRunMessages, sitesOf, TaskDeltas } from '../../src/host/panels/viewRows';
 import { launch, shellExitCode } from '../../src/run/launcher';
@@ -80,6 +80,24 @@ describe('RunHistory', () => {
       [helper]: 'def work(x):\n    return x\n',
     });
     assert.deepEqual(h.readSources('no-such-run'), {});
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('keeps the CPU/memory samples the panel showed, for the saved run', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ps-history-'));
+    const h = new RunHistory(root);
+    const samples = [{ pid: 7, t: 12.5, cpu: 88, memoryBytes: 1e7 }];
+    h.save(
+      'with',
+      fakeReport('a.py', '2026-01-01T00:00:00.000Z'),
+      (f) => fs.writeFileSync(f, 'T'),
+      {},
+      samples,
+    );
+    h.save('without', fakeReport('b.py', '2026-01-01T00:00:01.000Z'), (f) => fs.writeFileSync(f, 'T'));
+    assert.deepEqual(readUsageFile(h.usagePath('with')), samples);
+    assert.equal(fs.existsSync(h.usagePath('without')), false);
+    assert.deepEqual(readUsageFile(h.usagePath('without')), []);
     fs.rmSync(root, { recursive: true });
   });
 

@@ -19,7 +19,8 @@ export const SPAN_FIELDS = 6;
  * A self-contained HTML report: no network, no external file. The data travels as JSON in a
  * non-executable script element (with `<` escaped, so no text in it can close the element) and
  * the page builds its DOM with textContent: nothing from the trace is ever parsed as HTML.
- * `usage`: CPU/memory samples taken while the program ran (the CLI's `profile`); a saved trace has none.
+ * `usage`: CPU/memory samples taken while the program ran (the CLI's `profile`, or saved with a run
+ * in VS Code); a trace file has none.
  */
 export function renderHtmlReport(
   report: Report,
@@ -203,7 +204,7 @@ const SCRIPT = `
   var usage = add(app, el('div', 'usage')), series = view.usage;
   var PALETTE = ['#0969da', '#1a7f37', '#bf8700', '#8250df', '#cf222e', '#1b7c83', '#bc4c00', '#6e7781'];
   if (!series.length) add(usage, el('div', 'muted', 'No CPU or memory samples: PoolScope takes them while it runs ' +
-    'the program (poolscope profile, or the panel while a run goes on); a saved trace does not hold them.'));
+    'the program (poolscope profile, or VS Code, which saves them with the run); a trace file does not hold them.'));
   else {
     var ul = add(usage, el('div', 'legend'));
     series.forEach(function (u, i) { var sp = add(ul, el('span')); add(sp, el('i')).style.background = PALETTE[i % PALETTE.length];

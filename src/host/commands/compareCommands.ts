@@ -147,7 +147,12 @@ export class CompareSweepCommands {
   /** One side, read on a worker thread (savedRunThread): a big run takes seconds to load. */
   private async side(meta: RunMeta, tag: 'A' | 'B'): Promise<CompareSide> {
     const worker = savedRunWorkerFile(this.deps.context.extensionUri.fsPath);
-    const { messages, report } = await openSavedRun(worker, this.deps.history.tracePath(meta.id), meta.id);
+    const { messages, report } = await openSavedRun(
+      worker,
+      this.deps.history.tracePath(meta.id),
+      this.deps.history.usagePath(meta.id),
+      meta.id,
+    );
     const label = `${tag} · ${path.basename(meta.script)} · ${new Date(meta.startedAt).toLocaleString()}`;
     return compareSideOf(messages, report, meta.id, label);
   }

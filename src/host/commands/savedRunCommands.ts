@@ -35,7 +35,7 @@ export function registerSavedRunCommands(
     if (!target) return;
     try {
       await withReading(`PoolScope: exporting run…`, () =>
-        exportSavedRun(savedRunWorker, history.tracePath(id), format, target.fsPath),
+        exportSavedRun(savedRunWorker, history.tracePath(id), history.usagePath(id), format, target.fsPath),
       );
     } catch (err) {
       void vscode.window.showErrorMessage(`PoolScope: cannot export this run: ${(err as Error).message}`);
@@ -55,7 +55,7 @@ export function registerSavedRunCommands(
     let loaded;
     try {
       loaded = await withReading('PoolScope: opening run…', () =>
-        openSavedRun(savedRunWorker, history.tracePath(id), id),
+        openSavedRun(savedRunWorker, history.tracePath(id), history.usagePath(id), id),
       );
     } catch (err) {
       void vscode.window.showErrorMessage(`PoolScope: cannot open this run: ${(err as Error).message}`);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Report } from '../../core/report';
+import type { UsageSample } from '../../shared/protocol';
 
 /** What the Runs view lists; kept beside each run so listing never parses a trace. */
 export interface RunMeta {
@@ -29,6 +30,7 @@ export const TRACE_FILE = 'trace.pstrace';
 const REPORT_FILE = 'report.json';
 const META_FILE = 'run.json';
 const SOURCES_FILE = 'sources.json';
+const USAGE_FILE = 'usage.json';
 /** Source files larger than this are not kept with a run (their lenses then cannot follow edits). */
 const MAX_SOURCE_BYTES = 1024 * 1024;
 
@@ -56,12 +58,24 @@ export class RunHistory {
     return path.join(this.dir(id), TRACE_FILE);
   }
 
+  /** The CPU/memory samples taken while the run ran (a run saved without them has no file). */
+  usagePath(id: string): string {
+    return path.join(this.dir(id), USAGE_FILE);
+  }
+
   /**
    * Saves a finished run; `writeTrace` packs the trace into the path it is given. `sources`: the
    * text of files as they were when the run started (the script); other call-site files are read
-   * now. They let CodeLenses follow later edits (see callSiteLens.ts).
+   * now. They let CodeLenses follow later edits (see callSiteLens.ts). `usage`: the CPU/memory
+   * samples the panel showed, kept for the saved run's panel and HTML report.
    */
-  save(id: string, report: Report, writeTrace: (file: string) => void, sources: Sources = {}): RunMeta {
+  save(
+    id: string,
+    report: Report,
+    writeTrace: (file: string) => void,
+    sources: Sources = {},
+    usage: readonly UsageSample[] = [],
+  ): RunMeta {
     const dir = this.dir(id);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeTrace(path.join(dir, TRACE_FILE));
@@ -73,6 +87,7 @@ export class RunHistory {
       if (text !== undefined && Buffer.byteLength(text) <= MAX_SOURCE_BYTES) kept[f] = text;
     }
     fs.writeFileSync(path.join(dir, SOURCES_FILE), JSON.stringify(kept));
+    if (usage.length > 0) fs.writeFileSync(path.join(dir, USAGE_FILE), JSON.stringify(usage));
     const meta: RunMeta = {
       id,
       script: report.run.script,
@@ -144,4 +159,25 @@ export function readSource(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The usage samples saved with a run: [] where there is no file (older runs, runs without
+ * samples); a file that is not a list of samples is an error saying so.
+ */
+export function readUsageFile(file: string): UsageSample[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const data: unknown = JSON.parse(text);
+  const isSample = (s: unknown): s is UsageSample =>
+    typeof s === 'object' &&
+    s !== null &&
+    ['pid', 't', 'cpu', 'memoryBytes'].every((k) => Number.isFinite((s as Record<string, unknown>)[k]));
+  if (!Array.isArray(data) || !data.every(isSample))
+    throw new Error(`${file} is not a list of CPU/memory samples`);
+  return data;
 }

@@ -10,8 +10,8 @@ import type { ToWebview } from '../../shared/protocol';
 
 /** Host → worker (its workerData). */
 export type SavedRunJob =
-  | { op: 'open'; trace: string; runId: string }
-  | { op: 'export'; trace: string; format: 'chrome' | 'html'; target: string };
+  | { op: 'open'; trace: string; usage: string; runId: string }
+  | { op: 'export'; trace: string; usage: string; format: 'chrome' | 'html'; target: string };
 
 /** Worker → host. */
 export type FromSavedRun =
@@ -44,23 +44,28 @@ function runJob(workerFile: string, job: SavedRunJob): Promise<FromSavedRun> {
   });
 }
 
-/** The panel's messages for a saved run (header, all its tasks, report, status) and its report. */
+/**
+ * The panel's messages for a saved run (header, all its tasks and CPU/memory samples, report,
+ * status) and its report. `usage`: the run's samples file (history.usagePath; may not exist).
+ */
 export async function openSavedRun(
   workerFile: string,
   trace: string,
+  usage: string,
   runId: string,
 ): Promise<{ messages: ToWebview[]; report: Report }> {
-  const msg = await runJob(workerFile, { op: 'open', trace, runId });
+  const msg = await runJob(workerFile, { op: 'open', trace, usage, runId });
   if (msg.type !== 'opened') throw new Error(`unexpected answer: ${msg.type}`);
   return msg;
 }
 
-/** Writes a saved run as a Chrome/Perfetto trace or an HTML report to `target`. */
+/** Writes a saved run as a Chrome/Perfetto trace or an HTML report (with its samples) to `target`. */
 export async function exportSavedRun(
   workerFile: string,
   trace: string,
+  usage: string,
   format: 'chrome' | 'html',
   target: string,
 ): Promise<void> {
-  await runJob(workerFile, { op: 'export', trace, format, target });
+  await runJob(workerFile, { op: 'export', trace, usage, format, target });
 }

@@ -10,6 +10,7 @@ import { renderHtmlReport } from '../../core/export';
 import { transferMessage } from '../run/liveIngestThread';
 import type { SavedRunJob, FromSavedRun } from './savedRunThread';
 import { savedRunMessages } from '../panels/viewRows';
+import { readUsageFile } from './history';
 
 function post(msg: FromSavedRun, transfer: ArrayBuffer[] = []): void {
   parentPort?.postMessage(msg, transfer);
@@ -17,15 +18,18 @@ function post(msg: FromSavedRun, transfer: ArrayBuffer[] = []): void {
 
 function run(job: SavedRunJob): void {
   const { model, report } = loadRun(job.trace);
+  const usage = readUsageFile(job.usage);
   if (job.op === 'open') {
     const transfer: ArrayBuffer[] = [];
-    const messages = savedRunMessages(model, report, job.runId).map((m) => transferMessage(m, transfer));
+    const messages = savedRunMessages(model, report, job.runId, usage).map((m) =>
+      transferMessage(m, transfer),
+    );
     post({ type: 'opened', messages, report }, transfer);
   } else {
     const text =
       job.format === 'chrome'
         ? JSON.stringify(toChromeTrace(model))
-        : renderHtmlReport(report, reportLanes(model));
+        : renderHtmlReport(report, reportLanes(model), usage);
     fs.writeFileSync(job.target, text);
     post({ type: 'exported' });
   }

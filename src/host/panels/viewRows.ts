@@ -182,7 +182,12 @@ export class TaskDeltas {
  * Everything the panel needs to show a finished, saved run, in the order the host sends it:
  * header, all tasks at once, the final report, the final status.
  */
-export function savedRunMessages(model: TraceModel, report: Report, runId: string): ToWebview[] {
+export function savedRunMessages(
+  model: TraceModel,
+  report: Report,
+  runId: string,
+  usage: readonly UsageSample[] = [],
+): ToWebview[] {
   return [
     {
       type: 'run/reset',
@@ -197,7 +202,7 @@ export function savedRunMessages(model: TraceModel, report: Report, runId: strin
         live: false,
       },
     },
-    new TaskDeltas(false).message(model, runId, model.wallMs),
+    new TaskDeltas(false).message(model, runId, model.wallMs, [...usage]),
     { type: 'run/report', runId, report, final: true },
     { type: 'run/status', runId, status: 'finished', exitCode: report.run.exitCode },
   ];

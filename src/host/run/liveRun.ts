@@ -4,12 +4,15 @@ import { packRunDir } from '../../core';
 import type { Report } from '../../core/report';
 import { launch, RunExit, RunningScript } from '../../run/launcher';
 import { createRunDir, removeRunDir } from '../../run/runDir';
-import { RunHeader } from '../../shared/protocol';
+import { RunHeader, type UsageSample } from '../../shared/protocol';
 import { readSource, RunHistory, type Sources } from '../history/history';
 import { PoolScopePanel } from '../panels/panel';
 import { PidSampler } from '../../run/pidSampler';
 import { ProgramTerminal } from './pseudoterminal';
 import { LiveIngestThread, type IngestTick } from './liveIngestThread';
+
+/** Samples saved with a run, at most (a sample every 0.5 s of 10 processes for an hour: 72 000). */
+const MAX_SAVED_SAMPLES = 200_000;
 
 export interface LiveRunOptions {
   extensionUri: vscode.Uri;
@@ -46,6 +49,8 @@ export class LiveRun {
   /** The model's origin as of the last tick; 0 until the main process's header is read. */
   private originNs = 0;
   private readonly sampler: PidSampler;
+  /** The CPU/memory samples shown live, saved with the run. */
+  private readonly usage: UsageSample[] = [];
   private running: RunningScript | undefined;
   private cancelled = false;
   private readonly sources: Sources = {};
@@ -171,14 +176,16 @@ export class LiveRun {
   private addSamples(samples: { pid: number; monoNs: number; cpu: number; memoryBytes: number }[]): void {
     const origin = this.originNs;
     if (!origin) return; // nothing to align with until the main process has written its header
-    this.ingest?.addSamples(
-      samples.map((s) => ({
-        pid: s.pid,
-        t: (s.monoNs - origin) / 1e6,
-        cpu: s.cpu,
-        memoryBytes: s.memoryBytes,
-      })),
-    );
+    const aligned = samples.map((s) => ({
+      pid: s.pid,
+      t: (s.monoNs - origin) / 1e6,
+      cpu: s.cpu,
+      memoryBytes: s.memoryBytes,
+    }));
+    this.ingest?.addSamples(aligned);
+    // Kept with the saved run; a process that exited unreaped reads 0 bytes resident: not a reading.
+    for (const s of aligned)
+      if (s.memoryBytes > 0 && this.usage.length < MAX_SAVED_SAMPLES) this.usage.push(s);
   }
 
   /** What the reading thread found new: the panel's messages, and processes to sample. */
@@ -194,7 +201,13 @@ export class LiveRun {
       report = await this.ingest?.finish();
       if (report) {
         this.panel.post({ type: 'run/report', runId: this.runId, report, final: true });
-        this.opts.history.save(this.runId, report, (file) => packRunDir(this.runDir, file), this.sources);
+        this.opts.history.save(
+          this.runId,
+          report,
+          (file) => packRunDir(this.runDir, file),
+          this.sources,
+          this.usage,
+        );
       }
       this.opts.onSaved(report ? this.runId : undefined);
     } catch (err) {
