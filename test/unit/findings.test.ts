@@ -403,3 +403,43 @@ describe('finding: task-errors and missing-main-guard', () => {
     assert.match(f.advice, /if __name__ == "__main__":/);
   });
 });
+
+describe('finding: uninstrumented-children', () => {
+  const unprofiled = (run: SyntheticRun, pid: number, name: string, line: number): void =>
+    run.main.meta({
+      k: 'start',
+      t: nsNum(2),
+      child: pid,
+      t0: nsNum(1),
+      t1: nsNum(2),
+      name,
+      startMethod: 'subprocess',
+      role: 'uninstrumented',
+      file: 'app.py',
+      line,
+    });
+
+  test('names the commands of child Pythons that ran without the agent, and how many', () => {
+    const run = new SyntheticRun();
+    unprofiled(run, 90001, '/usr/bin/python3 worker.py', 7);
+    unprofiled(run, 90002, '/usr/bin/python3 worker.py', 7);
+    unprofiled(run, 90003, 'python3 -c pass', 9);
+    run.finish(40, 0);
+    const r = run.analyze().report;
+    assert.equal(r.verdict.quadrant, 'no-parallel-work');
+    const [f] = find(r, 'uninstrumented-children');
+    assert.ok(f, JSON.stringify(r.findings));
+    assert.equal(f.severity, 'warning');
+    assert.deepEqual([f.file, f.line], ['app.py', 7]);
+    assert.equal(
+      f.message,
+      '3 child Python processes ran without PoolScope: 2× /usr/bin/python3 worker.py; 1× python3 -c pass. ' +
+        'What they computed and sent is not in this report.',
+    );
+    assert.equal(r.summary.workers, 0, 'they are no pool workers');
+  });
+
+  test('a run whose children all ran under the agent has none', () => {
+    assert.deepEqual(find(report(repeat(8, { computeMs: 10 })), 'uninstrumented-children'), []);
+  });
+});
