@@ -181,7 +181,7 @@ describe('the HTML report of a real run', () => {
     assert.equal(ran.status, 0, ran.stderr);
     const saved = await openReport(path.join(tmp, 'saved.html'));
     assert.equal(await saved.locator('.usage canvas').count(), 0);
-    assert.match((await saved.locator('.usage').textContent()) ?? '', /saved trace does not hold them/);
+    assert.match((await saved.locator('.usage').textContent()) ?? '', /a trace file does not hold them/);
     assert.equal(
       (await tableAfter(saved, 'Processes')).filter((r) => r.at(-1) === 'stopped by the pool').length,
       2,
