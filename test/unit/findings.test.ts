@@ -405,7 +405,7 @@ describe('finding: task-errors and missing-main-guard', () => {
 });
 
 describe('finding: uninstrumented-children', () => {
-  const unprofiled = (run: SyntheticRun, pid: number, name: string, line: number): void =>
+  const unprofiled = (run: SyntheticRun, pid: number, name: string, line: number): void => {
     run.main.meta({
       k: 'start',
       t: nsNum(2),
@@ -418,6 +418,7 @@ describe('finding: uninstrumented-children', () => {
       file: 'app.py',
       line,
     });
+  };
 
   test('names the commands of child Pythons that ran without the agent, and how many', () => {
     const run = new SyntheticRun();
