@@ -36,22 +36,32 @@ def _init(self, max_workers=None, *args, **kwargs):
     c = blocking.user_cpu()
     _init_orig(self, max_workers, *args, **kwargs)
     try:
-        _instrument(self, file, line, t0, c)
+        # Workers start at the first submit(), after this: fork children inherit the marks.
+        instrument(
+            self,
+            (file, line, t0, c),
+            start_method=self._mp_context.get_start_method(),
+            maxtasksperchild=getattr(self, "_max_tasks_per_child", None),
+        )
     except Exception as e:  # noqa: BLE001
         state.agent_error(e, "ProcessPoolExecutor")
 
 
-def _instrument(self, file, line, t0, c):
-    # Workers start at the first submit(), after this: fork children inherit the marks.
-    task_chan = channel_hooks.chan_of(self._call_queue._reader)
-    result_chan = channel_hooks.chan_of(self._result_queue._reader)
-    for conn in (self._call_queue._reader, self._call_queue._writer):
+def instrument(executor, site, start_method, maxtasksperchild, call_of=None, what="submit"):
+    """Marks an executor's call and result queues (this one, or loky's copy of it), ties each work
+    id to the call that submits it (`call_of(task_chan)`: that call, or None; default: the thread's
+    own call on this executor) and writes the `pool` META. `site`: (file, line, t0, c) of its
+    creation. Returns its task chan."""
+    file, line, t0, c = site
+    task_chan = channel_hooks.chan_of(executor._call_queue._reader)
+    result_chan = channel_hooks.chan_of(executor._result_queue._reader)
+    for conn in (executor._call_queue._reader, executor._call_queue._writer):
         channel_hooks.mark(conn, channel_hooks.EXEC_TASK, task_chan)
-    for conn in (self._result_queue._reader, self._result_queue._writer):
+    for conn in (executor._result_queue._reader, executor._result_queue._writer):
         channel_hooks.mark(conn, channel_hooks.EXEC_RESULT, result_chan)
-    self._ps_pool = task_chan
-    work_ids = self._work_ids
-    work_ids.put = _work_ids_put(self, task_chan, work_ids.put)
+    executor._ps_pool = task_chan
+    work_ids = executor._work_ids
+    work_ids.put = _work_ids_put(executor, task_chan, work_ids.put, call_of or _own_call, what)
     state.meta(
         "pool",
         t0=t0,
@@ -59,22 +69,28 @@ def _instrument(self, file, line, t0, c):
         id=task_chan,
         resultChan=result_chan,
         api="ProcessPoolExecutor",
-        workers=self._max_workers,
-        startMethod=self._mp_context.get_start_method(),
+        workers=executor._max_workers,
+        startMethod=start_method,
         file=file,
         line=line,
-        maxtasksperchild=getattr(self, "_max_tasks_per_child", None),
+        maxtasksperchild=maxtasksperchild,
     )
+    return task_chan
 
 
-def _work_ids_put(executor, task_chan, put_orig):
+def _own_call(task_chan):
+    current = tls.call
+    return current if current is not None and current.pool == task_chan else None
+
+
+def _work_ids_put(executor, task_chan, put_orig, call_of, what):
     def put(work_id, *args, **kwargs):
-        current = tls.call
-        if current is not None and current.pool == task_chan:
-            try:
+        try:
+            current = call_of(task_chan)
+            if current is not None:
                 assign(executor, task_chan, current, work_id)
-            except Exception as e:  # noqa: BLE001
-                state.agent_error(e, "submit")
+        except Exception as e:  # noqa: BLE001
+            state.agent_error(e, what)
         return put_orig(work_id, *args, **kwargs)
 
     return put

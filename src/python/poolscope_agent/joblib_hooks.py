@@ -25,7 +25,6 @@ import os
 from . import (
     blocking,
     callsite,
-    channel_hooks,
     executor_hooks,
     message_hooks,
     patching,
@@ -201,43 +200,25 @@ def patch_loky_executor(process_executor):
 
 def _instrument(self, file, line, t0, c):
     # Workers start at the first submit, after this: they find their ends marked (process_hooks).
-    task_chan = channel_hooks.chan_of(self._call_queue._reader)
-    result_chan = channel_hooks.chan_of(self._result_queue._reader)
-    for conn in (self._call_queue._reader, self._call_queue._writer):
-        channel_hooks.mark(conn, channel_hooks.EXEC_TASK, task_chan)
-    for conn in (self._result_queue._reader, self._result_queue._writer):
-        channel_hooks.mark(conn, channel_hooks.EXEC_RESULT, result_chan)
-    self._ps_pool = task_chan
-    _loky_pools.add(task_chan)
-    self._work_ids.put = _work_ids_put(self, task_chan, self._work_ids.put)
-    state.meta(
-        "pool",
-        t0=t0,
-        **blocking.cpu_field(c),
-        id=task_chan,
-        resultChan=result_chan,
-        api="ProcessPoolExecutor",
-        workers=self._max_workers,
-        startMethod=self._context.get_start_method(),
-        file=file,
-        line=line,
+    task_chan = executor_hooks.instrument(
+        self,
+        (file, line, t0, c),
+        start_method=self._context.get_start_method(),
         maxtasksperchild=None,
+        call_of=_submitting_call,
+        what="loky submit",
     )
+    _loky_pools.add(task_chan)
 
 
-def _work_ids_put(executor, task_chan, put_orig):
-    # submit() puts each work id under its lock; joblib submits from its result thread too.
-    def put(work_id, *args, **kwargs):
-        current = tls.call or state.outer_call
-        if current is not None and current.pool in (None, task_chan):
-            try:
-                current.pool = task_chan
-                executor_hooks.assign(executor, task_chan, current, work_id)
-            except Exception as e:  # noqa: BLE001
-                state.agent_error(e, "loky submit")
-        return put_orig(work_id, *args, **kwargs)
-
-    return put
+def _submitting_call(task_chan):
+    # submit() puts each work id under its lock; joblib submits from its result thread too, where
+    # only the Parallel call in progress (state.outer_call) says whose it is.
+    current = tls.call or state.outer_call
+    if current is None or current.pool not in (None, task_chan):
+        return None
+    current.pool = task_chan
+    return current
 
 
 def patch_fork_exec(fork_exec):
