@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { SEGMENT_FILE_RE } from '../core/trace';
 import type { UsageSample } from '../core/export';
-import { PidSampler, type PidSample } from '../run/pidSampler';
+import { onTraceClock, PidSampler, type PidSample } from '../run/pidSampler';
 
 const INTERVAL_MS = 250;
 
@@ -35,14 +35,7 @@ export class RunUsage {
   samplesFrom(originNs: number): UsageSample[] {
     if (!originNs) return [];
     // A process that has exited but not been reaped reads 0 bytes resident: not a reading.
-    return this.samples
-      .filter((s) => s.memoryBytes > 0)
-      .map((s) => ({
-        pid: s.pid,
-        t: (s.monoNs - originNs) / 1e6,
-        cpu: s.cpu,
-        memoryBytes: s.memoryBytes,
-      }));
+    return this.samples.filter((s) => s.memoryBytes > 0).map((s) => onTraceClock(s, originNs));
   }
 
   private watchNewStreams(): void {

@@ -12,6 +12,14 @@ export interface PidSample {
   memoryBytes: number;
 }
 
+/** A sample on the trace's clock: `t` in ms after `originNs` (the model's origin). */
+export function onTraceClock(
+  s: PidSample,
+  originNs: number,
+): { pid: number; t: number; cpu: number; memoryBytes: number } {
+  return { pid: s.pid, t: (s.monoNs - originNs) / 1e6, cpu: s.cpu, memoryBytes: s.memoryBytes };
+}
+
 /**
  * Samples CPU and memory of the processes a run registered, every `intervalMs`. A pid that has
  * exited is dropped quietly: processes come and go during a run, that is not an error.

@@ -122,7 +122,7 @@ export function sweepResult(kind: SweepKind, runs: readonly SweepRun[]): SweepRe
       workers: r.workers,
       chunksize: r.chunksize,
       wallMs,
-      speedup: baseline !== null && wallMs > 0 ? baseline / wallMs : null,
+      speedup: speedupOver(baseline, wallMs),
       idealSpeedup: kind === 'workers' ? value : null,
       applied,
       exitCode,
@@ -143,6 +143,10 @@ export function sweepResult(kind: SweepKind, runs: readonly SweepRun[]): SweepRe
     warnings,
   };
 }
+
+/** The sweep's baseline sequential time / a wall time: every speedup of a sweep. */
+const speedupOver = (baseline: number | null, wallMs: number): number | null =>
+  baseline !== null && wallMs > 0 ? baseline / wallMs : null;
 
 /** What the run itself says it used, for a run without an override. */
 function valueOf(kind: SweepKind, r: Report): number {
@@ -179,11 +183,7 @@ function firstPrediction(
   if (first.callSites.length > 0) return predicted(kind, first);
   for (const r of runs.slice(1)) {
     const p = predicted(kind, r.report);
-    if (p !== null)
-      return p.map((q) => ({
-        ...q,
-        speedup: baseline !== null && q.wallMs > 0 ? baseline / q.wallMs : null,
-      }));
+    if (p !== null) return p.map((q) => ({ ...q, speedup: speedupOver(baseline, q.wallMs) }));
   }
   return null;
 }

@@ -7,7 +7,7 @@ import { createRunDir, removeRunDir } from '../../run/runDir';
 import { RunHeader, type UsageSample } from '../../shared/protocol';
 import { readSource, RunHistory, type Sources } from '../history/history';
 import { PoolScopePanel } from '../panels/panel';
-import { PidSampler } from '../../run/pidSampler';
+import { onTraceClock, PidSampler, type PidSample } from '../../run/pidSampler';
 import { ProgramTerminal } from './pseudoterminal';
 import { LiveIngestThread, type IngestTick } from './liveIngestThread';
 
@@ -173,15 +173,10 @@ export class LiveRun {
     else stdin.write(text);
   }
 
-  private addSamples(samples: { pid: number; monoNs: number; cpu: number; memoryBytes: number }[]): void {
+  private addSamples(samples: PidSample[]): void {
     const origin = this.originNs;
     if (!origin) return; // nothing to align with until the main process has written its header
-    const aligned = samples.map((s) => ({
-      pid: s.pid,
-      t: (s.monoNs - origin) / 1e6,
-      cpu: s.cpu,
-      memoryBytes: s.memoryBytes,
-    }));
+    const aligned = samples.map((s) => onTraceClock(s, origin));
     this.ingest?.addSamples(aligned);
     // Kept with the saved run; a process that exited unreaped reads 0 bytes resident: not a reading.
     for (const s of aligned)
