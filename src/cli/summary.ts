@@ -1,4 +1,13 @@
-import { Report, fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../core/report';
+import {
+  Report,
+  fmtBytes,
+  fmtMs,
+  fmtPct,
+  fmtX,
+  QUADRANT_TITLES,
+  parenthesised,
+  startupWaitNote,
+} from '../core/report';
 
 interface Style {
   color: boolean;
@@ -30,7 +39,9 @@ export function formatSummary(report: Report, style: Style): string {
     );
   }
   if (s.startupMs !== null && s.startupMs !== undefined) {
-    lines.push(`  start-up   ${fmtMs(s.startupMs)} per worker (median)`);
+    lines.push(
+      `  start-up   ${fmtMs(s.startupMs)} per worker${parenthesised('median', startupWaitNote(s.startupMs, s.startupWaitMs))}`,
+    );
   }
   lines.push(
     (s.estUpperBound

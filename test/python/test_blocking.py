@@ -161,3 +161,47 @@ def test_pool_lives_and_the_parents_own_cpu(runner, method):
     )
     readings = [c for _, c in stamped]
     assert readings == sorted(readings) and len(readings) >= 5
+
+
+CROWDED_START = """\
+import os, sys, time
+import multiprocessing as mp
+
+def spin_forever():
+    while True:
+        pass
+
+def hello():
+    print("hello")
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one CPU, inherited by the children
+    hog = ctx.Process(target=spin_forever, daemon=True)
+    hog.start()
+    time.sleep(0.2)  # the hog has the CPU when the next child is born
+    child = ctx.Process(target=hello)
+    child.start()
+    child.join()
+    hog.terminate()
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_user_start_says_how_long_the_new_process_waited_for_a_cpu(runner, method):
+    """A child born on a CPU that a spinning process holds waits for it: `user-start` `wait`
+    says how long, within the span from start() to user code (the model leaves it out of the
+    start-up)."""
+    done, run = runner.launch(runner.script(CROWDED_START), method)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == b"hello\n"
+    started = {m["child"]: m for m in run.main.metas("start")}
+    waits = {}
+    for child in run.with_role("process"):
+        (user,) = child.metas("user-start")
+        assert 0 <= user["wait"] <= user["t"] - started[child.pid]["t0"], (user, started[child.pid])
+        waits[child.metas("role")[0]["target"].rsplit(".", 1)[-1]] = user["wait"]
+    assert set(waits) == {"spin_forever", "hello"}
+    # The second child shared the hog's CPU from birth (a new process waits about a scheduler
+    # slice, a few ms, before it first runs; on an idle CPU it waits ~0).
+    assert waits["hello"] >= 2 * MS, waits

@@ -27,12 +27,27 @@ describe('model: processes', () => {
     assert.equal(workers.length, 2);
     approx(workers[0].startupMs, 40, 'worker 1 start-up');
     approx(workers[1].startupMs, 60, 'worker 2 start-up');
+    assert.equal(workers[0].startupWaitMs, null, 'no wait read: nothing left out');
     assert.equal(workers[0].parent, m.mainProcess);
     assert.equal(workers[0].pool, 0);
     // Pool.terminate(): SIGTERM as the parent saw it.
     assert.deepEqual([workers[0].signal, workers[0].exitCode], [15, null]);
     approx(workers[0].endMs, endMs + 1.5, 'reaped time');
     assert.equal(pool.workers.length, 2);
+  });
+
+  test("a start-up leaves out the new process's wait for a CPU (user-start `wait`)", () => {
+    const { run } = poolRun(
+      { workers: 2, startupMs: [120, 30], startupWaitMs: 80, atMs: 1 },
+      {
+        tasks: repeat(2, { computeMs: 10 }),
+      },
+    );
+    const workers = run.model().processes.filter((p) => p.role === 'pool-worker');
+    approx(workers[0].startupMs, 40, '120 ms to user code, 80 of them waiting');
+    approx(workers[0].startupWaitMs, 80, 'the wait');
+    // A wait longer than the span (clocks read apart) leaves a start-up of 0, not a negative one.
+    assert.equal(workers[1].startupMs, 0);
   });
 
   test('a child killed before its agent started is known from its parent alone', () => {

@@ -65,6 +65,26 @@ describe('verdict: the compute axis', () => {
     assert.match(light.verdict.sentence, /each worker computed 48 ms in all, only 4\.80× its 10 ms start-up/);
   });
 
+  test("rule (b) leaves out a start-up's wait for a CPU, as compute does, and says so", () => {
+    // 100 ms from start() to the worker loop, 80 of them runnable but not running (a busy machine):
+    // 52 ms of compute per worker is 2.6× the 20 ms that starting cost, not 0.52× the 100 ms.
+    const s = site(repeat(40, { computeMs: 5.2 }), { ...POOL, startupMs: 100, startupWaitMs: 80 });
+    approx(s.verdict.numbers.startupMs, 20, 'start-up less its wait');
+    approx(s.verdict.numbers.startupWaitMs, 80, 'the wait');
+    approx(s.verdict.numbers.computePerWorkerToStartup, 2.6, 'ratio', 1e-6);
+    assert.match(
+      s.verdict.sentence,
+      /each worker computed 52 ms in all, only 2\.60× its 20 ms start-up \(heavy needs 5×; not counting 80 ms waiting for a CPU\)/,
+    );
+    const waitedLittle = site(repeat(40, { computeMs: 5.2 }), {
+      ...POOL,
+      startupMs: 10.5,
+      startupWaitMs: 0.5,
+    });
+    assert.equal(waitedLittle.quadrant, 'clear-win');
+    assert.doesNotMatch(waitedLittle.verdict.sentence, /waiting for a CPU/, 'a wait under 1 ms goes unsaid');
+  });
+
   test('lecture 25, example 25.3: 8 tasks of 2.5 ms on a fresh Pool(4) is light because of start-up', () => {
     for (const startupMs of [6, 80]) {
       // fork (~6 ms) and spawn (~80 ms) start-up alike

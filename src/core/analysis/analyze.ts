@@ -121,6 +121,7 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup, ownPoolLives: [numbe
     computeToOverhead: ratio(metrics.compute.medianMs, metrics.perMessageOverheadMs),
     computePerWorkerMs: metrics.computePerWorkerMs,
     startupMs: metrics.startupMs,
+    ...(metrics.startupWaitMs !== null ? { startupWaitMs: metrics.startupWaitMs } : {}),
     computePerWorkerToStartup: metrics.computePerWorkerToStartup,
     bytesPerTask: metrics.ipc.bytesPerTask,
     wallMs,
@@ -220,7 +221,11 @@ function summary(
     Math.max(0, wall - parallelWall) + parentWorkIn(model, parallel) + m.compute.sequentialMs + procWork;
   const speedup = ratio(estSequential, wall);
   const workerStartups = model.processes.filter((p) => p.pool >= 0 && p.startupMs !== null);
-  const startups = (workerStartups.length > 0 ? workerStartups : model.processes).map((p) => p.startupMs);
+  const startedProcs = workerStartups.length > 0 ? workerStartups : model.processes;
+  const startups = startedProcs.map((p) => p.startupMs);
+  const startupWait = median(
+    startedProcs.flatMap((p) => (p.startupWaitMs !== null ? [p.startupWaitMs] : [])),
+  );
   const procOnly = m.tasks === 0 && procSites.length > 0;
   const main = procOnly ? [...procSites].sort((a, b) => b.report.wallMs - a.report.wallMs)[0].report : null;
   return {
@@ -235,6 +240,7 @@ function summary(
     ipcMsPerTask: main ? main.ipc.perTaskMs : m.ipc.perTaskMs,
     ipcShare: main ? main.ipc.share : m.ipc.share,
     startupMs: median(startups.filter((s): s is number => s !== null)),
+    ...(startupWait !== null ? { startupWaitMs: startupWait } : {}),
     estSequentialMs: wall > 0 ? estSequential : null,
     estSpeedup: speedup,
     ...(sites.some((s) => s.metrics.compute.upperBound) ? { estUpperBound: true } : {}),
@@ -372,6 +378,7 @@ function processReport(p: TraceModel['processes'][number]): ProcessReport {
     name: p.name,
     startMethod: p.startMethod,
     startupMs: p.startupMs,
+    ...(p.startupWaitMs !== null ? { startupWaitMs: p.startupWaitMs } : {}),
     cpuMs: p.cpuMs,
     peakRssBytes: p.peakRssBytes,
     exitCode: p.exitCode,

@@ -25,6 +25,8 @@ import {
   fmtCount,
   fmtMs,
   fmtPct,
+  parenthesised,
+  startupWaitNote,
   fmtX,
 } from '../report';
 import { passesOverheadRule, passesStartupRule } from './verdict';
@@ -292,7 +294,7 @@ function startupDominated(site: SiteAnalysis): Finding | null {
     severity: 'warning',
     ...siteLocation(site),
     message:
-      `Starting a worker took ${fmtMs(n.startupMs)}; each worker then computed ${fmtMs(n.computePerWorkerMs)} in all ` +
+      `Starting a worker took ${fmtMs(n.startupMs)}${parenthesised(startupWaitNote(n.startupMs, n.startupWaitMs))}; each worker then computed ${fmtMs(n.computePerWorkerMs)} in all ` +
       `(${fmtX(n.computePerWorkerToStartup)} its start-up; worth it from ${HEAVY_COMPUTE_PER_STARTUP}×), and ` +
       `the start-up it bears is ${fmtPct(share)} of this call site's ${fmtMs(site.wallMs)} wall time.`,
     advice:

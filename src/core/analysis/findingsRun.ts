@@ -27,6 +27,8 @@ import {
   fmtBytes,
   fmtMs,
   fmtPct,
+  parenthesised,
+  startupWaitNote,
   fmtX,
 } from '../report';
 
@@ -325,6 +327,7 @@ export function agentFindings(model: TraceModel): Finding[] {
 export function processStartupFinding(model: TraceModel): Finding | null {
   const children = model.processes.filter((p) => p.role === 'process' && p.startupMs !== null);
   const startup = median(children.map((p) => p.startupMs as number));
+  const wait = median(children.flatMap((p) => (p.startupWaitMs !== null ? [p.startupWaitMs] : [])));
   if (startup === null) return null;
   const lives = children.filter((p) => p.endMs !== null && p.userStartMs !== null);
   const work = median(lives.map((p) => (p.endMs as number) - (p.userStartMs as number)));
@@ -336,7 +339,7 @@ export function processStartupFinding(model: TraceModel): Finding | null {
     id: 'startup-dominated',
     severity: 'warning',
     message:
-      `Starting a process took ${fmtMs(startup)} (median of ${children.length}); each then worked ` +
+      `Starting a process took ${fmtMs(startup)}${parenthesised(`median of ${children.length}`, startupWaitNote(startup, wait))}; each then worked ` +
       `${fmtMs(work)} (${fmtX(perStartup)} its start-up; worth it from ${HEAVY_COMPUTE_PER_STARTUP}×), and ` +
       `start-up is ${fmtPct(share)} of the run's ${fmtMs(model.wallMs)}.`,
     advice:

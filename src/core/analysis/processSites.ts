@@ -67,6 +67,7 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
   const end = Math.max(...procs.map((p) => Math.max(p.endMs ?? p.lastSeenMs ?? start, p.joinedMs ?? start)));
   const wallMs = Math.max(0, end - start);
   const startupMs = median(procs.map((p) => p.startupMs).filter((s): s is number => s !== null));
+  const startupWait = median(procs.flatMap((p) => (p.startupWaitMs !== null ? [p.startupWaitMs] : [])));
   const computePerTask = works.length > 0 ? totalWork / tasks : null;
   const overhead = median(serialization) ?? median(mgr.map((c) => c.durationMs));
   const computePerWorker = ratio(totalWork, procs.length);
@@ -79,6 +80,7 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
     computeToOverhead: ratio(computePerTask, overhead),
     computePerWorkerMs: computePerWorker,
     startupMs,
+    ...(startupWait !== null ? { startupWaitMs: startupWait } : {}),
     computePerWorkerToStartup: ratio(computePerWorker, startupMs),
     bytesPerTask: traffic.length > 0 ? (bytesIn + bytesOut) / tasks : 0,
     wallMs,

@@ -19,6 +19,8 @@ import {
   fmtBytes,
   fmtMs,
   fmtPct,
+  parenthesised,
+  startupWaitNote,
   fmtX,
   QUADRANT_TITLES,
 } from '../report';
@@ -74,7 +76,10 @@ function startupClause(n: VerdictNumbers, passed: boolean): string {
   return (
     `each worker computed ${fmtMs(n.computePerWorkerMs)} in all, ${passed ? '' : 'only '}` +
     `${fmtX(n.computePerWorkerToStartup)} its ${fmtMs(n.startupMs)} start-up` +
-    (passed ? '' : ` (heavy needs ${HEAVY_COMPUTE_PER_STARTUP}×)`)
+    parenthesised(
+      !passed && `heavy needs ${HEAVY_COMPUTE_PER_STARTUP}×`,
+      startupWaitNote(n.startupMs, n.startupWaitMs),
+    )
   );
 }
 

@@ -72,7 +72,11 @@ function reasons(n: VerdictNumbers): [string, string, string][] {
     ],
     ['compute / message cost', fmtX(n.computeToOverhead), `heavy at ≥ ${HEAVY_COMPUTE_PER_OVERHEAD}×`],
     ['compute per worker', fmtMs(n.computePerWorkerMs), ''],
-    ['start-up per worker', fmtMs(n.startupMs), ''],
+    [
+      'start-up per worker',
+      fmtMs(n.startupMs),
+      n.startupWaitMs ? `not counting ${fmtMs(n.startupWaitMs)} waiting for a CPU` : '',
+    ],
     [
       'compute per worker / start-up',
       fmtX(n.computePerWorkerToStartup),

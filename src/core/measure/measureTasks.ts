@@ -34,6 +34,8 @@ export interface TaskMetrics {
   computePerWorkerMs: number | null;
   /** Start-up per worker process, weighted by workers used (pools with a measured start-up). */
   startupMs: number | null;
+  /** The waits for a CPU left out of startupMs, weighted alike; null where none was read. */
+  startupWaitMs: number | null;
   computePerWorkerToStartup: number | null;
   /**
    * The share of its pools' start-up these tasks bear: each pool's start-up × the share of that
@@ -71,6 +73,8 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
   let startupCost = 0;
   let startupWorkers = 0;
   let startupCharged: number | null = null;
+  let waitCost = 0;
+  let waitWorkers = 0;
   for (const p of pools) {
     const s = ctx.pools[p];
     poolCompute += s.computeMs;
@@ -80,6 +84,10 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
       startupWorkers += s.workersUsed;
       const share = s.computeMs > 0 ? computeByPool[p] / s.computeMs : 1;
       startupCharged = (startupCharged ?? 0) + s.startupMs * share;
+    }
+    if (s.startupWaitMs !== null) {
+      waitCost += s.workersUsed * s.startupWaitMs;
+      waitWorkers += s.workersUsed;
     }
   }
   const computePerWorkerMs = ratio(poolCompute, poolWorkers);
@@ -133,6 +141,7 @@ export function measureTasks(ctx: MetricsContext, taskIndices: ArrayLike<number>
     itemsPerTask: itemsMedian(sums.itemCounts),
     computePerWorkerMs,
     startupMs,
+    startupWaitMs: ratio(waitCost, waitWorkers),
     computePerWorkerToStartup: startupCost > 0 ? knownCompute / startupCost : null,
     startupChargedMs: startupCharged,
   };

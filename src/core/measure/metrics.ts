@@ -342,8 +342,10 @@ export interface PoolStats {
   computeMs: number;
   /** Worker processes that ran at least one of its tasks. */
   workersUsed: number;
-  /** Median start-up of its worker processes; null if none was measured. */
+  /** Median start-up of its worker processes (less their waits for a CPU); null if none was measured. */
   startupMs: number | null;
+  /** Median wait for a CPU of those workers before user code; null where not read. */
+  startupWaitMs: number | null;
 }
 
 export function poolStats(model: TraceModel): PoolStats[] {
@@ -369,16 +371,19 @@ export function poolStats(model: TraceModel): PoolStats[] {
   }
   const compute = work.map((w, p) => w.result(() => poolRatios(model, p)));
   const startups = model.pools.map((): number[] => []);
+  const waits = model.pools.map((): number[] => []);
   for (const p of model.processes) {
     const pools = new Set<number>();
     if (p.pool >= 0) pools.add(p.pool);
     for (let i = 0; i < poolCount; i++) if (used[i * processCount + p.index] === 1) pools.add(i);
     if (p.startupMs !== null) for (const i of pools) startups[i].push(p.startupMs);
+    if (p.startupWaitMs !== null) for (const i of pools) waits[i].push(p.startupWaitMs);
   }
   return model.pools.map((_, i) => ({
     computeMs: compute[i],
     workersUsed: usedCount[i],
     startupMs: median(startups[i]),
+    startupWaitMs: median(waits[i]),
   }));
 }
 

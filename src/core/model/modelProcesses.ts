@@ -96,6 +96,7 @@ function blankProcess(index: number, pid: number): ProcessInfo {
     startLine: null,
     userStartMs: null,
     startupMs: null,
+    startupWaitMs: null,
     endMs: null,
     exitCode: null,
     signal: null,
@@ -156,9 +157,12 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
           poolChan = num(d, 'pool') ?? poolChan;
           p.target = str(d, 'target') ?? p.target;
           break;
-        case 'user-start':
+        case 'user-start': {
           p.userStartMs = ms(m.t);
+          const wait = num(d, 'wait');
+          p.startupWaitMs = wait !== null && wait >= 0 ? wait / 1e6 : null;
           break;
+        }
         case 'user-end': {
           // The span of user code, and its waits: the exit work after it is not the process's work.
           p.userEndMs = ms(m.t);
@@ -267,7 +271,10 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
   }
 
   for (const p of processes) {
-    if (p.userStartMs !== null && p.startCalledMs !== null) p.startupMs = p.userStartMs - p.startCalledMs;
+    if (p.userStartMs !== null && p.startCalledMs !== null) {
+      const wall = p.userStartMs - p.startCalledMs;
+      p.startupMs = Math.max(0, wall - Math.min(p.startupWaitMs ?? 0, wall));
+    }
   }
   // The main process was not started by multiprocessing; its method is the run's.
   const main = mainStream >= 0 ? processes[byStream[mainStream]] : undefined;

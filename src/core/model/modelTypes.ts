@@ -66,8 +66,13 @@ export interface ProcessInfo {
   startLine: number | null;
   /** The child reached user code (its target or the worker loop). */
   userStartMs: number | null;
-  /** userStartMs − startCalledMs: what starting this process cost, ms. */
+  /**
+   * What starting this process cost, ms: userStartMs − startCalledMs less startupWaitMs. Like a
+   * task's compute, it leaves out the time spent waiting for a CPU that other programs held.
+   */
   startupMs: number | null;
+  /** How long the new process sat runnable, waiting for a CPU, before user code; null if unknown. */
+  startupWaitMs: number | null;
   /** The process ended (its `exit` META, else the parent's `reaped`). */
   endMs: number | null;
   /** Exit status; null when killed by a signal or not known. */

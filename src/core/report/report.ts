@@ -132,8 +132,13 @@ export interface Summary {
   ipcMsPerTask: number | null;
   /** IPC time / (IPC time + compute time), over all tasks. */
   ipcShare: number | null;
-  /** Median start-up of the pool workers (of all child processes if there is no pool). */
+  /**
+   * Median start-up of the pool workers (of all child processes if there is no pool), not counting
+   * the new processes' waits for a CPU (startupWaitMs).
+   */
   startupMs: number | null;
+  /** Median time those processes sat runnable, waiting for a CPU, before user code (Linux). */
+  startupWaitMs?: number;
   /**
    * What a plain loop would take: the run's wall time, minus its parallel parts (the union of its
    * pool calls, each pool's life from creation to its last close/join/terminate/shutdown, each
@@ -178,8 +183,13 @@ export interface VerdictNumbers {
   computeToOverhead: number | null;
   /** Compute time of the pools' tasks / worker processes that ran them. */
   computePerWorkerMs: number | null;
-  /** Start-up charged per worker process (median of each pool's workers). */
+  /**
+   * Start-up charged per worker process (median of each pool's workers), less the time the new
+   * process waited for a CPU: like compute, a cost of the work and not of a busy machine.
+   */
   startupMs: number | null;
+  /** The time per worker left out of startupMs: its waits for a CPU before user code (Linux). */
+  startupWaitMs?: number;
   /** computePerWorkerMs / startupMs; heavy needs ≥ HEAVY_COMPUTE_PER_STARTUP. */
   computePerWorkerToStartup: number | null;
   /** Mean pickled bytes per task (in + out); large at ≥ LARGE_PAYLOAD_BYTES. */
@@ -330,8 +340,10 @@ export interface ProcessReport {
   role: string;
   name: string | null;
   startMethod: string | null;
-  /** The child's arrival in user code − the parent's start() call. */
+  /** The child's arrival in user code − the parent's start() call, less startupWaitMs. */
   startupMs: number | null;
+  /** How long the new process waited for a CPU before user code (Linux). */
+  startupWaitMs?: number;
   cpuMs: number | null;
   peakRssBytes: number | null;
   exitCode: number | null;

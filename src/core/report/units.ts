@@ -54,3 +54,19 @@ export function fmtCount(n: number): string {
   const grouped = String(Math.abs(n)).replace(/\B(?=(\d{3})+$)/g, ',');
   return n < 0 ? `-${grouped}` : grouped;
 }
+
+/**
+ * What a start-up figure leaves out, where it is worth saying (≥ 1 ms and ≥ a tenth of the
+ * start-up): "not counting 80 ms waiting for a CPU"; else null.
+ */
+export function startupWaitNote(startupMs: number | null | undefined, waitMs?: number | null): string | null {
+  const wait = waitMs ?? 0;
+  const worth = startupMs !== null && startupMs !== undefined && wait >= 1 && wait >= 0.1 * startupMs;
+  return worth ? `not counting ${fmtMs(wait)} waiting for a CPU` : null;
+}
+
+/** " (a; b)" of the notes given, or "" if none. */
+export function parenthesised(...notes: (string | null | false)[]): string {
+  const said = notes.filter((n): n is string => typeof n === 'string' && n !== '');
+  return said.length ? ` (${said.join('; ')})` : '';
+}

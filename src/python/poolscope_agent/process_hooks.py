@@ -177,11 +177,14 @@ def _enter_child(proc):
 
         if blocking.gc_callback not in gc.callbacks:
             gc.callbacks.append(blocking.gc_callback)
+    # ns this new process sat runnable, waiting for a CPU, since it was created: on a busy machine
+    # much of a start-up is this wait, not the cost of starting (a new task's count starts at 0).
+    wait = sched.run_delay()
     if role == "process":
         # Its whole life is its "task": its waits on queues, locks and Managers are counted.
         state.block_thread = get_ident()
-        state.user_wait = sched.run_delay()
-        state.block_waits = state.user_wait >= 0
+        state.user_wait = wait
+        state.block_waits = wait >= 0
     if role == "manager":
         state.no_user_messages = True
     state.meta(
@@ -192,7 +195,10 @@ def _enter_child(proc):
         name=proc.name,
         parentPid=proc._parent_pid,
     )
-    state.meta("user-start")
+    if wait >= 0:
+        state.meta("user-start", wait=wait)
+    else:
+        state.meta("user-start")
 
 
 _EXECUTOR_MODULES = ("concurrent.futures.process", "joblib.externals.loky.process_executor", "loky.process_executor")

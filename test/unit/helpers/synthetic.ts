@@ -88,6 +88,8 @@ export class SyntheticRun {
     role: string;
     calledMs: number;
     startupMs: number;
+    /** Of startupMs, how long the new process waited for a CPU (the agent's `wait`, in ns). */
+    startupWaitMs?: number;
     name?: string;
     pool?: number;
     target?: string;
@@ -122,7 +124,11 @@ export class SyntheticRun {
     });
     stream.meta({ k: 'role', t: nsNum(agentStart), role: opts.role, pool: opts.pool, target: opts.target });
     const userStartMs = opts.calledMs + opts.startupMs;
-    stream.meta({ k: 'user-start', t: nsNum(userStartMs) });
+    stream.meta({
+      k: 'user-start',
+      t: nsNum(userStartMs),
+      ...(opts.startupWaitMs !== undefined ? { wait: Math.round(opts.startupWaitMs * 1e6) } : {}),
+    });
     return { stream, userStartMs };
   }
 
@@ -175,6 +181,8 @@ export interface PoolOptions {
   atMs?: number;
   /** Start-up per worker (start() → user code), or one per worker. */
   startupMs?: number | number[];
+  /** Of each worker's start-up, its wait for a CPU. */
+  startupWaitMs?: number;
   /** Latency of a message to an idle receiver. */
   deliveryMs?: number;
   pickleMs?: number;
@@ -244,6 +252,7 @@ export class SimPool {
         role: this.executor ? 'executor-worker' : 'pool-worker',
         calledMs: at + 0.1 * (w + 1),
         startupMs: startup,
+        startupWaitMs: options.startupWaitMs,
         name: `ForkPoolWorker-${w + 1}`,
         pool: this.chan,
       });
