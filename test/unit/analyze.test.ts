@@ -46,6 +46,19 @@ describe('report: summary and estimates', () => {
     approx(s.efficiency, s.estSpeedup! / 2, 'efficiency over min(4 workers, 2 CPUs)');
     approx(s.utilisation, 400 / (4 * site.wallMs), 'utilisation');
     approx(site.estSequentialMs, 400, 'site sequential = its compute');
+    // The time before the pool is the program's own work, but not its multiprocessing calls there.
+    const { run: withCalls } = poolRun(
+      { ...POOL, atMs: 30, mainCallsBeforeMs: 12 },
+      { tasks: repeat(40, { computeMs: 10, bytesIn: 300, bytesOut: 100 }) },
+      { cpuCount: 2 },
+    );
+    const w = withCalls.analyze();
+    const life = w.report.callSites[0].spanMs ?? NaN;
+    approx(
+      w.report.summary.estSequentialMs,
+      w.report.summary.wallMs - life - 12 + 400,
+      'less 12 ms of calls',
+    );
     approx(site.spanMs, poolLife, 'site span: its calls and the life of the pool only it used');
     approx(site.estSpeedup, 400 / poolLife, 'site speedup');
     approx(site.efficiency, site.estSpeedup! / 2, 'site efficiency');

@@ -218,7 +218,10 @@ function summary(
   const wall = model.wallMs;
   const procWork = sum(procSites.map((p) => p.report.compute.sequentialMs));
   const estSequential =
-    Math.max(0, wall - parallelWall) + parentWorkIn(model, parallel) + m.compute.sequentialMs + procWork;
+    Math.max(0, wall - parallelWall - parentCallsOutside(model, parallel, wall)) +
+    parentWorkIn(model, parallel) +
+    m.compute.sequentialMs +
+    procWork;
   const speedup = ratio(estSequential, wall);
   const workerStartups = model.processes.filter((p) => p.pool >= 0 && p.startupMs !== null);
   const startedProcs = workerStartups.length > 0 ? workerStartups : model.processes;
@@ -293,6 +296,37 @@ function managerLives(model: TraceModel): [number, number][] {
       const start = p.startCalledMs as number;
       return [start, Math.max(p.endMs ?? p.lastSeenMs ?? start, p.joinedMs ?? start)];
     });
+}
+
+/**
+ * How long the main thread spent inside multiprocessing calls outside the parallel parts of the
+ * run (`parts`, sorted and disjoint): making locks, queues, pipes and shared values between the
+ * processes it starts, say. A loop would make none, so this leaves the sequential estimate
+ * (model.parentFree). Between readings the thread is taken to be outside such calls, as it is
+ * at the run's start; older traces (no readings) count nothing.
+ */
+function parentCallsOutside(model: TraceModel, parts: readonly [number, number][], wallMs: number): number {
+  const samples = model.parentFree;
+  if (samples.length === 0) return 0;
+  // Free time by `t`: the reading at or before it, plus the time since (the run starts free, at 0).
+  const freeAt = (t: number): number => {
+    let lo = 0;
+    let hi = samples.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (samples[mid][0] <= t + 1e-6) lo = mid + 1;
+      else hi = mid;
+    }
+    const [at, free] = lo > 0 ? samples[lo - 1] : [0, 0];
+    return free + Math.max(0, t - at);
+  };
+  let inside = 0;
+  let from = 0;
+  for (const [a, b] of [...parts, [wallMs, wallMs] as [number, number]]) {
+    if (a > from) inside += Math.min(a - from, Math.max(0, a - from - (freeAt(a) - freeAt(from))));
+    from = Math.max(from, b);
+  }
+  return inside;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   peakOverlap,
   ratio,
   sum,
+  unionLength,
 } from '../measure';
 import type { Finding } from '../report';
 import {
@@ -329,9 +330,14 @@ export function processStartupFinding(model: TraceModel): Finding | null {
   const startup = median(children.map((p) => p.startupMs as number));
   const wait = median(children.flatMap((p) => (p.startupWaitMs !== null ? [p.startupWaitMs] : [])));
   if (startup === null) return null;
-  const lives = children.filter((p) => p.endMs !== null && p.userStartMs !== null);
-  const work = median(lives.map((p) => (p.endMs as number) - (p.userStartMs as number)));
-  const share = ratio(startup, model.wallMs);
+  // Its user code, where its end is known (its exit work after it is not work).
+  const lives = children.filter((p) => (p.userEndMs ?? p.endMs) !== null && p.userStartMs !== null);
+  const work = median(lives.map((p) => ((p.userEndMs ?? p.endMs) as number) - (p.userStartMs as number)));
+  // The wall time during which a child was starting: 60 started one after another each add theirs.
+  const starting = unionLength(
+    children.map((p) => [p.startCalledMs as number, p.userStartMs as number] as const),
+  );
+  const share = ratio(starting, model.wallMs);
   const perStartup = ratio(work, startup);
   const fewWork = perStartup !== null && perStartup < HEAVY_COMPUTE_PER_STARTUP;
   if (!fewWork && !(share !== null && share >= STARTUP_SHARE_OF_WALL)) return null;
@@ -341,7 +347,7 @@ export function processStartupFinding(model: TraceModel): Finding | null {
     message:
       `Starting a process took ${fmtMs(startup)}${parenthesised(`median of ${children.length}`, startupWaitNote(startup, wait))}; each then worked ` +
       `${fmtMs(work)} (${fmtX(perStartup)} its start-up; worth it from ${HEAVY_COMPUTE_PER_STARTUP}×), and ` +
-      `start-up is ${fmtPct(share)} of the run's ${fmtMs(model.wallMs)}.`,
+      `processes were starting for ${fmtPct(share)} of the run's ${fmtMs(model.wallMs)}.`,
     advice:
       'Start a few long-lived workers and feed them through a Queue (or use one Pool) instead of a process per ' +
       'small job; use the fork or forkserver start method where it is safe.',

@@ -49,16 +49,19 @@ export function assembleModel(
   const managerCalls: ManagerCall[] = [];
   const agentFindings: AgentFinding[] = [];
   const parentCpu: [number, number][] = [];
+  const parentFree: [number, number][] = [];
   for (const m of records.metas) {
     const process = byStream[m.stream];
     const c = num(m.data, 'c');
     if (c !== null && process === procs.main && PARENT_CPU_KINDS.has(m.k)) {
-      // The CPU outside multiprocessing calls stands still inside one: as at its start, so at its end.
-      const t0 = num(m.data, 't0');
-      if (t0 !== null) parentCpu.push([ms(t0), c / 1e6]);
-      const t1 = num(m.data, 't1');
-      if (t1 !== null) parentCpu.push([ms(t1), c / 1e6]);
-      parentCpu.push([ms(m.t), c / 1e6]);
+      // The CPU (and wall time) outside multiprocessing calls stands still inside one: as at its
+      // start, so at its end.
+      const w = num(m.data, 'w');
+      for (const t of [num(m.data, 't0'), num(m.data, 't1'), m.t]) {
+        if (t === null) continue;
+        parentCpu.push([ms(t), c / 1e6]);
+        if (w !== null) parentFree.push([ms(t), ms(w)]);
+      }
     }
     if (m.k === 'mgr') {
       const t0 = num(m.data, 't0') ?? m.t;
@@ -118,6 +121,7 @@ export function assembleModel(
     managerCalls,
     agentFindings,
     parentCpu: parentCpu.sort((a, b) => a[0] - b[0]),
+    parentFree: parentFree.sort((a, b) => a[0] - b[0]),
     warnings,
   };
 }

@@ -317,5 +317,11 @@ export interface TraceModel {
    * and join METAs). Empty in older traces.
    */
   parentCpu: [number, number][];
+  /**
+   * The main thread's time outside multiprocessing calls: [ms, ms] pairs in time order, its wall
+   * time by then less the time it had spent inside such calls (the `w` of the same METAs; it too
+   * stands still inside a call). Empty in older traces.
+   */
+  parentFree: [number, number][];
   warnings: string[];
 }

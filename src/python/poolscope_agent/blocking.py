@@ -7,9 +7,9 @@ counted on (`state.block_thread`):
   so that time stays out of the task's sequential work (RUN `blocked`);
 - a `Process` child's main thread, for its whole life (its `exit` META);
 - the main process's main thread, where the CPU time spent inside such calls (creating and
-  stopping pools, starting and joining processes, queue and Manager calls) is counted too:
-  the rest is the parent's own work, which a loop would do as well (`user_cpu`, the `c`
-  of the pool, call, start and join METAs).
+  stopping pools, starting and joining processes, queue and Manager calls, creating locks,
+  queues, pipes and shared values) is counted too: the rest is the parent's own work, which a
+  loop would do as well (`user_cpu`: the `c` and `w` of the pool, call, start and join METAs).
 
 Only the outermost of nested calls counts (Queue.get takes a Lock; Pool() starts
 processes). Elsewhere the wrappers cost one comparison. Where the task's run-queue wait is
@@ -40,6 +40,8 @@ def wrap(orig):
         # last read's return is outside both. Waking from a wait is when a thread most often
         # queues for a CPU, so where the task's wait is read, the part inside is read too.
         t0 = clock()
+        if c0 >= 0:
+            state.user_wall_frozen = t0 - state.blocked
         w0 = run_delay() if state.block_waits else -1
         try:
             return orig(*args, **kwargs)
@@ -59,12 +61,15 @@ def wrap(orig):
 
 
 def user_cpu():
-    """The main thread's CPU time outside multiprocessing calls so far, ns; None on any other
-    thread (its clock is not comparable)."""
+    """The main thread's time outside multiprocessing calls so far, as (CPU ns, wall ns on the
+    trace clock less the time inside them); None on any other thread (its clock is not
+    comparable)."""
     if not state.block_cpu or state.block_thread != get_ident():
         return None
-    # Inside a call it stands still where the call began.
-    return state.user_cpu_frozen if state.block_depth else thread_cpu() - state.blocked_cpu
+    # Inside a call both stand still where the call began.
+    if state.block_depth:
+        return state.user_cpu_frozen, state.user_wall_frozen
+    return thread_cpu() - state.blocked_cpu, clock() - state.blocked
 
 
 def gc_callback(phase, info):
@@ -80,8 +85,8 @@ def gc_callback(phase, info):
 
 
 def cpu_field(c):
-    """A META's `c` field: the user_cpu() read at its start, where there is one."""
-    return {} if c is None else {"c": c}
+    """A META's `c` and `w` fields: the user_cpu() read at its start, where there is one."""
+    return {} if c is None else {"c": c[0], "w": c[1]}
 
 
 def _wrap_methods(cls, names):
@@ -104,10 +109,24 @@ def patch_connection(connection):
 def patch_queues(queues):
     """After queue_hooks: Queue.get may be its replacement by now. Queue.put only appends
     to the feeder's buffer (a full queue waits in a Semaphore, counted there); puts and sends
-    are left alone, as Connection's are."""
-    _wrap_methods(queues.Queue, ("get",))
-    _wrap_methods(queues.JoinableQueue, ("join",))
-    _wrap_methods(queues.SimpleQueue, ("get",))
+    are left alone, as Connection's are. Making a queue (a pipe and locks) is counted: a loop
+    would make none."""
+    _wrap_methods(queues.Queue, ("get", "__init__"))
+    _wrap_methods(queues.JoinableQueue, ("join", "__init__"))
+    _wrap_methods(queues.SimpleQueue, ("get", "__init__"))
+
+
+def patch_pipe(connection):
+    """After channel_hooks and message_hooks: making a Pipe (queues and pools make theirs here)."""
+    if hasattr(connection, "Pipe"):
+        patching.replace(connection, "Pipe", wrap(connection.Pipe))
+
+
+def patch_sharedctypes(sharedctypes):
+    """Value, Array and their Raw forms: a block of shared memory (and a lock). Measured, ~3 ms
+    each in a parent that forks between them, which a loop would not spend."""
+    for name in ("RawValue", "RawArray", "Value", "Array"):
+        patching.replace(sharedctypes, name, wrap(getattr(sharedctypes, name)))
 
 
 def patch_synchronize(synchronize):
@@ -121,7 +140,8 @@ def patch_synchronize(synchronize):
         self.acquire = wrap(self.acquire)
 
     patching.replace(semlock, "_make_methods", _make_methods)
-    _wrap_methods(semlock, ("__enter__",))
+    # Making one (a named POSIX semaphore) is counted too.
+    _wrap_methods(semlock, ("__enter__", "__init__"))
     _wrap_methods(synchronize.Condition, ("wait", "wait_for"))
     _wrap_methods(synchronize.Event, ("wait",))
 

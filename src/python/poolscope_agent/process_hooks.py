@@ -30,24 +30,6 @@ def patch_process(process):
     _join_orig = patching.replace(process.BaseProcess, "join", blocking.wrap(_join))
 
 
-def patch_util(util):
-    # Up to 3.12, BaseProcess._bootstrap calls util._exit_function() as soon as run() returns
-    # (in a `finally`): the end of a child's user code, before its exit work (finalizers,
-    # flushing). 3.13 calls it from atexit after _bootstrap has returned (fork and fork
-    # server children register util._exit_function anew; spawn children keep the original,
-    # registered as util was imported), so there `user-end` is written as _bootstrap returns.
-    global _exit_function_orig
-    _exit_function_orig = patching.replace(util, "_exit_function", _exit_function)
-
-
-_exit_function_orig = None
-
-
-def _exit_function(*args, **kwargs):
-    _user_end()
-    return _exit_function_orig(*args, **kwargs)
-
-
 def _user_end():
     if state.enabled and state.role == "process" and not state.user_end_written and not state.exit_written:
         try:
@@ -157,7 +139,6 @@ def _bootstrap(self, parent_sentinel=None):
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "child start")
     code = _bootstrap_orig(self, parent_sentinel)
-    _user_end()  # 3.13+ (see patch_util); up to 3.12 it is written already
     if state.enabled:
         try:
             write_exit(code)
@@ -177,14 +158,6 @@ def _enter_child(proc):
 
         if blocking.gc_callback not in gc.callbacks:
             gc.callbacks.append(blocking.gc_callback)
-    # ns this new process sat runnable, waiting for a CPU, since it was created: on a busy machine
-    # much of a start-up is this wait, not the cost of starting (a new task's count starts at 0).
-    wait = sched.run_delay()
-    if role == "process":
-        # Its whole life is its "task": its waits on queues, locks and Managers are counted.
-        state.block_thread = get_ident()
-        state.user_wait = wait
-        state.block_waits = wait >= 0
     if role == "manager":
         state.no_user_messages = True
     state.meta(
@@ -195,6 +168,36 @@ def _enter_child(proc):
         name=proc.name,
         parentPid=proc._parent_pid,
     )
+    # User code starts when _bootstrap calls run(), after multiprocessing's own set-up in the
+    # child (its after-fork hooks, stdin, the parent sentinel: ~2.5 ms in a fresh fork, measured),
+    # which is part of starting the process and not of its work. An instance attribute: a
+    # subclass's own run() is found through it too.
+    proc.run = _user_code(proc.run, role)
+
+
+def _user_code(run, role):
+    """run() between `user-start` and `user-end`: what follows it (util._exit_function's
+    finalizers, flushing; from 3.13 called from atexit) is exit work, not user code."""
+
+    def run_user_code():
+        _user_start(role)
+        try:
+            return run()
+        finally:
+            _user_end()
+
+    return run_user_code
+
+
+def _user_start(role):
+    # ns this new process sat runnable, waiting for a CPU, since it was created: on a busy machine
+    # much of a start-up is this wait, not the cost of starting (a new task's count starts at 0).
+    wait = sched.run_delay()
+    if role == "process":
+        # Its whole life is its "task": its waits on queues, locks and Managers are counted.
+        state.block_thread = get_ident()
+        state.user_wait = wait
+        state.block_waits = wait >= 0
     if wait >= 0:
         state.meta("user-start", wait=wait)
     else:

@@ -67,6 +67,7 @@ blocked_wait = 0  # ns of run-queue wait inside them, where read
 block_cpu = False  # also read the thread's CPU clock around them (the main process)
 blocked_cpu = 0  # ns of CPU inside them, where read
 user_cpu_frozen = 0  # the thread's CPU outside them as the current one began
+user_wall_frozen = 0  # clock() less the time inside them, as the current one began
 user_wait = -1  # a Process child's run-queue wait when it reached user code (sched.run_delay)
 gc_ns = 0  # ns a worker spent in garbage collection inside its tasks (blocking.gc_callback)
 gc_started = 0  # when the collection under way began, inside a task; 0: none

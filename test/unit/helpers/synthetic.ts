@@ -183,6 +183,11 @@ export interface PoolOptions {
   startupMs?: number | number[];
   /** Of each worker's start-up, its wait for a CPU. */
   startupWaitMs?: number;
+  /**
+   * The main thread's time inside multiprocessing calls before the pool (making locks, queues,
+   * shared values): the pool META then carries its `c` and `w` readings, all else counted as work.
+   */
+  mainCallsBeforeMs?: number;
   /** Latency of a message to an idle receiver. */
   deliveryMs?: number;
   pickleMs?: number;
@@ -244,6 +249,12 @@ export class SimPool {
       file: options.file ?? 'app.py',
       line: options.line ?? 10,
       maxtasksperchild: null,
+      ...(options.mainCallsBeforeMs !== undefined
+        ? {
+            c: Math.round((at - options.mainCallsBeforeMs) * 1e6),
+            w: nsNum(at - options.mainCallsBeforeMs),
+          }
+        : {}),
     });
     for (let w = 0; w < options.workers; w++) {
       const s = options.startupMs ?? 50;
