@@ -10,6 +10,7 @@ import {
   metricsContext,
   type MetricsContext,
   median,
+  medianKnown,
   ratio,
   sum,
   unionLength,
@@ -225,10 +226,7 @@ function summary(
   const speedup = ratio(estSequential, wall);
   const workerStartups = model.processes.filter((p) => p.pool >= 0 && p.startupMs !== null);
   const startedProcs = workerStartups.length > 0 ? workerStartups : model.processes;
-  const startups = startedProcs.map((p) => p.startupMs);
-  const startupWait = median(
-    startedProcs.flatMap((p) => (p.startupWaitMs !== null ? [p.startupWaitMs] : [])),
-  );
+  const startupWait = medianKnown(startedProcs.map((p) => p.startupWaitMs));
   const procOnly = m.tasks === 0 && procSites.length > 0;
   const main = procOnly ? [...procSites].sort((a, b) => b.report.wallMs - a.report.wallMs)[0].report : null;
   return {
@@ -242,7 +240,7 @@ function summary(
     bytesPerTask: main ? main.ipc.bytesPerTask : m.ipc.bytesPerTask,
     ipcMsPerTask: main ? main.ipc.perTaskMs : m.ipc.perTaskMs,
     ipcShare: main ? main.ipc.share : m.ipc.share,
-    startupMs: median(startups.filter((s): s is number => s !== null)),
+    startupMs: medianKnown(startedProcs.map((p) => p.startupMs)),
     ...(startupWait !== null ? { startupWaitMs: startupWait } : {}),
     estSequentialMs: wall > 0 ? estSequential : null,
     estSpeedup: speedup,
@@ -310,14 +308,8 @@ function parentCallsOutside(model: TraceModel, parts: readonly [number, number][
   if (samples.length === 0) return 0;
   // Free time by `t`: the reading at or before it, plus the time since (the run starts free, at 0).
   const freeAt = (t: number): number => {
-    let lo = 0;
-    let hi = samples.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (samples[mid][0] <= t + 1e-6) lo = mid + 1;
-      else hi = mid;
-    }
-    const [at, free] = lo > 0 ? samples[lo - 1] : [0, 0];
+    const n = readingsUpTo(samples, t);
+    const [at, free] = n > 0 ? samples[n - 1] : [0, 0];
     return free + Math.max(0, t - at);
   };
   let inside = 0;
@@ -339,14 +331,8 @@ function parentWorkIn(model: TraceModel, parts: readonly [number, number][]): nu
   if (samples.length === 0) return 0;
   // The reading at or before `t` (edges are mostly readings' own stamps), NaN if none.
   const cpuAt = (t: number): number => {
-    let lo = 0;
-    let hi = samples.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (samples[mid][0] <= t + 1e-6) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 ? samples[lo - 1][1] : NaN;
+    const n = readingsUpTo(samples, t);
+    return n > 0 ? samples[n - 1][1] : NaN;
   };
   let work = 0;
   for (const [a, b] of parts) {
@@ -354,6 +340,18 @@ function parentWorkIn(model: TraceModel, parts: readonly [number, number][]): nu
     if (done > 0) work += done; // false for NaN
   }
   return work;
+}
+
+/** How many of `readings` ([ms, value] in time order) were taken at or before `t`. */
+function readingsUpTo(readings: readonly [number, number][], t: number): number {
+  let lo = 0;
+  let hi = readings.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (readings[mid][0] <= t + 1e-6) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The pools that ran tasks (marked by index: a Set of a million entries took ~60 ms). */

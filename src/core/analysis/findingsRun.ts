@@ -10,6 +10,7 @@ import {
   SIGTERM,
   signalName,
   median,
+  medianKnown,
   NumberList,
   peakOverlap,
   ratio,
@@ -328,7 +329,7 @@ export function agentFindings(model: TraceModel): Finding[] {
 export function processStartupFinding(model: TraceModel): Finding | null {
   const children = model.processes.filter((p) => p.role === 'process' && p.startupMs !== null);
   const startup = median(children.map((p) => p.startupMs as number));
-  const wait = median(children.flatMap((p) => (p.startupWaitMs !== null ? [p.startupWaitMs] : [])));
+  const wait = medianKnown(children.map((p) => p.startupWaitMs));
   if (startup === null) return null;
   // Its user code, where its end is known (its exit work after it is not work).
   const lives = children.filter((p) => (p.userEndMs ?? p.endMs) !== null && p.userStartMs !== null);

@@ -14,7 +14,7 @@
  */
 import type { Message, ProcessInfo, TraceModel } from '../model';
 import type { CallSiteReport, Verdict, VerdictNumbers } from '../report';
-import { median, quantileOfSorted, ratio, sum } from '../measure';
+import { median, medianKnown, quantileOfSorted, ratio, sum } from '../measure';
 import { classify, reconcile } from './verdict';
 
 export interface ProcessSite {
@@ -66,8 +66,8 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
   const start = Math.min(...procs.map((p) => p.startCalledMs ?? Infinity));
   const end = Math.max(...procs.map((p) => Math.max(p.endMs ?? p.lastSeenMs ?? start, p.joinedMs ?? start)));
   const wallMs = Math.max(0, end - start);
-  const startupMs = median(procs.map((p) => p.startupMs).filter((s): s is number => s !== null));
-  const startupWait = median(procs.flatMap((p) => (p.startupWaitMs !== null ? [p.startupWaitMs] : [])));
+  const startupMs = medianKnown(procs.map((p) => p.startupMs));
+  const startupWait = medianKnown(procs.map((p) => p.startupWaitMs));
   const computePerTask = works.length > 0 ? totalWork / tasks : null;
   const overhead = median(serialization) ?? median(mgr.map((c) => c.durationMs));
   const computePerWorker = ratio(totalWork, procs.length);

@@ -100,6 +100,11 @@ export function median(values: ArrayLike<number>): number | null {
 }
 
 /** {@link median} of a scratch array, which it reorders (see {@link quantileInPlace}). */
+/** The median of the values that are known (not null); null if none is. */
+export function medianKnown(values: readonly (number | null)[]): number | null {
+  return median(values.filter((v): v is number => v !== null));
+}
+
 export function medianInPlace(values: Float64Array): number | null {
   return quantileInPlace(values, 0.5);
 }
