@@ -299,3 +299,57 @@ def test_making_locks_queues_and_shared_values_is_multiprocessing_time(runner, m
     # Not all of it: the list's own loop, the context's dispatch and the wrappers' reads are
     # outside the calls (measured: 4-8 %).
     assert 0.6 * making <= grew <= start["t0"] - join["t"], (making, grew)
+
+
+SHARED_MEMORY = """\
+import sys, time
+import multiprocessing as mp
+from multiprocessing import shared_memory
+
+SIZE = 8 << 20
+
+def band(args):
+    name, lo = args
+    shm = shared_memory.SharedMemory(name=name)
+    try:
+        return sum(shm.buf[lo:lo + 4096])
+    finally:
+        shm.close()
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    shm = shared_memory.SharedMemory(create=True, size=SIZE)
+    t = time.perf_counter_ns()
+    shm.buf[:] = bytes(range(256)) * (SIZE // 256)
+    print(time.perf_counter_ns() - t)
+    try:
+        with ctx.Pool(2) as pool:
+            print(sum(pool.map(band, [(shm.name, lo) for lo in range(0, SIZE, SIZE // 8)])))
+    finally:
+        shm.close()
+        shm.unlink()
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_shared_block_the_main_thread_creates_is_written_down(runner, method):
+    """`shm`: when and where the main thread created a block, how big, with its `c` and `w`;
+    filling it comes after its `t`, before the pool's `t0`. Attaching and closing in a task is
+    the task's blocked time."""
+    script = runner.script(SHARED_MEMORY)
+    done, run = runner.launch(script, method)
+    assert done.returncode == 0, done.stderr.decode()
+    filling, total = (int(x) for x in done.stdout.split())
+    assert done.stdout.split()[1] == runner.plain(script, method).stdout.split()[1]
+    (block,) = run.main.metas("shm")
+    assert block["size"] == 8 << 20
+    assert block["file"] == str(script) and block["line"] == 17
+    assert block["t0"] <= block["t"] and "c" in block and "w" in block
+    (pool,) = run.main.metas("pool")
+    assert pool["t0"] - block["t"] >= filling
+    # The main thread was outside multiprocessing calls while it filled the block.
+    assert (pool["t0"] - pool["w"]) - (block["t"] - block["w"]) < 0.5 * filling
+    runs = [r for w in run.with_role("pool-worker") for r in w.of("RUN")]
+    assert len(runs) == 8 and all(r["blocked"] > 0 for r in runs)
+    # Workers attach; only the creator is written down.
+    assert all(not w.metas("shm") for w in run.with_role("pool-worker"))

@@ -71,6 +71,45 @@ describe('report: summary and estimates', () => {
     );
   });
 
+  test("filling a shared memory block before the pool is the parallel version's cost, and a finding says so", () => {
+    const tasks = repeat(40, { computeMs: 10 });
+    const withBlock = (createdAtMs: number | null): ReturnType<SyntheticRun['analyze']> => {
+      const run = new SyntheticRun({ cpuCount: 2 });
+      if (createdAtMs !== null) {
+        // Made in 1 ms (inside a multiprocessing call: `w` stands still at its start).
+        run.main.meta({
+          k: 'shm',
+          t0: nsNum(createdAtMs),
+          t: nsNum(createdAtMs + 1),
+          size: 32 << 20,
+          file: 'app.py',
+          line: 7,
+          // The main thread's CPU and time outside calls: all of it before the pool, none inside.
+          c: Math.round(Math.min(createdAtMs, 105) * 1e6),
+          w: nsNum(Math.min(createdAtMs, 105)),
+        });
+      }
+      const pool = new SimPool(run, { ...POOL, atMs: 106, mainCallsBeforeMs: 1 });
+      const { endMs } = pool.call({ tasks });
+      pool.terminate(endMs + 1);
+      run.finish(endMs + 5);
+      return run.analyze();
+    };
+    const plain = withBlock(null).report;
+    const filled = withBlock(5).report;
+    // From the block's creation (returned at 6 ms) to the pool's creation (106 ms): 100 ms.
+    approx(filled.summary.estSequentialMs, (plain.summary.estSequentialMs ?? NaN) - 100, 'less the fill');
+    const finding = filled.findings.find((f) => f.id === 'shared-memory-fill');
+    assert.ok(finding, JSON.stringify(filled.findings));
+    assert.deepEqual([finding.file, finding.line, finding.severity], ['app.py', 7, 'info']);
+    assert.match(finding.message, /the 32\.0 MB shared memory block .* spent 100 ms/);
+    assert.ok(!plain.findings.some((f) => f.id === 'shared-memory-fill'));
+    // A block made while the pool runs fills nothing before it.
+    const during = withBlock(150).report;
+    approx(during.summary.estSequentialMs, plain.summary.estSequentialMs ?? NaN, 'unchanged');
+    assert.ok(!during.findings.some((f) => f.id === 'shared-memory-fill'));
+  });
+
   test('tasks whose CPU clock was not read: no CPU time, counted at the rate of those read', () => {
     // Tiny tasks read the worker's CPU clock one in 16: the others' RUN has cpu all ones.
     const tasks = [

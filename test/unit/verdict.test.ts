@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { classify, runVerdict, emptyNumbers } from '../../src/core/analysis/verdict';
-import { LARGE_PAYLOAD_BYTES } from '../../src/core/report/thresholds';
+import { classify, reconcile, runVerdict, emptyNumbers } from '../../src/core/analysis/verdict';
+import { CLEAR_WIN_MIN_SPEEDUP, LARGE_PAYLOAD_BYTES } from '../../src/core/report/thresholds';
 import type { Report } from '../../src/core/report/report';
 import { approx } from './helpers/approx';
 import {
@@ -184,9 +184,9 @@ describe('verdict: no parallel work, and the run verdict', () => {
       const run = new SyntheticRun(CPUS);
       const pool = new SimPool(run, POOL);
       pool.call({ line: 20, tasks: repeat(heavyTasks, { computeMs: 20 }) });
-      pool.call({ line: 30, tasks: repeat(lightTasks, { computeMs: 0.01 }) });
-      pool.terminate(100_000);
-      run.finish(100_001);
+      const { endMs } = pool.call({ line: 30, tasks: repeat(lightTasks, { computeMs: 0.01 }) });
+      pool.terminate(endMs + 1);
+      run.finish(endMs + 2);
       return run.analyze().report;
     };
     const mostlyHeavy = build(40, 100); // ≈ 200 ms heavy vs a few ms light
@@ -201,6 +201,29 @@ describe('verdict: no parallel work, and the run verdict', () => {
     );
     const mostlyLight = build(4, 40_000); // 20 ms heavy vs ≈ 800 ms of tiny tasks
     assert.equal(mostlyLight.verdict.quadrant, 'ipc-overhead-wins');
+  });
+
+  test("a clear win by the matrix needs an estimated speedup beyond the estimate's error", () => {
+    const win = classify({
+      ...emptyNumbers(),
+      tasks: 40,
+      computeMsPerTask: 20,
+      perMessageOverheadMs: 0.2,
+      computeToOverhead: 100,
+      bytesPerTask: 150,
+    });
+    assert.equal(win.quadrant, 'clear-win');
+    assert.equal(reconcile(win, CLEAR_WIN_MIN_SPEEDUP).quadrant, 'clear-win');
+    assert.equal(reconcile(win, 1.5).quadrant, 'clear-win');
+    const small = reconcile(win, 1.08);
+    assert.deepEqual([small.quadrant, small.matrix], ['measure-first', 'clear-win']);
+    assert.match(small.sentence, /^Measure first: by the matrix a clear win \(median compute 20 ms per task/);
+    assert.match(
+      small.sentence,
+      /an estimated only 1\.08× as fast as a plain loop, a gain within the estimate's error/,
+    );
+    const lost = reconcile(win, 0.8);
+    assert.match(lost.sentence, /ran at an estimated 0\.80× the speed of a plain loop/);
   });
 
   test('runVerdict ties go to the worse quadrant', () => {

@@ -12,6 +12,8 @@ import {
   median,
   medianKnown,
   ratio,
+  readingsUpTo,
+  freeTimeAt,
   sum,
   unionLength,
   unionOf,
@@ -40,6 +42,7 @@ import type {
   VerdictNumbers,
 } from '../report';
 import { processSites, type ProcessSite } from './processSites';
+import { sharedMemoryFills, sharedMemoryFinding, type SharedMemoryFill } from './sharedMemory';
 import type { SiteAnalysis } from '../measure';
 import { classify, reconcile, runVerdict } from './verdict';
 import { runWhatIf, siteWhatIf } from '../whatif';
@@ -64,6 +67,10 @@ export function analyze(model: TraceModel): Report {
   });
   const procSites = processSites(model);
   callSites.push(...procSites.map((p) => p.report));
+  const parallel = parallelParts(model, groups, lives, procSites);
+  const fills = sharedMemoryFills(model, parallel);
+  const filling = sharedMemoryFinding(model, fills);
+  if (filling) findings.push(filling);
   // Children that die re-importing an unguarded main module are the guard finding's symptom,
   // not crashes of their own: report the cause once.
   const guardMissing = model.agentFindings.some((f) => f.id === 'missing-main-guard');
@@ -82,7 +89,7 @@ export function analyze(model: TraceModel): Report {
   if (unprofiled) findings.push(unprofiled);
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 
-  const runSummary = summary(ctx, sites, procSites, lives);
+  const runSummary = summary(ctx, sites, procSites, parallel, fills);
   return {
     formatVersion: 1,
     run: runInfo(model),
@@ -194,7 +201,8 @@ function summary(
   ctx: MetricsContext,
   sites: SiteAnalysis[],
   procSites: ProcessSite[],
-  lives: readonly { pool: number; span: [number, number] }[],
+  parallel: readonly [number, number][],
+  fills: readonly SharedMemoryFill[],
 ): Summary {
   const { model } = ctx;
   const groups = sites.map((s) => s.group);
@@ -209,17 +217,12 @@ function summary(
   const configured = poolsUsed(model).map((p) => model.pools[p].workers ?? 0);
   const workers = Math.max(0, ...configured) || m.workersUsed;
   const poolWall = unionLength(groups.flatMap((g) => g.intervals));
-  const parallel = unionOf([
-    ...groups.flatMap((g) => g.intervals),
-    ...lives.map((l) => l.span),
-    ...procSites.map((p) => p.interval),
-    ...managerLives(model),
-  ]);
   const parallelWall = sum(parallel.map(([a, b]) => b - a));
   const wall = model.wallMs;
   const procWork = sum(procSites.map((p) => p.report.compute.sequentialMs));
+  const filling = sum(fills.map((f) => f.ms));
   const estSequential =
-    Math.max(0, wall - parallelWall - parentCallsOutside(model, parallel, wall)) +
+    Math.max(0, wall - parallelWall - parentCallsOutside(model, parallel, wall) - filling) +
     parentWorkIn(model, parallel) +
     m.compute.sequentialMs +
     procWork;
@@ -248,6 +251,24 @@ function summary(
     efficiency: ratio(speedup, parallelism(main ? main.workers : workers, model.run?.cpuCount ?? null)),
     utilisation: m.tasks > 0 ? ratio(m.compute.totalMs, workers * poolWall) : null,
   };
+}
+
+/**
+ * The parts of the run that a loop would not have (sorted, disjoint): the pool calls, each pool's
+ * life, each `Process` call site's and each Manager's.
+ */
+function parallelParts(
+  model: TraceModel,
+  groups: readonly SiteGroup[],
+  lives: readonly { pool: number; span: [number, number] }[],
+  procSites: readonly ProcessSite[],
+): [number, number][] {
+  return unionOf([
+    ...groups.flatMap((g) => g.intervals),
+    ...lives.map((l) => l.span),
+    ...procSites.map((p) => p.interval),
+    ...managerLives(model),
+  ]);
 }
 
 /**
@@ -306,12 +327,7 @@ function managerLives(model: TraceModel): [number, number][] {
 function parentCallsOutside(model: TraceModel, parts: readonly [number, number][], wallMs: number): number {
   const samples = model.parentFree;
   if (samples.length === 0) return 0;
-  // Free time by `t`: the reading at or before it, plus the time since (the run starts free, at 0).
-  const freeAt = (t: number): number => {
-    const n = readingsUpTo(samples, t);
-    const [at, free] = n > 0 ? samples[n - 1] : [0, 0];
-    return free + Math.max(0, t - at);
-  };
+  const freeAt = (t: number): number => freeTimeAt(samples, t);
   let inside = 0;
   let from = 0;
   for (const [a, b] of [...parts, [wallMs, wallMs] as [number, number]]) {
@@ -340,18 +356,6 @@ function parentWorkIn(model: TraceModel, parts: readonly [number, number][]): nu
     if (done > 0) work += done; // false for NaN
   }
   return work;
-}
-
-/** How many of `readings` ([ms, value] in time order) were taken at or before `t`. */
-function readingsUpTo(readings: readonly [number, number][], t: number): number {
-  let lo = 0;
-  let hi = readings.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (readings[mid][0] <= t + 1e-6) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The pools that ran tasks (marked by index: a Set of a million entries took ~60 ms). */

@@ -3,4 +3,5 @@ export * from './analyze';
 export * from './findings';
 export * from './findingsRun';
 export * from './processSites';
+export * from './sharedMemory';
 export * from './verdict';

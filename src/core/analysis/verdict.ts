@@ -13,6 +13,7 @@
  */
 import type { Quadrant, Verdict, VerdictNumbers } from '../report';
 import {
+  CLEAR_WIN_MIN_SPEEDUP,
   HEAVY_COMPUTE_PER_OVERHEAD,
   HEAVY_COMPUTE_PER_STARTUP,
   LARGE_PAYLOAD_BYTES,
@@ -119,7 +120,8 @@ function sentence(q: Quadrant, n: VerdictNumbers): string {
 /**
  * `v` checked against the estimated speedup (sequential estimate / wall time) of the same work:
  * a win the run did not get, or a loss it did not suffer, becomes "measure first", with the
- * matrix's reading and the measured speedup in its sentence; so does a win where the speedup is
+ * matrix's reading and the measured speedup in its sentence; so does a win estimated below
+ * CLEAR_WIN_MIN_SPEEDUP (within the estimate's error of none), and one where the speedup is
  * only an upper bound (`upperBound`: the workers' helper threads spun). Unchanged where they agree
  * or the speedup is unknown.
  */
@@ -147,6 +149,17 @@ export function reconcile(v: Verdict, estSpeedup: number | null, upperBound = fa
       sentence:
         `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but it ran at an estimated ` +
         `${fmtX(estSpeedup)} the speed of a plain loop: the parallel version lost time elsewhere (see the findings).`,
+    };
+  }
+  if (predictsWin && estSpeedup < CLEAR_WIN_MIN_SPEEDUP) {
+    return {
+      ...v,
+      quadrant: 'measure-first',
+      matrix: v.quadrant,
+      sentence:
+        `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but it ran an estimated only ` +
+        `${fmtX(estSpeedup)} as fast as a plain loop, a gain within the estimate's error: time the plain loop ` +
+        'to know whether the parallel version wins at all (see the findings for where the time went).',
     };
   }
   if (predictsLoss && estSpeedup >= 1) {

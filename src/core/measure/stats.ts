@@ -300,3 +300,26 @@ const INSERTION_MOVES_PER_ELEMENT = 8;
 function comparatorSort(order: Int32Array, from: number, to: number, key: ArrayLike<number>): void {
   order.subarray(from, to).sort((a, b) => key[a] - key[b]);
 }
+
+/** How many of `readings` ([ms, value] in time order) were taken at or before `t`. */
+export function readingsUpTo(readings: readonly [number, number][], t: number): number {
+  let lo = 0;
+  let hi = readings.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (readings[mid][0] <= t + 1e-6) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A clock that stands still at times (the main thread's time outside multiprocessing calls), at
+ * `t`, from its `readings` ([ms, value] in time order): the reading at or before `t` plus the time
+ * since; before the first, `t` itself (it runs from 0 at 0).
+ */
+export function freeTimeAt(samples: readonly [number, number][], t: number): number {
+  const n = readingsUpTo(samples, t);
+  const [at, free] = n > 0 ? samples[n - 1] : [0, 0];
+  return free + Math.max(0, t - at);
+}

@@ -7,7 +7,7 @@ import { num, str, readU64, RECV_T1_AT, RUN_T1_AT, SEND_T2_AT, type TraceRecords
 import { buildMessages } from './modelMessages';
 import { buildProcesses } from './modelProcesses';
 import type { TasksResult } from './modelTasks';
-import type { AgentFinding, ManagerCall, TraceModel } from './modelTypes';
+import type { AgentFinding, ManagerCall, SharedBlock, TraceModel } from './modelTypes';
 import type { ProcessesResult } from './modelProcesses';
 
 export type * from './modelTypes';
@@ -48,6 +48,7 @@ export function assembleModel(
 
   const managerCalls: ManagerCall[] = [];
   const agentFindings: AgentFinding[] = [];
+  const sharedBlocks: SharedBlock[] = [];
   const parentCpu: [number, number][] = [];
   const parentFree: [number, number][] = [];
   for (const m of records.metas) {
@@ -72,6 +73,14 @@ export function assembleModel(
         startMs: ms(t0),
         durationMs: (t1 - t0) / 1e6,
         ok: m.data.ok !== false && m.data.ok !== 0,
+      });
+    } else if (m.k === 'shm' && process === procs.main) {
+      sharedBlocks.push({
+        createdMs: ms(num(m.data, 't0') ?? m.t),
+        readyMs: ms(m.t),
+        bytes: num(m.data, 'size') ?? 0,
+        file: str(m.data, 'file'),
+        line: num(m.data, 'line'),
       });
     } else if (m.k === 'finding') {
       agentFindings.push({
@@ -119,6 +128,7 @@ export function assembleModel(
     messages,
     messageSampling,
     managerCalls,
+    sharedBlocks: sharedBlocks.sort((a, b) => a.readyMs - b.readyMs),
     agentFindings,
     parentCpu: parentCpu.sort((a, b) => a[0] - b[0]),
     parentFree: parentFree.sort((a, b) => a[0] - b[0]),
@@ -127,4 +137,4 @@ export function assembleModel(
 }
 
 /** The METAs whose `c` says how much work the main process had done by then (see parentCpu). */
-const PARENT_CPU_KINDS = new Set(['pool', 'pool-end', 'start', 'join', 'call', 'call-end']);
+const PARENT_CPU_KINDS = new Set(['pool', 'pool-end', 'start', 'join', 'call', 'call-end', 'shm']);

@@ -281,6 +281,16 @@ export interface ManagerCall {
   ok: boolean;
 }
 
+/** A block of `multiprocessing.shared_memory` that the main process's main thread created. */
+export interface SharedBlock {
+  /** `SharedMemory(create=True)` called and returned, ms. */
+  createdMs: number;
+  readyMs: number;
+  bytes: number;
+  file: string | null;
+  line: number | null;
+}
+
 /** A finding the agent made itself (e.g. `missing-main-guard`). */
 export interface AgentFinding {
   process: number;
@@ -310,6 +320,8 @@ export interface TraceModel {
   /** The agent's rule for sampling plain messages, if it sampled (docs/trace-format.md). */
   messageSampling: MessageSampling | null;
   managerCalls: ManagerCall[];
+  /** Shared memory blocks the main thread created (`shm` METAs), in time order. */
+  sharedBlocks: SharedBlock[];
   agentFindings: AgentFinding[];
   /**
    * The main process's own work: [ms, CPU ms] pairs in time order, the CPU time its main thread

@@ -22,6 +22,7 @@ export type FindingId =
   | 'io-bound'
   | 'coordination-bound'
   | 'gc-in-workers'
+  | 'shared-memory-fill'
   | 'worker-crashed'
   | 'missing-main-guard'
   | 'uncaught-exception'

@@ -138,3 +138,16 @@ export const WAIT_SHARE_OF_COMPUTE = 0.2;
  * object's header, so the parent's memory is copied page by page in each worker.
  */
 export const GC_SHARE_OF_COMPUTE = 0.2;
+
+/**
+ * shared-memory-fill: the main process spent at least this share of the run filling shared memory
+ * blocks before the parallel work that reads them (a loop would need no such copy).
+ */
+export const SHM_FILL_SHARE_OF_WALL = 0.05;
+
+/**
+ * A "clear win" needs at least this estimated speedup over a plain loop: the sequential estimate is
+ * good to about ±20 % on the truth suite's programs (docs/performance.md), so a smaller gain may be
+ * no gain at all, and the verdict says "measure first".
+ */
+export const CLEAR_WIN_MIN_SPEEDUP = 1.2;

@@ -19,7 +19,7 @@ task's record can say how long it waited for a CPU outside them.
 
 from _thread import get_ident
 
-from . import patching, state
+from . import callsite, patching, state
 from .sched import run_delay
 from .state import clock, thread_cpu
 
@@ -127,6 +127,30 @@ def patch_sharedctypes(sharedctypes):
     each in a parent that forks between them, which a loop would not spend."""
     for name in ("RawValue", "RawArray", "Value", "Array"):
         patching.replace(sharedctypes, name, wrap(getattr(sharedctypes, name)))
+
+
+def patch_shared_memory(shared_memory):
+    """SharedMemory: making, attaching, closing and unlinking a block are multiprocessing's time
+    (a worker that attaches per task is not computing meanwhile). A block the main thread creates
+    is also written down (`shm` META): the time until the next pool or process is started is
+    spent filling it, which a loop would not do (docs/trace-format.md)."""
+    cls = shared_memory.SharedMemory
+    _wrap_methods(cls, ("close", "unlink"))
+    init = wrap(cls.__dict__["__init__"])
+
+    def __init__(self, name=None, create=False, *args, **kwargs):
+        c = user_cpu() if create else None
+        if c is None:
+            return init(self, name, create, *args, **kwargs)
+        t0 = clock()
+        init(self, name, create, *args, **kwargs)
+        try:
+            file, line = callsite.user_site()
+            state.meta("shm", t0=t0, size=self.size, file=file, line=line, **cpu_field(c))
+        except Exception as exc:  # never the program's problem
+            state.agent_error(exc, "shared memory")
+
+    patching.replace(cls, "__init__", __init__)
 
 
 def patch_synchronize(synchronize):

@@ -38,6 +38,7 @@ _PATCHES = (
     ("multiprocessing.queues", blocking.patch_queues),
     ("multiprocessing.synchronize", blocking.patch_synchronize),
     ("multiprocessing.sharedctypes", blocking.patch_sharedctypes),
+    ("multiprocessing.shared_memory", blocking.patch_shared_memory),
     ("multiprocessing.pool", pool_hooks.patch),
     ("multiprocessing.managers", manager_hooks.patch),
     ("multiprocessing.managers", blocking.patch_managers),
