@@ -353,3 +353,52 @@ def test_a_shared_block_the_main_thread_creates_is_written_down(runner, method):
     assert len(runs) == 8 and all(r["blocked"] > 0 for r in runs)
     # Workers attach; only the creator is written down.
     assert all(not w.metas("shm") for w in run.with_role("pool-worker"))
+
+
+SINGLE_TASKS = """\
+import sys, time
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+
+def spin_cpu(ms):
+    end = time.thread_time() + ms / 1000
+    while time.thread_time() < end:
+        pass
+
+def double(x):
+    return 2 * x
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    total = 0
+    with ctx.Pool(2) as pool:
+        for i in range(300):
+            spin_cpu(0.1)  # the parent's own work: 30 ms in all
+            total += pool.apply(double, (i,))
+    with ProcessPoolExecutor(2, ctx) as ex:
+        futures = []
+        for i in range(300):
+            spin_cpu(0.1)
+            futures.append(ex.submit(double, i))
+        total += sum(f.result() for f in futures)
+    print(total)
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_parents_cpu_inside_apply_and_submit_is_multiprocessing_time(runner, method):
+    """A single task's call (apply, apply_async, submit) is all machinery: the main thread's CPU
+    outside multiprocessing calls (`c`) grows by its own work between them, not by theirs."""
+    script = runner.script(SINGLE_TASKS)
+    done, run = runner.launch(script, method)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == runner.plain(script, method).stdout
+    calls = run.main.metas("call")
+    ends = {m["id"]: m for m in run.main.metas("call-end")}
+    for api in ("apply", "submit"):
+        mine = [m for m in calls if m["api"] == api]
+        assert len(mine) == 300
+        first, last = mine[0], ends.get(mine[-1]["id"], mine[-1])
+        own = (last["c"] - first["c"]) / MS  # 299 spins of 0.1 ms, and the loop around them
+        # Measured: ~32 ms with the calls inside; ~50 ms when their CPU counted as the parent's.
+        assert 29.9 <= own <= 38, (api, own)

@@ -110,6 +110,59 @@ describe('report: summary and estimates', () => {
     assert.ok(!during.findings.some((f) => f.id === 'shared-memory-fill'));
   });
 
+  test("a pool's initializer counts once: a loop builds what it builds once", () => {
+    const build = (
+      init: { cpuMs: number; wallMs: number; waitMs?: number }[] | null,
+    ): ReturnType<SyntheticRun['analyze']> => {
+      const run = new SyntheticRun({ cpuCount: 2 });
+      const pool = new SimPool(run, { ...POOL, workers: 2 });
+      if (init) {
+        pool.workers.forEach((w, i) => {
+          const at = w.readyMs;
+          w.stream.meta({
+            k: 'init',
+            t0: nsNum(at),
+            t: nsNum(at + init[i].wallMs),
+            cpu: Math.round(init[i].cpuMs * 1e6),
+            ...(init[i].waitMs !== undefined ? { wait: Math.round(init[i].waitMs! * 1e6) } : {}),
+          });
+        });
+      }
+      const { endMs } = pool.call({ tasks: repeat(20, { computeMs: 10 }) });
+      pool.terminate(endMs + 1);
+      run.finish(endMs + 5);
+      return run.analyze();
+    };
+    const plain = build(null);
+    assert.equal(plain.model.processes.filter((p) => p.init !== null).length, 0);
+    // Two workers built a table: 150 and 170 ms of wall time, of which 10 and 30 ms waiting for a CPU.
+    const tabled = build([
+      { cpuMs: 140, wallMs: 150, waitMs: 10 },
+      { cpuMs: 140, wallMs: 170, waitMs: 30 },
+    ]);
+    const workers = tabled.model.processes.filter((p) => p.init !== null);
+    assert.deepEqual(
+      workers.map((p) => [p.init!.wallMs, p.init!.cpuMs, p.init!.waitMs].map((x) => Math.round(x ?? NaN))),
+      [
+        [150, 140, 10],
+        [170, 140, 30],
+      ],
+    );
+    const [site, plainSite] = [tabled.report.callSites[0], plain.report.callSites[0]];
+    approx(site.estSequentialMs, plainSite.estSequentialMs + 140, 'the site: once');
+    approx(
+      tabled.report.summary.estSequentialMs,
+      (plain.report.summary.estSequentialMs ?? NaN) + 140,
+      'the run: once',
+    );
+    // No wait read: the CPU time of a CPU-bound initializer, the wall time of one that waited.
+    const noWait = build([
+      { cpuMs: 100, wallMs: 120 },
+      { cpuMs: 5, wallMs: 80 },
+    ]).report;
+    approx(noWait.callSites[0].estSequentialMs, plainSite.estSequentialMs + (100 + 80) / 2, 'median');
+  });
+
   test('tasks whose CPU clock was not read: no CPU time, counted at the rate of those read', () => {
     // Tiny tasks read the worker's CPU clock one in 16: the others' RUN has cpu all ones.
     const tasks = [

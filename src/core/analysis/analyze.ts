@@ -41,6 +41,7 @@ import type {
   Summary,
   VerdictNumbers,
 } from '../report';
+import { CPU_BOUND_RATIO } from '../report';
 import { processSites, type ProcessSite } from './processSites';
 import { sharedMemoryFills, sharedMemoryFinding, type SharedMemoryFill } from './sharedMemory';
 import type { SiteAnalysis } from '../measure';
@@ -55,7 +56,13 @@ export function analyze(model: TraceModel): Report {
   const groups = groupCallSites(model);
   const lives = poolLives(model, groups);
   const sites = groups.map((g) => {
-    const site = analyzeSite(ctx, g, ownLives(g, groups, lives));
+    const own = ownPools(g, groups);
+    const site = analyzeSite(
+      ctx,
+      g,
+      lives.filter((l) => own.includes(l.pool)).map((l) => l.span),
+      sum(own.map((p) => initializerWorkMs(model, p))),
+    );
     site.whatIf = siteWhatIf(model, site);
     return site;
   });
@@ -112,7 +119,12 @@ export function analyze(model: TraceModel): Report {
   };
 }
 
-function analyzeSite(ctx: MetricsContext, group: SiteGroup, ownPoolLives: [number, number][]): SiteAnalysis {
+function analyzeSite(
+  ctx: MetricsContext,
+  group: SiteGroup,
+  ownPoolLives: [number, number][],
+  initializerMs: number,
+): SiteAnalysis {
   const { model } = ctx;
   const metrics = measureTasks(ctx, group.tasks);
   const wallMs = siteWallMs(group);
@@ -134,17 +146,15 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup, ownPoolLives: [numbe
     bytesPerTask: metrics.ipc.bytesPerTask,
     wallMs,
   };
+  const sequentialMs = metrics.compute.sequentialMs + initializerMs;
   return {
     group,
     wallMs,
     spanMs,
     metrics,
+    sequentialMs,
     numbers,
-    verdict: reconcile(
-      classify(numbers),
-      ratio(metrics.compute.sequentialMs, spanMs),
-      metrics.compute.upperBound === true,
-    ),
+    verdict: reconcile(classify(numbers), ratio(sequentialMs, spanMs), metrics.compute.upperBound === true),
     workers,
     // joblib sizes its batches itself (batch_size='auto'): the batch its tasks carried on average.
     chunksize:
@@ -156,7 +166,7 @@ function analyzeSite(ctx: MetricsContext, group: SiteGroup, ownPoolLives: [numbe
 
 function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: Finding[]): CallSiteReport {
   const { group, metrics } = site;
-  const speedup = ratio(metrics.compute.sequentialMs, site.spanMs);
+  const speedup = ratio(site.sequentialMs, site.spanMs);
   const report: CallSiteReport = {
     id: group.id,
     file: group.file,
@@ -172,7 +182,7 @@ function callSiteReport(site: SiteAnalysis, cpuCount: number | null, findings: F
     ...(site.spanMs !== site.wallMs ? { spanMs: site.spanMs } : {}),
     compute: metrics.compute,
     ipc: metrics.ipc,
-    estSequentialMs: metrics.compute.sequentialMs,
+    estSequentialMs: site.sequentialMs,
     estSpeedup: speedup,
     efficiency: ratio(speedup, parallelism(site.workers, cpuCount)),
     quadrant: site.verdict.quadrant,
@@ -225,6 +235,7 @@ function summary(
     Math.max(0, wall - parallelWall - parentCallsOutside(model, parallel, wall) - filling) +
     parentWorkIn(model, parallel) +
     m.compute.sequentialMs +
+    sum(model.pools.map((p) => initializerWorkMs(model, p.index))) +
     procWork;
   const speedup = ratio(estSequential, wall);
   const workerStartups = model.processes.filter((p) => p.pool >= 0 && p.startupMs !== null);
@@ -294,17 +305,27 @@ function poolLives(
   return lives;
 }
 
-/** The lives of the pools that only `group` used (no other site made calls on them). */
-function ownLives(
-  group: SiteGroup,
-  groups: readonly SiteGroup[],
-  lives: readonly { pool: number; span: [number, number] }[],
-): [number, number][] {
-  return lives
-    .filter(
-      (l) => group.pools.includes(l.pool) && !groups.some((g) => g !== group && g.pools.includes(l.pool)),
-    )
-    .map((l) => l.span);
+/** The pools that only `group` used (no other site made calls on them). */
+function ownPools(group: SiteGroup, groups: readonly SiteGroup[]): number[] {
+  return group.pools.filter((p) => !groups.some((g) => g !== group && g.pools.includes(p)));
+}
+
+/**
+ * A pool's initializer work, once: a loop builds what the initializer builds (a table, a model)
+ * once, where the pool builds it in every worker, so one run of it is the program's work and the
+ * others are the parallel version's cost. The median over the workers that ran it of its wall time
+ * less its wait for a CPU (where no wait was read: its CPU time if CPU-bound, else its wall time).
+ */
+function initializerWorkMs(model: TraceModel, pool: number): number {
+  const runs = model.processes.filter((p) => p.pool === pool && p.init !== null).map((p) => p.init!);
+  const work = runs.map((i) =>
+    i.waitMs !== null
+      ? Math.max(0, i.wallMs - i.waitMs)
+      : i.cpuMs >= CPU_BOUND_RATIO * i.wallMs
+        ? i.cpuMs
+        : i.wallMs,
+  );
+  return median(work) ?? 0;
 }
 
 /** Managers' lives, start() to their end: like a pool, a loop would need none. */

@@ -9,6 +9,12 @@ export interface SiteAnalysis {
   /** wallMs with the lives of the pools only this site used (CallSiteReport.spanMs). */
   spanMs: number;
   metrics: TaskMetrics;
+  /**
+   * What a loop would take for it: the tasks' sequential work plus, once, the initializer work of
+   * the pools only this site used (a loop builds what an initializer builds once; see
+   * initializerWorkMs).
+   */
+  sequentialMs: number;
   numbers: VerdictNumbers;
   verdict: Verdict;
   /** Configured workers of its pool(s) (workers used if no pool says). */

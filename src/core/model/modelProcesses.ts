@@ -97,6 +97,7 @@ function blankProcess(index: number, pid: number): ProcessInfo {
     userStartMs: null,
     startupMs: null,
     startupWaitMs: null,
+    init: null,
     endMs: null,
     exitCode: null,
     signal: null,
@@ -161,6 +162,17 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
           p.userStartMs = ms(m.t);
           const wait = num(d, 'wait');
           p.startupWaitMs = wait !== null && wait >= 0 ? wait / 1e6 : null;
+          break;
+        }
+        case 'init': {
+          const t0 = num(d, 't0') ?? m.t;
+          const wait = num(d, 'wait');
+          p.init = {
+            startMs: ms(t0),
+            wallMs: (m.t - t0) / 1e6,
+            cpuMs: (num(d, 'cpu') ?? 0) / 1e6,
+            waitMs: wait !== null && wait >= 0 ? wait / 1e6 : null,
+          };
           break;
         }
         case 'user-end': {

@@ -73,6 +73,11 @@ export interface ProcessInfo {
   startupMs: number | null;
   /** How long the new process sat runnable, waiting for a CPU, before user code; null if unknown. */
   startupWaitMs: number | null;
+  /**
+   * A pool or executor worker's run of its pool's `initializer` (its `init` META): when it began,
+   * how long it ran, its CPU time and its wait for a CPU (null if unknown). Null where none ran.
+   */
+  init: { startMs: number; wallMs: number; cpuMs: number; waitMs: number | null } | null;
   /** The process ended (its `exit` META, else the parent's `reaped`). */
   endMs: number | null;
   /** Exit status; null when killed by a signal or not known. */

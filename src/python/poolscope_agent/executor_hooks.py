@@ -8,7 +8,7 @@ submit, under its lock, on the submitting thread), wrapped on each instance.
 import functools
 
 from . import blocking, callsite, channel_hooks, message_hooks, patching, state
-from .pool_hooks import Call, lifecycle_wrapper
+from .pool_hooks import Call, lifecycle_wrapper, timed_initializer
 from .state import tls
 
 _init_orig = _submit_orig = _map_orig = None
@@ -19,7 +19,8 @@ def patch(process):
     message_hooks.set_executor_funcs(process._process_chunk, functools.partial)
     executor = process.ProcessPoolExecutor
     _init_orig = patching.replace(executor, "__init__", blocking.wrap(_init))
-    _submit_orig = patching.replace(executor, "submit", _submit)
+    # As a Pool's apply_async: the parent's CPU inside submit() is machinery, not its own work.
+    _submit_orig = patching.replace(executor, "submit", blocking.wrap(_submit))
     _map_orig = patching.replace(executor, "map", _map)
     for api in ("shutdown", "__exit__"):
         owner = next(k for k in executor.__mro__ if api in k.__dict__)
@@ -32,6 +33,11 @@ def _init(self, max_workers=None, *args, **kwargs):
     if state.workers_override:
         max_workers = state.workers_override
     file, line = callsite.user_site()
+    # ProcessPoolExecutor(max_workers, mp_context, initializer, initargs, *, max_tasks_per_child)
+    if len(args) >= 2:
+        args = args[:1] + (timed_initializer(args[1]),) + args[2:]
+    elif "initializer" in kwargs:
+        kwargs["initializer"] = timed_initializer(kwargs["initializer"])
     t0 = state.clock()
     c = blocking.user_cpu()
     _init_orig(self, max_workers, *args, **kwargs)

@@ -9,7 +9,8 @@ computes one when given None). ThreadPool is left alone.
 import functools
 
 from . import blocking, callsite, channel_hooks, message_hooks, patching, state
-from .state import tls
+from .sched import run_delay
+from .state import thread_cpu, tls
 
 # api name -> blocking (a blocking call also gets a `call-end`)
 _APIS = {
@@ -69,6 +70,44 @@ class Call:
         )
 
 
+class TimedInitializer:
+    """A pool's or executor's `initializer`, as each worker calls it before its first task: an
+    `init` META with how long it ran, its CPU time and its wait for a CPU. A loop does such work
+    (a table built, a model loaded) once; a pool does it in every worker. Pickled with the
+    worker's arguments to spawn and forkserver children, where the agent is already imported."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __reduce__(self):
+        return (TimedInitializer, (self.fn,))
+
+    def __call__(self, *args, **kwargs):
+        if not state.enabled:
+            return self.fn(*args, **kwargs)
+        w0 = run_delay()
+        t0 = state.clock()
+        c0 = thread_cpu()
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            cpu = thread_cpu() - c0
+            t1 = state.clock()
+            w1 = run_delay() if w0 >= 0 else -1
+            try:
+                state.meta("init", t=t1, t0=t0, cpu=cpu, **({"wait": max(0, w1 - w0)} if w1 >= 0 else {}))
+            except Exception as e:  # noqa: BLE001
+                state.agent_error(e, "initializer")
+
+
+def timed_initializer(fn):
+    """`fn` wrapped to be timed in the workers; None and non-callables (the pool rejects them
+    itself) as they are."""
+    return TimedInitializer(fn) if callable(fn) and not isinstance(fn, TimedInitializer) else fn
+
+
 def patch(pool):
     global _Pool_init_orig, _setup_queues_orig, _ThreadPool, _MapResult
     global _ApplyResult_init_orig, _MapResult_init_orig, _IMapIterator_init_orig
@@ -78,7 +117,11 @@ def patch(pool):
     _setup_queues_orig = patching.replace(pool.Pool, "_setup_queues", _setup_queues)
     for api, blocks in _APIS.items():
         orig = pool.Pool.__dict__[api]
-        patching.replace(pool.Pool, api, _api_wrapper(api, orig, blocks))
+        wrapper = _api_wrapper(api, orig, blocks)
+        # A single task's call is all machinery (its arguments are made by then): a loop would not
+        # spend the parent's CPU inside it. map() and imap() are left out: map() drains the user's
+        # generator inside the call, which a loop does too.
+        patching.replace(pool.Pool, api, blocking.wrap(wrapper) if api in _SINGLE_TASK else wrapper)
     _ApplyResult_init_orig = patching.replace(pool.ApplyResult, "__init__", _ApplyResult_init)
     _MapResult_init_orig = patching.replace(pool.MapResult, "__init__", _MapResult_init)
     _IMapIterator_init_orig = patching.replace(pool.IMapIterator, "__init__", _IMapIterator_init)
@@ -119,6 +162,11 @@ def _Pool_init(self, processes=None, *args, **kwargs):
     if state.workers_override:
         processes = state.workers_override
     file, line = callsite.user_site()
+    # Pool(processes, initializer, initargs, maxtasksperchild, context)
+    if args:
+        args = (timed_initializer(args[0]),) + args[1:]
+    elif "initializer" in kwargs:
+        kwargs["initializer"] = timed_initializer(kwargs["initializer"])
     t0 = state.clock()
     c = blocking.user_cpu()
     _Pool_init_orig(self, processes, *args, **kwargs)
