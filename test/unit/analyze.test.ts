@@ -99,6 +99,10 @@ describe('report: summary and estimates', () => {
     const filled = withBlock(5).report;
     // From the block's creation (returned at 6 ms) to the pool's creation (106 ms): 100 ms.
     approx(filled.summary.estSequentialMs, (plain.summary.estSequentialMs ?? NaN) - 100, 'less the fill');
+    // The call site whose pool reads it: its span (what its parallel version took) holds the fill.
+    const span = (r: typeof plain): number => r.callSites[0].spanMs ?? r.callSites[0].wallMs;
+    approx(span(filled), span(plain) + 100, "the site's span");
+    approx(filled.callSites[0].estSequentialMs, plain.callSites[0].estSequentialMs, "the site's work");
     const finding = filled.findings.find((f) => f.id === 'shared-memory-fill');
     assert.ok(finding, JSON.stringify(filled.findings));
     assert.deepEqual([finding.file, finding.line, finding.severity], ['app.py', 7, 'info']);

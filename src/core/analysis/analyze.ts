@@ -55,12 +55,18 @@ export function analyze(model: TraceModel): Report {
   const cpuCount = model.run?.cpuCount ?? null;
   const groups = groupCallSites(model);
   const lives = poolLives(model, groups);
+  const procSites = processSites(model);
+  const parallel = parallelParts(model, groups, lives, procSites);
+  const fills = sharedMemoryFills(model, parallel);
   const sites = groups.map((g) => {
     const own = ownPools(g, groups);
+    const ownSpans = [...g.intervals, ...lives.filter((l) => own.includes(l.pool)).map((l) => l.span)];
+    // Filling a shared block for this site's pool is part of what its parallel version took.
+    const ownFills = fills.filter((f) => ownSpans.some(([a]) => Math.abs(a - f.span[1]) < 1e-6));
     const site = analyzeSite(
       ctx,
       g,
-      lives.filter((l) => own.includes(l.pool)).map((l) => l.span),
+      [...ownSpans, ...ownFills.map((f) => f.span)],
       sum(own.map((p) => initializerWorkMs(model, p))),
     );
     site.whatIf = siteWhatIf(model, site);
@@ -72,10 +78,7 @@ export function analyze(model: TraceModel): Report {
     findings.push(...own);
     return callSiteReport(site, cpuCount, own);
   });
-  const procSites = processSites(model);
   callSites.push(...procSites.map((p) => p.report));
-  const parallel = parallelParts(model, groups, lives, procSites);
-  const fills = sharedMemoryFills(model, parallel);
   const filling = sharedMemoryFinding(model, fills);
   if (filling) findings.push(filling);
   // Children that die re-importing an unguarded main module are the guard finding's symptom,
@@ -119,16 +122,20 @@ export function analyze(model: TraceModel): Report {
   };
 }
 
+/**
+ * One call site. `ownSpans`: its calls, the lives of the pools only it used and the filling of
+ * shared blocks for them (its span); `initializerMs`: those pools' initializer work, once.
+ */
 function analyzeSite(
   ctx: MetricsContext,
   group: SiteGroup,
-  ownPoolLives: [number, number][],
+  ownSpans: [number, number][],
   initializerMs: number,
 ): SiteAnalysis {
   const { model } = ctx;
   const metrics = measureTasks(ctx, group.tasks);
   const wallMs = siteWallMs(group);
-  const spanMs = unionLength([...group.intervals, ...ownPoolLives]);
+  const spanMs = unionLength(ownSpans);
   const configured = group.pools.map((p) => model.pools[p].workers ?? 0);
   const workers = Math.max(0, ...configured) || metrics.workersUsed;
   const firstCall = group.calls.length > 0 ? model.calls[group.calls[0]] : undefined;

@@ -6,7 +6,10 @@ import type { Finding, SiteWhatIf, Verdict, VerdictNumbers } from '../report';
 export interface SiteAnalysis {
   group: SiteGroup;
   wallMs: number;
-  /** wallMs with the lives of the pools only this site used (CallSiteReport.spanMs). */
+  /**
+   * wallMs with the lives of the pools only this site used and the filling of shared blocks just
+   * before them (CallSiteReport.spanMs).
+   */
   spanMs: number;
   metrics: TaskMetrics;
   /**

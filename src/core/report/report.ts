@@ -313,13 +313,13 @@ export interface CallSiteReport {
   wallMs: number;
   /**
    * What the parallel version spent on it: `wallMs` with the lives (creation to close) of the
-   * pools only it used: a pool made per call costs its start and its stop every time. Absent: as
-   * `wallMs`.
+   * pools only it used (a pool made per call costs its start and its stop every time), and the
+   * parent's filling of shared memory blocks just before them. Absent: as `wallMs`.
    */
   spanMs?: number;
   compute: CallSiteCompute;
   ipc: CallSiteIpc;
-  /** compute.sequentialMs: the same items in a plain loop. */
+  /** compute.sequentialMs plus its pools' initializer work once: the same items in a plain loop. */
   estSequentialMs: number;
   /** estSequentialMs / spanMs. */
   estSpeedup: number | null;
