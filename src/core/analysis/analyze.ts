@@ -30,18 +30,18 @@ import {
   uninstrumentedFinding,
 } from './findingsRun';
 import type { TraceModel } from '../model';
-import type {
-  CallSiteReport,
-  Finding,
-  ManagerReport,
-  ProcessReport,
-  QueueReport,
-  Report,
-  RunInfo,
-  Summary,
-  VerdictNumbers,
+import {
+  CPU_BOUND_RATIO,
+  type CallSiteReport,
+  type Finding,
+  type ManagerReport,
+  type ProcessReport,
+  type QueueReport,
+  type Report,
+  type RunInfo,
+  type Summary,
+  type VerdictNumbers,
 } from '../report';
-import { CPU_BOUND_RATIO } from '../report';
 import { processSites, type ProcessSite } from './processSites';
 import { sharedMemoryFills, sharedMemoryFinding, type SharedMemoryFill } from './sharedMemory';
 import type { SiteAnalysis } from '../measure';

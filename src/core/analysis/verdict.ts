@@ -131,49 +131,42 @@ export function reconcile(v: Verdict, estSpeedup: number | null, upperBound = fa
   const predictsLoss = v.quadrant === 'ipc-overhead-wins' || v.quadrant === 'both-lose';
   if (predictsWin && upperBound && estSpeedup >= 1) {
     // Only a bound: the win cannot be confirmed.
-    return {
-      ...v,
-      quadrant: 'measure-first',
-      matrix: v.quadrant,
-      sentence:
-        `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but the workers' own threads ` +
+    return overruled(
+      v,
+      `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but the workers' own threads ` +
         `(BLAS, OpenMP) fought over the CPUs, so their CPU time includes spinning and this run bounds the ` +
         `speedup only from above: at most ${fmtX(estSpeedup)} a plain loop (see thread-oversubscription).`,
-    };
+    );
   }
   if (predictsWin && estSpeedup < 1) {
-    return {
-      ...v,
-      quadrant: 'measure-first',
-      matrix: v.quadrant,
-      sentence:
-        `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but it ran at an estimated ` +
+    return overruled(
+      v,
+      `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but it ran at an estimated ` +
         `${fmtX(estSpeedup)} the speed of a plain loop: the parallel version lost time elsewhere (see the findings).`,
-    };
+    );
   }
   if (predictsWin && estSpeedup < CLEAR_WIN_MIN_SPEEDUP) {
-    return {
-      ...v,
-      quadrant: 'measure-first',
-      matrix: v.quadrant,
-      sentence:
-        `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but it ran an estimated only ` +
+    return overruled(
+      v,
+      `Measure first: by the matrix a clear win (${stripTitle(v.sentence)}), but it ran an estimated only ` +
         `${fmtX(estSpeedup)} as fast as a plain loop, a gain within the estimate's error: time the plain loop ` +
         'to know whether the parallel version wins at all (see the findings for where the time went).',
-    };
+    );
   }
   if (predictsLoss && estSpeedup >= 1) {
-    return {
-      ...v,
-      quadrant: 'measure-first',
-      matrix: v.quadrant,
-      sentence:
-        `Measure first: by the matrix "${QUADRANT_TITLES[v.quadrant]}" (${stripTitle(v.sentence)}), yet it ran an ` +
+    return overruled(
+      v,
+      `Measure first: by the matrix "${QUADRANT_TITLES[v.quadrant]}" (${stripTitle(v.sentence)}), yet it ran an ` +
         `estimated ${fmtX(estSpeedup)} as fast as a plain loop: the gain is real, and the overhead still takes a ` +
         'large share of it.',
-    };
+    );
   }
   return v;
+}
+
+/** `v` turned into "measure first" by the measurement, keeping the matrix's own cell. */
+function overruled(v: Verdict, sentence: string): Verdict {
+  return { ...v, quadrant: 'measure-first', matrix: v.quadrant, sentence };
 }
 
 /** A verdict sentence without its "Title: " and final full stop. */
