@@ -1,6 +1,6 @@
 import { add, clear, el } from './dom';
-import type { CallSiteReport, Quadrant, Report } from '../src/core/report';
-import { baseName, QUADRANT_TITLES } from './units';
+import type { CallSiteReport, Quadrant, Report, Verdict } from '../src/core/report';
+import { baseName, matrixCell, QUADRANT_TITLES } from './units';
 
 type Cell = Exclude<Quadrant, 'no-parallel-work'>;
 
@@ -17,7 +17,11 @@ const HINTS: Record<Cell, string> = {
   'both-lose': 'Little work, lots of data: stay sequential or restructure.',
 };
 
-/** The verdict sentence and the 2×2 grid, the run's quadrant marked, each call site in its own. */
+/**
+ * The verdict sentence and the 2×2 grid, the run's cell marked, each call site in its own. A
+ * verdict the measurement overruled ("measure first" where the matrix said otherwise) stays in the
+ * matrix's cell, marked as overruled: its compute and data are what put it there.
+ */
 export class MatrixView {
   readonly root = el('section', 'ps-verdict');
   private lastReport: Report | null | undefined;
@@ -64,28 +68,37 @@ export class MatrixView {
       const row = add(grid, el('div', 'ps-matrix-row'));
       row.setAttribute('role', 'row');
       add(row, el('div', 'ps-matrix-head', label)).setAttribute('role', 'rowheader');
-      for (const cell of cells) add(row, this.cell(cell, q === cell, report?.callSites ?? []));
+      for (const cell of cells) add(row, this.cell(cell, report?.verdict ?? null, report?.callSites ?? []));
     }
   }
 
-  private cell(quadrant: Cell, on: boolean, sites: readonly CallSiteReport[]): HTMLElement {
+  private cell(quadrant: Cell, run: Verdict | null, sites: readonly CallSiteReport[]): HTMLElement {
+    const on = run !== null && matrixCell(run) === quadrant;
     const c = el('div', on ? 'ps-cell ps-cell-on' : 'ps-cell');
     c.setAttribute('role', 'cell');
     c.setAttribute('data-quadrant', quadrant);
     if (on) c.setAttribute('aria-current', 'true');
     add(c, el('div', 'ps-cell-title', QUADRANT_TITLES[quadrant] ?? quadrant));
     add(c, el('div', 'ps-cell-hint', HINTS[quadrant]));
+    if (on && run.matrix) add(c, el('div', 'ps-cell-overruled', overruledText(run)));
     const chips = add(c, el('div', 'ps-chips'));
     for (const s of sites) {
-      if (s.quadrant !== quadrant) continue;
-      const chip = add(chips, el('button', 'ps-chip'));
+      if (matrixCell(s.verdict) !== quadrant) continue;
+      const chip = add(chips, el('button', s.verdict.matrix ? 'ps-chip ps-chip-overruled' : 'ps-chip'));
       chip.type = 'button';
       add(chip, el('span', 'ps-chip-where', `${baseName(s.file)}:${s.line}`));
       add(chip, el('span', 'ps-chip-api', s.api));
-      chip.setAttribute('title', `${s.file}:${s.line} — ${s.api}`);
-      chip.setAttribute('aria-label', `Open ${s.file} line ${s.line} (${s.api})`);
+      const overruled = s.verdict.matrix ? ` — ${overruledText(s.verdict)}` : '';
+      if (overruled) add(chip, el('span', 'ps-chip-verdict', `→ ${QUADRANT_TITLES[s.verdict.quadrant]}`));
+      chip.setAttribute('title', `${s.file}:${s.line} — ${s.api}${overruled}`);
+      chip.setAttribute('aria-label', `Open ${s.file} line ${s.line} (${s.api})${overruled}`);
       chip.addEventListener('click', () => this.openSource(s.file, s.line));
     }
     return c;
   }
+}
+
+/** What an overruled verdict's cell or chip says: the measurement's verdict, and why. */
+function overruledText(v: Verdict): string {
+  return `overruled by the measured speedup: ${QUADRANT_TITLES[v.quadrant] ?? v.quadrant}`;
 }

@@ -5,7 +5,7 @@
  */
 import { fmtCount as groupedCount } from '../src/core/report';
 
-export { fmtBytes, fmtMs, fmtPct, fmtX, QUADRANT_TITLES } from '../src/core/report';
+export { fmtBytes, fmtMs, fmtPct, fmtX, matrixCell, QUADRANT_TITLES } from '../src/core/report';
 
 export function fmtCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–';

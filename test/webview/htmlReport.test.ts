@@ -173,6 +173,27 @@ describe('the HTML report of a real run', () => {
     assert.ok(inked > 100, `${inked} pixels drawn`);
   });
 
+  it("keeps a verdict the measurement overruled in the matrix's own cell", async () => {
+    // queue_flood: heavy compute and small data (a clear win by the matrix), overruled by its
+    // estimated speedup to "measure first", the name the Heavy × Large cell also has.
+    const trace = path.join(ROOT, 'test', 'fixtures', 'traces', 'queue_flood.pstrace');
+    const ran = spawnSync(process.execPath, [CLI, 'report', '--quiet', '--html', 'flood.html', trace], {
+      cwd: tmp,
+      encoding: 'utf8',
+    });
+    assert.equal(ran.status, 0, ran.stderr);
+    const flood = await openReport(path.join(tmp, 'flood.html'));
+    assert.equal(await flood.locator('.verdict strong').textContent(), 'Measure first');
+    const on = flood.locator('.matrix .on');
+    assert.equal(await on.getAttribute('data-quadrant'), 'clear-win');
+    assert.match((await on.textContent()) ?? '', /overruled by the measured speedup: Measure first/);
+    assert.match(
+      (await on.locator('.sites').textContent()) ?? '',
+      /queue_flood\.py:\d+ \(overruled: Measure first\)$/,
+    );
+    assert.equal(await flood.locator('.matrix [data-quadrant="measure-first"] .sites').count(), 0);
+  });
+
   it('from a saved trace, says why it has no CPU or memory samples', async () => {
     const ran = spawnSync(process.execPath, [CLI, 'report', '--quiet', '--html', 'saved.html', 'r.pstrace'], {
       cwd: tmp,

@@ -224,6 +224,38 @@ describe('PoolScope panel', () => {
     }
   });
 
+  it("keeps a verdict the measurement overruled in the matrix's own cell, marked", async () => {
+    // queue_flood: by the matrix a clear win (heavy compute, small data); the estimated speedup
+    // overruled it to "measure first", which is also the name of the Heavy × Large cell.
+    const panel = await h.open();
+    const { report } = await loadRecorded(panel, 'queue_flood');
+    assert.equal(report.verdict.quadrant, 'measure-first');
+    assert.equal(report.verdict.matrix, 'clear-win');
+    assert.equal(await panel.page.locator('.ps-verdict-title').textContent(), 'Measure first');
+    const on = panel.page.locator('.ps-cell-on');
+    assert.equal(await on.getAttribute('data-quadrant'), 'clear-win');
+    assert.equal(
+      await on.locator('.ps-cell-overruled').textContent(),
+      'overruled by the measured speedup: Measure first',
+    );
+    const cell = (q: string) => panel.page.locator(`.ps-cell[data-quadrant="${q}"]`);
+    assert.equal(
+      await cell('measure-first').locator('.ps-chip').count(),
+      0,
+      'no small-data site in Large data',
+    );
+    assert.equal(await cell('measure-first').locator('.ps-cell-overruled').count(), 0);
+    const site = report.callSites[0];
+    const chip = cell('clear-win').locator('.ps-chip-overruled');
+    assert.equal(await chip.locator('.ps-chip-where').textContent(), `queue_flood.py:${site.line}`);
+    assert.equal(await chip.locator('.ps-chip-verdict').textContent(), '→ Measure first');
+    assert.match(
+      (await chip.getAttribute('aria-label')) ?? '',
+      /overruled by the measured speedup: Measure first$/,
+    );
+    await assertClean(panel);
+  });
+
   it('runs no animation while a run is live: the browser would repaint 60 times a second', async () => {
     // The toolkit's progress ring (since removed) did: a fifth of a CPU in Chromium, most of one in VS Code
     // without a GPU, taken from the program being profiled (docs/performance.md, *The panel*).

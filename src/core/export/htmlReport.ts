@@ -132,9 +132,12 @@ const SCRIPT = `
    ['Light compute', 'ipc-overhead-wins', 'both-lose']].forEach(function (row, ri) {
     row.forEach(function (cell, ci) {
       if (ri === 0 || ci === 0) { add(m, el('div', 'head', cell)); return; }
-      var d = add(m, el('div', cell === r.verdict.quadrant ? 'on' : null, TITLES[cell]));
-      var sites = r.callSites.filter(function (c) { return c.quadrant === cell; });
-      if (sites.length) add(d, el('div', 'muted', sites.map(function (c) { return c.file + ':' + c.line; }).join(', ')));
+      var d = add(m, el('div', cell === view.runCell ? 'on' : null, TITLES[cell]));
+      d.setAttribute('data-quadrant', cell);
+      if (cell === view.runCell && view.matrixNote) add(d, el('div', 'muted', 'overruled by the measured speedup: ' + TITLES[r.verdict.quadrant]));
+      var sites = view.siteCells.filter(function (c) { return c.cell === cell; });
+      if (sites.length) add(d, el('div', 'muted sites', sites.map(function (c) {
+        return c.where + (c.overruledBy ? ' (overruled: ' + c.overruledBy + ')' : ''); }).join(', ')));
     });
   });
 

@@ -11,6 +11,7 @@ import {
   HEAVY_COMPUTE_PER_OVERHEAD,
   HEAVY_COMPUTE_PER_STARTUP,
   LARGE_PAYLOAD_BYTES,
+  matrixCell,
   QUADRANT_TITLES,
   whatIfSummary,
 } from '../report';
@@ -44,6 +45,10 @@ export interface HtmlReportView {
   reasons: [string, string, string][];
   /** Set where the measured speedup overruled the matrix's cell. */
   matrixNote: string | null;
+  /** The matrix cell the run's verdict marks (matrixCell: an overruled verdict keeps its cell). */
+  runCell: string;
+  /** Each call site's cell, with what the measurement said where it overruled the cell. */
+  siteCells: { where: string; cell: string; overruledBy: string | null }[];
   whatIf: WhatIfTable[];
   usage: UsageSeries[];
 }
@@ -55,6 +60,12 @@ export function htmlReportView(report: Report, usage: readonly UsageSample[] = [
     matrixNote: v.matrix
       ? `The matrix alone put it in "${QUADRANT_TITLES[v.matrix] ?? v.matrix}"; the measured speedup overruled that.`
       : null,
+    runCell: matrixCell(v),
+    siteCells: report.callSites.map((c) => ({
+      where: `${c.file}:${c.line}`,
+      cell: matrixCell(c.verdict),
+      overruledBy: c.verdict.matrix ? (QUADRANT_TITLES[c.verdict.quadrant] ?? c.verdict.quadrant) : null,
+    })),
     whatIf: whatIfTables(report),
     usage: usageSeries(report, usage),
   };

@@ -45,6 +45,16 @@ export const QUADRANT_TITLES: Record<string, string> = {
 };
 
 /**
+ * The decision matrix's cell for a verdict: the cell its compute and data put it in, also where
+ * the measured speedup overruled that cell (the verdict is then "measure first", `v.matrix` the
+ * cell). "Measure first" is also the Heavy × Large cell, so placing an overruled verdict by its
+ * quadrant would show small data as large.
+ */
+export function matrixCell(v: { quadrant: string; matrix?: string }): string {
+  return v.matrix ?? v.quadrant;
+}
+
+/**
  * A count with thousands separators, exactly as `n.toLocaleString('en-US')` writes it. Whole
  * numbers are grouped here: the first toLocaleString call of a process loads ICU's number
  * formatting, ~40 ms of opening a saved run. Anything else is left to toLocaleString.
