@@ -138,7 +138,7 @@ def _map(self, fn, *iterables, **kwargs):
             if not current.id:  # nothing to submit: still a call
                 current.open(None, current.chunksize, 0)
             # map() returns once every chunk is submitted; the count is exact here.
-            state.meta("call-end", id=current.id, items=current.count, **blocking.cpu_field(blocking.user_cpu()))
+            current.end(items=current.count)
         except Exception as e:  # noqa: BLE001
             state.agent_error(e, "executor.map")
 

@@ -39,6 +39,10 @@ class Call:
 
     __slots__ = ("api", "pool", "file", "line", "t", "c", "chunksize", "auto", "items", "id", "first_job", "count")
 
+    # The agent's bookkeeping on the caller's thread runs as if inside a multiprocessing call
+    # (blocking.wrap): its CPU and wall time are not the program's own work. `c` is read as
+    # the bookkeeping begins.
+    @blocking.wrap
     def __init__(self, api, pool, chunksize=None, items=None, auto=False):
         self.api, self.pool, self.chunksize, self.items = api, pool, chunksize, items
         # The pool picked the chunksize itself (map/starmap without one): it changes with the workers.
@@ -50,6 +54,7 @@ class Call:
         self.first_job = None
         self.count = 0
 
+    @blocking.wrap
     def open(self, job, chunksize, items):
         """Writes the `call` META once the job id is known."""
         self.id = state.next_call_id()
@@ -68,6 +73,12 @@ class Call:
             **({"auto": True} if self.auto else {}),
             **blocking.cpu_field(self.c),
         )
+
+
+    @blocking.wrap
+    def end(self, **fields):
+        """Writes the `call-end` META: the call has returned (its results are in)."""
+        state.meta("call-end", id=self.id, **fields, **blocking.cpu_field(blocking.user_cpu()))
 
 
 class TimedInitializer:
@@ -234,7 +245,7 @@ def _api_wrapper(api, orig, blocks):
         finally:
             current, tls.call = tls.call, None
             if blocks and current.id:
-                state.meta("call-end", id=current.id, **blocking.cpu_field(blocking.user_cpu()))
+                current.end()
 
     return call
 
