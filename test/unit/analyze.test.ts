@@ -114,6 +114,72 @@ describe('report: summary and estimates', () => {
     assert.ok(!during.findings.some((f) => f.id === 'shared-memory-fill'));
   });
 
+  test("the parent's page faults after a fork are the fork's cost, each at the measured cost", () => {
+    const build = (
+      faultCostNs: number | null,
+      faults: number | null,
+    ): ReturnType<SyntheticRun['analyze']> => {
+      const run = new SyntheticRun({ cpuCount: 2 });
+      // The main thread's own CPU: 100 ms before the pool, 30 ms more over its life.
+      const pool = new SimPool(run, { ...POOL, workers: 2, atMs: 100, mainCallsBeforeMs: 0 });
+      if (faultCostNs !== null)
+        run.main.meta({ k: 'fault-cost', t: nsNum(100.5), ns: faultCostNs, faults: 64 });
+      const { endMs } = pool.call({ tasks: repeat(20, { computeMs: 10 }) });
+      run.main.meta({
+        k: 'pool-end',
+        t0: nsNum(endMs + 0.5),
+        t: nsNum(endMs + 1),
+        pool: pool.chan,
+        api: '__exit__',
+        c: 130e6,
+        w: nsNum(endMs + 0.5),
+        ...(faults !== null ? { f: faults } : {}),
+      });
+      pool.terminate(endMs + 1);
+      run.finish(endMs + 5);
+      return run.analyze();
+    };
+    const plain = build(null, null).report.summary.estSequentialMs ?? NaN;
+    // 1000 faults after the fork at 12 us: 12 of the 30 ms were the fork's cost.
+    const faulted = build(12_000, 1000);
+    assert.equal(faulted.model.faultCostMs, 0.012);
+    assert.deepEqual(faulted.model.parentFaults.at(-1), [faulted.model.parentFaults.at(-1)![0], 1000]);
+    approx(faulted.report.summary.estSequentialMs, plain - 12, 'less 12 ms of faults');
+    // Faults read but no cost measured: nothing taken out; never more than the part's CPU.
+    approx(build(null, 1000).report.summary.estSequentialMs, plain, 'no cost, no change');
+    approx(build(12_000, 1e6).report.summary.estSequentialMs, plain - 30, 'at most the 30 ms');
+  });
+
+  test("a forked Process child's page faults are the fork's cost too", () => {
+    const build = (faults: number | null): ReturnType<SyntheticRun['analyze']> => {
+      const run = new SyntheticRun({ cpuCount: 2 });
+      run.main.meta({ k: 'fault-cost', t: nsNum(0.5), ns: 10_000, faults: 64 });
+      for (let i = 0; i < 4; i++) {
+        const { stream, userStartMs } = run.child({ role: 'process', calledMs: 1 + i, startupMs: 5 });
+        const end = userStartMs + 50;
+        stream.meta({
+          k: 'user-end',
+          t: nsNum(end),
+          wait: 0,
+          blocked: 0,
+          ...(faults !== null ? { faults } : {}),
+        });
+        stream.meta({ k: 'exit', t: nsNum(end + 1), code: 0 });
+      }
+      run.finish(400);
+      return run.analyze();
+    };
+    const site = (r: ReturnType<SyntheticRun['analyze']>) => r.report.callSites[0];
+    approx(site(build(null)).compute.totalMs, 200, 'four children of 50 ms');
+    const faulted = build(1000);
+    assert.deepEqual(
+      faulted.model.processes.filter((p) => p.role === 'process').map((p) => p.faults),
+      [1000, 1000, 1000, 1000],
+    );
+    // 1000 faults at 10 us: 10 ms of each child's 50.
+    approx(site(faulted).compute.totalMs, 160, 'less 10 ms each');
+  });
+
   test("a pool's initializer counts once: a loop builds what it builds once", () => {
     const build = (
       init: { cpuMs: number; wallMs: number; waitMs?: number }[] | null,

@@ -368,19 +368,24 @@ function parentCallsOutside(model: TraceModel, parts: readonly [number, number][
 /**
  * The main process's own work inside the parallel parts of the run (producing the items,
  * consuming the results): its main thread's CPU outside multiprocessing calls over each part
- * (model.parentCpu). A part whose edges have no reading before them counts nothing.
+ * (model.parentCpu), less the page faults it took there once the process had forked
+ * (model.parentFaults, each at model.faultCostMs: the copy-on-write faults a fork brings, which
+ * a loop does not take). A part whose edges have no reading before them counts nothing.
  */
 function parentWorkIn(model: TraceModel, parts: readonly [number, number][]): number {
   const samples = model.parentCpu;
   if (samples.length === 0) return 0;
   // The reading at or before `t` (edges are mostly readings' own stamps), NaN if none.
-  const cpuAt = (t: number): number => {
-    const n = readingsUpTo(samples, t);
-    return n > 0 ? samples[n - 1][1] : NaN;
+  const at = (readings: readonly [number, number][], t: number, before = NaN): number => {
+    const n = readingsUpTo(readings, t);
+    return n > 0 ? readings[n - 1][1] : before;
   };
+  const faultMs = model.faultCostMs ?? 0;
   let work = 0;
   for (const [a, b] of parts) {
-    const done = cpuAt(b) - cpuAt(a);
+    // Faults are counted from the first fork, 0 before it.
+    const faults = at(model.parentFaults, b, 0) - at(model.parentFaults, a, 0);
+    const done = at(samples, b) - at(samples, a) - (faults > 0 ? faults * faultMs : 0);
     if (done > 0) work += done; // false for NaN
   }
   return work;

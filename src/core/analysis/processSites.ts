@@ -24,10 +24,16 @@ export interface ProcessSite {
   verdict: Verdict;
 }
 
-const workOf = (p: ProcessInfo): number | null => {
+/**
+ * What a loop would do of a child's work. A forked child's page faults (`faults`, each at the
+ * main thread's measured `faultMs`) are the fork's cost: the parent's pages it writes fault once
+ * each, and so does its fresh heap, where a loop reuses its own.
+ */
+const workOf = (p: ProcessInfo, faultMs: number): number | null => {
   const end = p.userEndMs ?? p.endMs;
   const wall = p.userStartMs !== null && end !== null ? Math.max(0, end - p.userStartMs) : null;
-  if (wall !== null && p.waitMs !== null) return Math.max(0, wall - p.waitMs - (p.blockedMs ?? 0));
+  const faulting = (p.faults ?? 0) * faultMs;
+  if (wall !== null && p.waitMs !== null) return Math.max(0, wall - p.waitMs - (p.blockedMs ?? 0) - faulting);
   if (p.cpuMs !== null) return wall !== null ? Math.min(p.cpuMs, wall) : p.cpuMs;
   return wall;
 };
@@ -50,7 +56,7 @@ function siteOf(model: TraceModel, id: string, procs: ProcessInfo[], cpuCount: n
   const sent = model.messages.filter((m) => members.has(m.sender));
   const traffic = [...received, ...sent];
   const mgr = model.managerCalls.filter((c) => members.has(c.process));
-  const works = procs.map(workOf).filter((w): w is number => w !== null);
+  const works = procs.map((p) => workOf(p, model.faultCostMs ?? 0)).filter((w): w is number => w !== null);
   const totalWork = sum(works);
   // Sampled messages (a flood) stand for the ones recorded only as counts: weighted by those.
   const receivedCount = sum(received.map((m) => m.recvCount));

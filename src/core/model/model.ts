@@ -51,6 +51,8 @@ export function assembleModel(
   const sharedBlocks: SharedBlock[] = [];
   const parentCpu: [number, number][] = [];
   const parentFree: [number, number][] = [];
+  const parentFaults: [number, number][] = [];
+  let faultCostMs: number | null = null;
   for (const m of records.metas) {
     const process = byStream[m.stream];
     const c = num(m.data, 'c');
@@ -58,12 +60,15 @@ export function assembleModel(
       // The CPU (and wall time) outside multiprocessing calls stands still inside one: as at its
       // start, so at its end.
       const w = num(m.data, 'w');
+      const f = num(m.data, 'f');
       for (const t of [num(m.data, 't0'), num(m.data, 't1'), m.t]) {
         if (t === null) continue;
         parentCpu.push([ms(t), c / 1e6]);
         if (w !== null) parentFree.push([ms(t), ms(w)]);
+        if (f !== null) parentFaults.push([ms(t), f]);
       }
     }
+    if (m.k === 'fault-cost' && process === procs.main) faultCostMs = (num(m.data, 'ns') ?? 0) / 1e6 || null;
     if (m.k === 'mgr') {
       const t0 = num(m.data, 't0') ?? m.t;
       const t1 = num(m.data, 't1') ?? t0;
@@ -132,6 +137,8 @@ export function assembleModel(
     agentFindings,
     parentCpu: parentCpu.sort((a, b) => a[0] - b[0]),
     parentFree: parentFree.sort((a, b) => a[0] - b[0]),
+    parentFaults: parentFaults.sort((a, b) => a[0] - b[0]),
+    faultCostMs,
     warnings,
   };
 }

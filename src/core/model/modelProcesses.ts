@@ -104,6 +104,7 @@ function blankProcess(index: number, pid: number): ProcessInfo {
     cpuMs: null,
     waitMs: null,
     blockedMs: null,
+    faults: null,
     joinedMs: null,
     userEndMs: null,
     peakRssBytes: null,
@@ -182,6 +183,7 @@ export function buildProcesses(records: TraceRecords): ProcessesResult {
           const blocked = num(d, 'blocked');
           p.waitMs = wait === null ? null : wait / 1e6;
           p.blockedMs = blocked === null ? null : blocked / 1e6;
+          p.faults = num(d, 'faults');
           break;
         }
         case 'exit': {

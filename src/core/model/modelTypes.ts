@@ -92,6 +92,11 @@ export interface ProcessInfo {
    */
   waitMs: number | null;
   blockedMs: number | null;
+  /**
+   * A forked `Process` child's page faults in user code outside multiprocessing calls (`user-end`
+   * `faults`): its parent's pages it wrote, its fresh heap. null if not counted.
+   */
+  faults: number | null;
   /** Its parent's `join()` returned after it ended. */
   joinedMs: number | null;
   /** A `Process` child's user code returned (`user-end` META; its exit work follows). */
@@ -340,5 +345,13 @@ export interface TraceModel {
    * stands still inside a call). Empty in older traces.
    */
   parentFree: [number, number][];
+  /**
+   * The main thread's page faults outside multiprocessing calls: [ms, faults] pairs in time
+   * order (the `f` of the same METAs), from the process's first fork on. Empty before it and in
+   * older traces.
+   */
+  parentFaults: [number, number][];
+  /** CPU ms one page fault took on the main thread (the `fault-cost` META); null if not measured. */
+  faultCostMs: number | null;
   warnings: string[];
 }

@@ -19,22 +19,43 @@ task's record can say how long it waited for a CPU outside them.
 
 from _thread import get_ident
 
-from . import callsite, patching, state
+from . import callsite, faults, patching, state
 from .sched import run_delay
 from .state import clock, thread_cpu
 
 
-def wrap(orig):
+# A per-item call (a message, a lock, a proxy call) shorter than this, fully read, lets the next
+# ITEM_SKIPS such calls on the thread go unread: each read costs ~1.6 us here (the CPU clock) to
+# ~10 us (the run-queue wait), more than such a call itself (a Queue.get of a small message:
+# ~10 us). An unread call's CPU is taken to be its wall time, up to ITEM_SHORT_NS, and its wait 0:
+# a call that short rarely slept. An unread call that took longer has the next one read.
+ITEM_SHORT_NS = 50_000
+ITEM_SKIPS = 15
+
+
+def wrap(orig, per_item=False):
+    """`orig` as a multiprocessing call. `per_item`: a call made per message or lock (receiving,
+    acquiring, a Manager proxy's round trip), whose short ones are read one in ITEM_SKIPS + 1, and
+    whose page faults are not read (faults.py, ~2 us a read: more than the faults they find);
+    creating, starting and stopping things are read in full."""
+
     def blocking_call(*args, **kwargs):
         # A pool worker between tasks has no such thread: no call to get_ident on that path.
         thread = state.block_thread
         if thread is None or thread != get_ident() or state.block_depth:
             return orig(*args, **kwargs)
         state.block_depth = 1
+        if per_item and state.item_skips:
+            state.item_skips -= 1
+            return _unread(orig, args, kwargs)
         c0 = -1
         if state.block_cpu:
             c0 = thread_cpu()
             state.user_cpu_frozen = c0 - state.blocked_cpu
+        state.block_f0 = -1
+        if state.counting_faults and not per_item:
+            state.block_f0 = f0 = faults.minor()
+            state.user_faults_frozen = f0 - state.blocked_faults - state.faults_base
         # The span is stamped before each wait read (perf_counter enters no kernel): a wait at
         # the first read's return is inside the span and counted in blocked_wait, one at the
         # last read's return is outside both. Waking from a wait is when a thread most often
@@ -46,11 +67,16 @@ def wrap(orig):
         try:
             return orig(*args, **kwargs)
         finally:
-            state.blocked += clock() - t0
+            span = clock() - t0
+            state.blocked += span
             if w0 >= 0:
                 state.blocked_wait += max(0, run_delay() - w0)
             if c0 >= 0:
                 state.blocked_cpu += thread_cpu() - c0
+            if state.block_f0 >= 0:  # also where this call made the first fork
+                state.blocked_faults += faults.minor() - state.block_f0
+            if per_item and span < ITEM_SHORT_NS:
+                state.item_skips = ITEM_SKIPS
             state.block_depth = 0
 
     blocking_call.__name__ = getattr(orig, "__name__", "blocking_call")
@@ -60,16 +86,38 @@ def wrap(orig):
     return blocking_call
 
 
+def _unread(orig, args, kwargs):
+    """A per-item call between read ones (see ITEM_SKIPS): its span only. A reading of the
+    thread's own work inside it (none is made) would have no CPU figure."""
+    t0 = clock()
+    state.user_cpu_frozen = -1
+    state.user_wall_frozen = t0 - state.blocked
+    try:
+        return orig(*args, **kwargs)
+    finally:
+        span = clock() - t0
+        state.blocked += span
+        if state.block_cpu:
+            state.blocked_cpu += min(span, ITEM_SHORT_NS)
+        if span >= ITEM_SHORT_NS:
+            state.item_skips = 0
+        state.block_depth = 0
+
+
 def user_cpu():
     """The main thread's time outside multiprocessing calls so far, as (CPU ns, wall ns on the
-    trace clock less the time inside them); None on any other thread (its clock is not
-    comparable)."""
+    trace clock less the time inside them, page faults outside them or -1 before the process
+    forked: faults.py); None on any other thread (its clock is not comparable)."""
     if not state.block_cpu or state.block_thread != get_ident():
         return None
-    # Inside a call both stand still where the call began.
+    # Inside a call all stand still where the call began.
     if state.block_depth:
-        return state.user_cpu_frozen, state.user_wall_frozen
-    return thread_cpu() - state.blocked_cpu, clock() - state.blocked
+        if state.user_cpu_frozen < 0:
+            return None  # inside an unread call
+        f = state.user_faults_frozen if state.counting_faults else -1
+        return state.user_cpu_frozen, state.user_wall_frozen, f
+    f = faults.user_faults() if state.counting_faults else -1
+    return thread_cpu() - state.blocked_cpu, clock() - state.blocked, f
 
 
 def gc_callback(phase, info):
@@ -86,13 +134,29 @@ def gc_callback(phase, info):
 
 def cpu_field(c):
     """A META's `c` and `w` fields: the user_cpu() read at its start, where there is one."""
-    return {} if c is None else {"c": c[0], "w": c[1]}
+    if c is None:
+        return {}
+    return {"c": c[0], "w": c[1], "f": c[2]} if c[2] >= 0 else {"c": c[0], "w": c[1]}
 
 
-def _wrap_methods(cls, names):
+def _wrap_methods(cls, names, per_item=False):
     for name in names:
         if name in cls.__dict__:
-            patching.replace(cls, name, wrap(cls.__dict__[name]))
+            patching.replace(cls, name, wrap(cls.__dict__[name], per_item))
+
+
+def _try_first(acquire):
+    """A SemLock's blocking acquire that gets it at once (an uncontended lock, a queue's free
+    slot: Queue.put takes one on every message) is no wait and pays nothing; one that would wait
+    goes through wrap(). Measured, the wrapper's reads cost a Process child ~30 us a put."""
+    waiting = wrap(acquire, per_item=True)
+
+    def acquire_try_first(*args, **kwargs):
+        if (args[0] if args else kwargs.get("block", True)) and acquire(False):
+            return True
+        return waiting(*args, **kwargs)
+
+    return acquire_try_first
 
 
 # The receiving side only: a send returns once the bytes are in the pipe (it waits only on a full
@@ -102,8 +166,8 @@ _CONNECTION_METHODS = ("recv", "recv_bytes", "recv_bytes_into", "poll")
 
 def patch_connection(connection):
     """After message_hooks: Connection.recv/send may be its replacements by now."""
-    _wrap_methods(connection.Connection, _CONNECTION_METHODS)
-    _wrap_methods(connection._ConnectionBase, _CONNECTION_METHODS)
+    _wrap_methods(connection.Connection, _CONNECTION_METHODS, per_item=True)
+    _wrap_methods(connection._ConnectionBase, _CONNECTION_METHODS, per_item=True)
 
 
 def patch_queues(queues):
@@ -111,9 +175,9 @@ def patch_queues(queues):
     to the feeder's buffer (a full queue waits in a Semaphore, counted there); puts and sends
     are left alone, as Connection's are. Making a queue (a pipe and locks) is counted: a loop
     would make none."""
-    _wrap_methods(queues.Queue, ("get", "__init__"))
-    _wrap_methods(queues.JoinableQueue, ("join", "__init__"))
-    _wrap_methods(queues.SimpleQueue, ("get", "__init__"))
+    for cls, wait in ((queues.Queue, "get"), (queues.JoinableQueue, "join"), (queues.SimpleQueue, "get")):
+        _wrap_methods(cls, (wait,), per_item=True)
+        _wrap_methods(cls, ("__init__",))
 
 
 def patch_pipe(connection):
@@ -161,15 +225,25 @@ def patch_synchronize(synchronize):
 
     def _make_methods(self):
         make_orig(self)
-        self.acquire = wrap(self.acquire)
+        self.acquire = _try_first(self.acquire)
 
     patching.replace(semlock, "_make_methods", _make_methods)
+    enter = wrap(semlock.__dict__["__enter__"], per_item=True)
+
+    def __enter__(self):
+        if self._semlock.acquire(False):
+            return True
+        return enter(self)
+
+    patching.replace(semlock, "__enter__", __enter__)
     # Making one (a named POSIX semaphore) is counted too.
-    _wrap_methods(semlock, ("__enter__", "__init__"))
-    _wrap_methods(synchronize.Condition, ("wait", "wait_for"))
-    _wrap_methods(synchronize.Event, ("wait",))
+    _wrap_methods(semlock, ("__init__",))
+    _wrap_methods(synchronize.Condition, ("wait", "wait_for"), per_item=True)
+    _wrap_methods(synchronize.Event, ("wait",), per_item=True)
 
 
 def patch_managers(managers):
     """After manager_hooks: a proxy call is a round trip to the manager's process."""
-    patching.replace(managers.BaseProxy, "_callmethod", wrap(managers.BaseProxy.__dict__["_callmethod"]))
+    patching.replace(
+        managers.BaseProxy, "_callmethod", wrap(managers.BaseProxy.__dict__["_callmethod"], per_item=True)
+    )

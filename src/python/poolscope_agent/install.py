@@ -11,6 +11,7 @@ from . import (
     child_hooks,
     codecache,
     executor_hooks,
+    faults,
     queue_hooks,
     guard,
     importhook,
@@ -69,6 +70,8 @@ def _install_hooks():
     for name, patch in _PATCHES:
         importhook.when_imported(name, patch)
     if hasattr(os, "register_at_fork"):
+        if state.is_main and faults.available():
+            os.register_at_fork(before=faults.before_fork)
         os.register_at_fork(after_in_child=process_hooks.after_fork_in_child)
 
 

@@ -49,7 +49,7 @@ def patch_package(package):
 
 def patch_parallel(parallel):
     orig = parallel.Parallel.__call__
-    patching.replace(parallel.Parallel, "__call__", blocking.wrap(_call_wrapper(orig)))
+    patching.replace(parallel.Parallel, "__call__", _in_processes_only(orig, blocking.wrap(_call_wrapper(orig))))
     patching.replace(parallel.Parallel, "__init__", _init_wrapper(parallel.Parallel.__init__))
 
 
@@ -70,6 +70,28 @@ def _init_wrapper(orig):
 
     __init__.__doc__ = orig.__doc__
     return __init__
+
+
+def _in_processes_only(orig, hooked):
+    """A Parallel() call is a multiprocessing call (blocking.wrap: the main thread's CPU and time
+    inside it are not the program's own work) where its backend runs the calls in processes; with
+    n_jobs=1 or threads the calls run in this process, and the time inside is the program's work."""
+
+    def __call__(self, iterable):
+        if state.enabled and _in_processes(self):
+            return hooked(self, iterable)
+        return orig(self, iterable)
+
+    __call__.__doc__ = orig.__doc__
+    return __call__
+
+
+def _in_processes(parallel):
+    try:
+        backend = parallel._backend
+        return type(backend).__name__ in _PROCESS_BACKENDS and backend.effective_n_jobs(parallel.n_jobs) != 1
+    except Exception:  # noqa: BLE001 - another joblib: judged by its call's tasks instead
+        return True
 
 
 def _call_wrapper(orig):

@@ -31,7 +31,7 @@ _CHUNKED = _MAPS + ("imap", "imap_unordered")
 
 _Pool_init_orig = _setup_queues_orig = None
 _ApplyResult_init_orig = _MapResult_init_orig = _IMapIterator_init_orig = None
-_ThreadPool = _MapResult = None
+_ThreadPool = _MapResult = _RUN = None
 
 
 class Call:
@@ -120,19 +120,16 @@ def timed_initializer(fn):
 
 
 def patch(pool):
-    global _Pool_init_orig, _setup_queues_orig, _ThreadPool, _MapResult
+    global _Pool_init_orig, _setup_queues_orig, _ThreadPool, _MapResult, _RUN
     global _ApplyResult_init_orig, _MapResult_init_orig, _IMapIterator_init_orig
-    _ThreadPool, _MapResult = pool.ThreadPool, pool.MapResult
+    _ThreadPool, _MapResult, _RUN = pool.ThreadPool, pool.MapResult, pool.RUN
     message_hooks.set_pool_funcs(pool.mapstar, pool.starmapstar)
-    _Pool_init_orig = patching.replace(pool.Pool, "__init__", blocking.wrap(_Pool_init))
+    _Pool_init_orig = patching.replace(pool.Pool, "__init__", _process_pools_only(pool.Pool.__init__, _Pool_init))
     _setup_queues_orig = patching.replace(pool.Pool, "_setup_queues", _setup_queues)
     for api, blocks in _APIS.items():
         orig = pool.Pool.__dict__[api]
         wrapper = _api_wrapper(api, orig, blocks)
-        # A single task's call is all machinery (its arguments are made by then): a loop would not
-        # spend the parent's CPU inside it. map() and imap() are left out: map() drains the user's
-        # generator inside the call, which a loop does too.
-        patching.replace(pool.Pool, api, blocking.wrap(wrapper) if api in _SINGLE_TASK else wrapper)
+        patching.replace(pool.Pool, api, _process_pools_only(orig, wrapper, items_first=api in _MAPS))
     _ApplyResult_init_orig = patching.replace(pool.ApplyResult, "__init__", _ApplyResult_init)
     _MapResult_init_orig = patching.replace(pool.MapResult, "__init__", _MapResult_init)
     _IMapIterator_init_orig = patching.replace(pool.IMapIterator, "__init__", _IMapIterator_init)
@@ -146,11 +143,7 @@ def lifecycle_wrapper(api, orig):
     parallel part of the run; the CPU spent in these calls is not the parent's own work
     (blocking.py)."""
 
-    @functools.wraps(orig)
-    def end(self, *args, **kwargs):
-        pool = getattr(self, "_ps_pool", None)
-        if pool is None or tls.ending or not state.enabled:
-            return orig(self, *args, **kwargs)
+    def end(self, pool, *args, **kwargs):
         tls.ending = True
         t0 = state.clock()
         c = blocking.user_cpu()
@@ -163,13 +156,56 @@ def lifecycle_wrapper(api, orig):
             except Exception as e:  # noqa: BLE001
                 state.agent_error(e, api)
 
-    return blocking.wrap(end)
+    inside = blocking.wrap(end)
 
+    @functools.wraps(orig)
+    def hooked(self, *args, **kwargs):
+        # A ThreadPool (no _ps_pool): stopping it waits for the program's own work on its threads.
+        pool = getattr(self, "_ps_pool", None)
+        if pool is None or tls.ending or not state.enabled:
+            return orig(self, *args, **kwargs)
+        return inside(self, pool, *args, **kwargs)
+
+    return hooked
+
+
+
+def _process_pools_only(orig, hook, items_first=False):
+    """`hook` run as a multiprocessing call (blocking.wrap: the main thread's CPU and time inside
+    it are not the program's own work) on a process pool; `orig` as it is on a ThreadPool, whose
+    calls run the program's own work on its threads, and while the agent is off.
+
+    Pool() starts processes; close/join/terminate stop them; a single task's call (apply,
+    apply_async) is all machinery, its arguments made by then; so is a map's once its items are
+    made (`items_first`: map/starmap(_async), see _items_made). imap() is left out: the pool's
+    thread drains its iterable while the caller goes on, and its results come one by one."""
+    inside = blocking.wrap(hook)
+
+    @functools.wraps(orig)
+    def hooked(self, *args, **kwargs):
+        if not state.enabled or isinstance(self, _ThreadPool):
+            return orig(self, *args, **kwargs)
+        if items_first:
+            args, kwargs = _items_made(self, args, kwargs)
+        return inside(self, *args, **kwargs)
+
+    return hooked
+
+
+def _items_made(self, args, kwargs):
+    """A map's (args, kwargs) with its iterable made into a list, as the pool itself makes it
+    (once it has checked that it runs): producing the items is the caller's own work, which a
+    loop does too, and happens here, outside the multiprocessing call."""
+    if getattr(self, "_state", None) != _RUN:
+        return args, kwargs  # the pool raises, and leaves the iterable alone
+    if len(args) >= 2 and not hasattr(args[1], "__len__"):
+        args = (args[0], list(args[1])) + args[2:]
+    elif "iterable" in kwargs and not hasattr(kwargs["iterable"], "__len__"):
+        kwargs = dict(kwargs, iterable=list(kwargs["iterable"]))
+    return args, kwargs
 
 
 def _Pool_init(self, processes=None, *args, **kwargs):
-    if not state.enabled or isinstance(self, _ThreadPool):
-        return _Pool_init_orig(self, processes, *args, **kwargs)
     if state.workers_override:
         processes = state.workers_override
     file, line = callsite.user_site()

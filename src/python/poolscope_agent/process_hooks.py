@@ -17,7 +17,7 @@ import os
 
 from _thread import get_ident
 
-from . import blocking, callsite, channel_hooks, guard, oslayer, patching, sampling, sched, state
+from . import blocking, callsite, channel_hooks, faults, guard, oslayer, patching, sampling, sched, state
 from .state import tls
 
 _start_orig = _bootstrap_orig = _join_orig = None
@@ -45,6 +45,8 @@ def write_user_end():
     wait = sched.run_delay() if get_ident() == state.block_thread else -1
     if wait >= 0 and state.user_wait >= 0:  # outside the blocked time, as in RUN
         fields["wait"] = max(0, wait - state.user_wait - state.blocked_wait)
+    if state.counting_faults and get_ident() == state.block_thread:
+        fields["faults"] = faults.user_faults()
     state.meta("user-end", **fields)
 
 
@@ -198,6 +200,11 @@ def _user_start(role):
         state.block_thread = get_ident()
         state.user_wait = wait
         state.block_waits = wait >= 0
+        if state.started_by == "fork" and faults.available():
+            try:
+                faults.start_counting()
+            except Exception as e:  # noqa: BLE001
+                state.agent_error(e, "fault count")
     if wait >= 0:
         state.meta("user-start", wait=wait)
     else:

@@ -68,6 +68,12 @@ block_cpu = False  # also read the thread's CPU clock around them (the main proc
 blocked_cpu = 0  # ns of CPU inside them, where read
 user_cpu_frozen = 0  # the thread's CPU outside them as the current one began
 user_wall_frozen = 0  # clock() less the time inside them, as the current one began
+item_skips = 0  # per-item calls to come that go unread (blocking.ITEM_SKIPS)
+counting_faults = False  # also read the thread's page faults around them (faults.py)
+blocked_faults = 0  # page faults inside them, once counted
+block_f0 = -1  # the fault count as the current one began; -1: not read
+user_faults_frozen = 0  # the faults outside them as the current one began
+faults_base = 0  # the thread's fault count when counting began
 user_wait = -1  # a Process child's run-queue wait when it reached user code (sched.run_delay)
 gc_ns = 0  # ns a worker spent in garbage collection inside its tasks (blocking.gc_callback)
 gc_started = 0  # when the collection under way began, inside a task; 0: none
@@ -96,6 +102,7 @@ def reset_for_child(started_by_):
     global task, task_open, task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped
     global call_ids, is_worker, no_user_messages, block_thread, block_depth, blocked, user_wait
     global block_waits, blocked_wait, block_cpu, blocked_cpu, gc_ns, gc_started, outer_call
+    global counting_faults, blocked_faults, block_f0, user_faults_frozen, faults_base, item_skips
     old = rec
     started_by, is_main = started_by_, False
     role, name, parent_pid = "unknown", None, None
@@ -103,6 +110,8 @@ def reset_for_child(started_by_):
     task_cpu, task_full, end_wait, end_pcpu, last_compute, reads_skipped = False, False, -1, -1, 1 << 62, 0
     block_thread, block_depth, blocked, user_wait, block_waits, blocked_wait = None, 0, 0, -1, False, 0
     block_cpu, blocked_cpu, gc_ns, gc_started = False, 0, 0, 0
+    counting_faults, blocked_faults, block_f0, user_faults_frozen, faults_base = False, 0, -1, 0, 0
+    item_skips = 0
     is_worker = no_user_messages = False
     tls.out = tls.inp = tls.call = tls.unprofiled = None
     outer_call = None
