@@ -542,3 +542,34 @@ def test_a_maps_generator_is_the_callers_work_and_the_rest_multiprocessings(runn
     assert (gen["c"] - ends[first["id"]]["c"]) / MS >= 39  # 40 items made at 1 ms each
     assert (ends[gen["id"]]["c"] - gen["c"]) / MS < 2
     assert (gen_async["c"] - ends[gen["id"]]["c"]) / MS >= 19.5
+
+
+FIRST_PUT = """\
+import sys
+import multiprocessing as mp
+
+def one(q):
+    q.put(42)  # the queue's first put: it starts the feeder thread and waits for it to run
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    q = ctx.Queue()
+    p = ctx.Process(target=one, args=(q,))
+    p.start()
+    print(q.get())
+    p.join()
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_starting_a_queues_feeder_thread_is_blocked_time(runner, method):
+    """A Queue's first put starts its feeder thread and waits for it: multiprocessing's work (3-12
+    ms in each of 8 Process children on 2 CPUs, measured), not the child's."""
+    script = runner.script(FIRST_PUT)
+    done, run = runner.launch(script, method)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == b"42\n"
+    (child,) = run.with_role("process")
+    (end,) = child.metas("user-end")
+    # Its only multiprocessing call is that put (the semaphore's slot is free: no wait there).
+    assert end["blocked"] > 0, end
