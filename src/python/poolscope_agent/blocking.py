@@ -56,10 +56,12 @@ def wrap(orig, per_item=False):
         if state.counting_faults and not per_item:
             state.block_f0 = f0 = faults.minor()
             state.user_faults_frozen = f0 - state.blocked_faults - state.faults_base
-        # The span is stamped before each wait read (perf_counter enters no kernel): a wait at
-        # the first read's return is inside the span and counted in blocked_wait, one at the
-        # last read's return is outside both. Waking from a wait is when a thread most often
-        # queues for a CPU, so where the task's wait is read, the part inside is read too.
+        # The span starts before the first wait read (perf_counter enters no kernel): a wait at
+        # its return is inside the span and counted in blocked_wait. Waking from a wait is when a
+        # thread most often queues for a CPU, so where the task's wait is read, the part inside
+        # is read too. The span ends after the last read, whose cost (~10 us here: a pread of
+        # schedstat) is the agent's, not the task's work; a wait at that read's return, inside
+        # the span but not in blocked_wait, is rare (a preemption just there).
         t0 = clock()
         if c0 >= 0:
             state.user_wall_frozen = t0 - state.blocked
@@ -67,10 +69,10 @@ def wrap(orig, per_item=False):
         try:
             return orig(*args, **kwargs)
         finally:
-            span = clock() - t0
-            state.blocked += span
             if w0 >= 0:
                 state.blocked_wait += max(0, run_delay() - w0)
+            span = clock() - t0
+            state.blocked += span
             if c0 >= 0:
                 state.blocked_cpu += thread_cpu() - c0
             if state.block_f0 >= 0:  # also where this call made the first fork
