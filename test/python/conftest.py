@@ -134,3 +134,12 @@ def line_of(script_path, marker):
             if marker in text:
                 return number
     raise AssertionError("marker %r not in %s" % (marker, script_path))
+
+
+def between_pools(run):
+    """(ms of trace clock, ms outside multiprocessing calls) on the main thread from the end of
+    its first pool to the creation of its second: the `t` and `w` of the first `pool-end` and the
+    second `pool` META (`w` stands still inside a multiprocessing call)."""
+    first_end = run.main.metas("pool-end")[0]
+    second = run.main.metas("pool")[1]
+    return (second["t0"] - first_end["t"]) / 1e6, (second["w"] - first_end["w"]) / 1e6

@@ -5,7 +5,7 @@ main thread's CPU outside multiprocessing calls (`c`)."""
 
 import pytest
 
-from conftest import START_METHODS
+from conftest import START_METHODS, between_pools
 
 NO_CPU = 2**64 - 1
 MS = 1_000_000
@@ -484,10 +484,7 @@ def test_a_thread_pools_calls_are_the_programs_own_time(runner, method):
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout == runner.plain(script, method).stdout
     assert len(run.main.metas("pool")) == 2  # the ThreadPool is no pool of processes
-    first_end = run.main.metas("pool-end")[0]
-    second = run.main.metas("pool")[1]
-    gap_t = (second["t0"] - first_end["t"]) / MS
-    gap_w = (second["w"] - first_end["w"]) / MS
+    gap_t, gap_w = between_pools(run)
     assert gap_t >= 150, gap_t  # 250 ms of spins on two threads
     # Measured: all of it; 38 % when the ThreadPool's calls counted as multiprocessing's.
     assert gap_w >= 0.9 * gap_t, (gap_w, gap_t)

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import line_of
+from conftest import between_pools, line_of
 
 JOBLIB_PYTHON = "/usr/bin/python3"
 
@@ -158,10 +158,7 @@ def test_a_parallel_call_run_in_this_process_is_the_programs_own_time(runner):
     plain = runner.plain(script, python=JOBLIB_PYTHON)
     done, run = runner.launch(script, python=JOBLIB_PYTHON)
     assert (done.returncode, done.stdout) == (plain.returncode, plain.stdout), done.stderr.decode()
-    first_end = run.main.metas("pool-end")[0]
-    second = run.main.metas("pool")[1]
-    gap_t = (second["t0"] - first_end["t"]) / 1e6
-    gap_w = (second["w"] - first_end["w"]) / 1e6
+    gap_t, gap_w = between_pools(run)
     assert gap_t >= 140, gap_t  # 200 ms of spins, two of them on two threads
     # Measured: all of it; under a tenth when Parallel() always counted as multiprocessing's.
     assert gap_w >= 0.9 * gap_t, (gap_w, gap_t)
