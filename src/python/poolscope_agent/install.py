@@ -45,6 +45,7 @@ _PATCHES = (
     ("multiprocessing.managers", blocking.patch_managers),
     ("multiprocessing.spawn", spawn_boot.patch_spawn),
     ("multiprocessing.util", spawn_boot.patch_util),
+    ("multiprocessing.util", process_hooks.patch_util),
     ("multiprocessing.popen_fork", process_hooks.patch_popen_fork),
     ("multiprocessing.popen_forkserver", process_hooks.patch_popen_forkserver),
     ("concurrent.futures.process", executor_hooks.patch),

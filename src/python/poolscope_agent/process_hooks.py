@@ -274,6 +274,30 @@ def after_fork_in_child():
         state.agent_error(e, "fork")
 
 
+def patch_util(util):
+    """util._exit_function joins the queues' feeder threads, which may still be sending. Up to
+    3.12 a child runs it inside _bootstrap, before its `exit` META; from 3.13 it runs from atexit,
+    after: the messages sent then were neither recorded nor counted (1 in 1250 of a flood from a
+    fast producer). Wrapped, it writes their counts after it (a second `msg-counts`). The wrapper
+    takes the original's place in atexit, where nothing has been registered after it yet."""
+    orig = util._exit_function
+
+    def _exit_function(*args, **kwargs):
+        try:
+            return orig(*args, **kwargs)
+        finally:
+            if state.enabled and state.exit_written:
+                try:
+                    sampling.flush()
+                except Exception as e:  # noqa: BLE001
+                    state.agent_error(e, "exit counts")
+
+    _exit_function.__wrapped__ = orig
+    patching.replace(util, "_exit_function", _exit_function)
+    atexit.unregister(orig)
+    atexit.register(_exit_function)
+
+
 def exit_at_interpreter_end():
     """For processes that end through the interpreter (main, fork server), not _bootstrap."""
     owner = os.getpid()
