@@ -404,49 +404,6 @@ def test_the_parents_cpu_inside_apply_and_submit_is_multiprocessing_time(runner,
         assert 29.9 <= own <= 38, (api, own)
 
 
-MANY_MAPS = """\
-import sys
-import multiprocessing as mp
-
-def double(x):
-    return 2 * x
-
-if __name__ == "__main__":
-    ctx = mp.get_context(sys.argv[1])
-    total = 0
-    with ctx.Pool(2) as pool:
-        for i in range(300):
-            total += sum(pool.map(double, [i]))
-        for i in range(300):
-            total += sum(pool.starmap(pow, [(i, 2)]))
-    print(total)
-"""
-
-
-@pytest.mark.parametrize("method", START_METHODS)
-def test_the_agents_bookkeeping_is_not_the_parents_own_work(runner, method):
-    """What the agent does on the caller's thread around a map (finding the call site, writing the
-    `call` and `call-end` METAs) runs as if inside a multiprocessing call: between two map calls
-    that follow each other, the main thread's own work (`c`) is the loop's, near nothing."""
-    script = runner.script(MANY_MAPS)
-    done, run = runner.launch(script, method)
-    assert done.returncode == 0, done.stderr.decode()
-    assert done.stdout == runner.plain(script, method).stdout
-    ends = {m["id"]: m for m in run.main.metas("call-end")}
-    # As the host reads it: less the page faults after a fork (copy-on-write, faults.py).
-    fault_ns = next((m["ns"] for m in run.main.metas("fault-cost")), 0)
-    for api in ("map", "starmap"):
-        mine = [m for m in run.main.metas("call") if m["api"] == api]
-        assert len(mine) == 300
-        between = 0
-        for prev, nxt in zip(mine, mine[1:]):
-            end = ends[prev["id"]]
-            between += nxt["c"] - end["c"] - (nxt.get("f", 0) - end.get("f", 0)) * fault_ns
-        # Measured: 1.7-3.3 ms for 299 gaps (two suites at once); 5.8-8.5 ms when the bookkeeping
-        # counted as the parent's.
-        assert between / MS < 4.5, (api, between / MS)
-
-
 IN_PROCESS_POOLS = """\
 import sys, time
 import multiprocessing as mp

@@ -11,7 +11,7 @@ from conftest import AGENT_DIR
 
 sys.path.insert(0, AGENT_DIR)
 
-from poolscope_agent import blocking, state  # noqa: E402
+from poolscope_agent import blocking, callsite, pool_hooks, state  # noqa: E402
 
 MS = 1_000_000
 
@@ -30,7 +30,7 @@ def thread(monkeypatch):
         ("item_skips", 0),
         ("counting_faults", False),
     ):
-        monkeypatch.setattr(state, name, value)
+        monkeypatch.setattr(state, name, value, raising=False)
     reads = []
 
     def slow_run_delay():
@@ -91,3 +91,34 @@ def test_a_lock_got_at_once_is_no_wait(thread):
     calls.clear()
     assert blocking._try_first(acquire)(False) is False
     assert calls == [False]
+
+
+def spin_cpu(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def test_the_agents_bookkeeping_around_a_pool_call_is_not_the_callers_work(thread, monkeypatch):
+    """Finding a map's call site and writing its METAs run on the caller's thread: counted as
+    inside a multiprocessing call, they leave the parent's own work (`c`) alone."""
+    monkeypatch.setattr(state, "block_cpu", True)
+    monkeypatch.setattr(state, "block_waits", False)
+    monkeypatch.setattr(blocking, "run_delay", lambda: -1)
+    metas = []
+    monkeypatch.setattr(state, "meta", lambda kind, **fields: metas.append((kind, fields)))
+
+    def slow_site():  # 5 ms of the agent's CPU
+        spin_cpu(0.005)
+        return "app.py", 12
+
+    monkeypatch.setattr(callsite, "user_site", slow_site)
+    c0 = blocking.user_cpu()[0]
+    call = pool_hooks.Call("map", 3)
+    call.open(1, 4, 8)
+    call.end()
+    c1 = blocking.user_cpu()[0]
+    assert [k for k, _ in metas] == ["call", "call-end"]
+    # Read as the bookkeeping began; the 5 ms spent finding the call site are in neither, nor after.
+    assert 0 <= metas[0][1]["c"] - c0 < MS // 2 and 0 <= metas[1][1]["c"] - c0 < MS // 2, metas
+    assert c1 - c0 < MS, (c1 - c0) / MS
