@@ -99,14 +99,20 @@ describe('the HTML report of a real run', () => {
   it('says "stopped by the pool" for the workers the pool ended, and keeps a terminated Process\'s signal', async () => {
     const workers = report.processes.filter((p) => p.role === 'pool-worker');
     assert.equal(workers.length, 2, JSON.stringify(report.processes));
-    for (const w of workers) assert.deepEqual([w.signal, w.stoppedByPool], [15, true]);
+    // terminate() SIGTERMs the workers still waiting for work; one that took the pool's sentinel
+    // first exits 0 (CPython's race: plainly, 5 runs in 6 here; with the agent's slower lock
+    // accounting of before 2026-12-06, SIGTERM won every time).
+    for (const w of workers) {
+      if (w.signal === 15) assert.equal(w.stoppedByPool, true);
+      else assert.deepEqual([w.signal, w.exitCode, w.stoppedByPool], [null, 0, undefined]);
+    }
     const child = report.processes.find((p) => p.name === 'Process-1');
     assert.equal(child?.signal, 15);
     assert.equal(child?.stoppedByPool, undefined);
     const rows = await tableAfter(page, 'Processes');
     const exitOf = (pid: number | undefined): string | undefined =>
       rows.find((r) => r[0] === String(pid))?.at(-1);
-    for (const w of workers) assert.equal(exitOf(w.pid), 'stopped by the pool');
+    for (const w of workers) assert.equal(exitOf(w.pid), w.signal === 15 ? 'stopped by the pool' : '0');
     assert.equal(exitOf(child?.pid), 'signal 15');
     // Nor does the finding list call them crashed.
     const crashed = report.findings.filter((f) => f.id === 'worker-crashed').map((f) => f.message);
@@ -205,7 +211,7 @@ describe('the HTML report of a real run', () => {
     assert.match((await saved.locator('.usage').textContent()) ?? '', /a trace file does not hold them/);
     assert.equal(
       (await tableAfter(saved, 'Processes')).filter((r) => r.at(-1) === 'stopped by the pool').length,
-      2,
+      report.processes.filter((p) => p.stoppedByPool).length,
     );
   });
 });
