@@ -169,7 +169,6 @@ def lifecycle_wrapper(api, orig):
     return hooked
 
 
-
 def _process_pools_only(orig, hook, items_first=False):
     """`hook` run as a multiprocessing call (blocking.wrap: the main thread's CPU and time inside
     it are not the program's own work) on a process pool; `orig` as it is on a ThreadPool, whose
@@ -177,8 +176,9 @@ def _process_pools_only(orig, hook, items_first=False):
 
     Pool() starts processes; close/join/terminate stop them; a single task's call (apply,
     apply_async) is all machinery, its arguments made by then; so is a map's once its items are
-    made (`items_first`: map/starmap(_async), see _items_made). imap() is left out: the pool's
-    thread drains its iterable while the caller goes on, and its results come one by one."""
+    made (`items_first`: map/starmap(_async), see _items_made); so is imap()'s, which returns at
+    once (the pool's thread drains its iterable while the caller goes on). Iterating over imap's
+    results is left out: the caller's own work comes between them."""
     inside = blocking.wrap(hook)
 
     @functools.wraps(orig)
@@ -262,7 +262,7 @@ def _api_wrapper(api, orig, blocks):
     def call(self, *args, **kwargs):
         pool = getattr(self, "_ps_pool", None)
         if pool is None or tls.call is not None or not state.enabled:
-            return orig(self, *args, **kwargs)  # a ThreadPool, or apply() inside apply_async()
+            return orig(self, *args, **kwargs)  # apply() inside apply_async(), or a pool the agent failed to mark
         outer = state.outer_call
         if outer is not None and outer.pool in (None, pool):
             return _in_outer_call(outer, pool, orig, self, args, kwargs)
